@@ -1,0 +1,165 @@
+"""Working time on the slot axis: which slots a calendar works, and how long a task of `d` working
+slots takes in elapsed slots when it starts at `s` (it pauses outside shifts)."""
+
+from __future__ import annotations
+
+import bisect
+from datetime import timedelta
+
+import pendulum
+
+from .plan import CalendarSpec, Plan
+
+
+class WorkTime:
+    """The working slots of one calendar, materialised lazily up to a horizon that grows on demand.
+
+    `spec` None is elapsed time: every slot works.
+    """
+
+    def __init__(self, spec: CalendarSpec | None, start: pendulum.DateTime, slot_minutes: int):
+        self.spec = spec
+        self._start_utc = start.in_timezone("UTC").naive()
+        self._tz = start.timezone
+        self._step = timedelta(minutes=slot_minutes)
+        self._work = bytearray()
+        self._pos: list[int] = []  # k -> the k-th working slot
+        self._groups: dict[tuple[int, int], dict[int, list[tuple[int, int]]]] = {}
+        self.ensure(1)
+
+    @property
+    def id(self) -> str | None:
+        return self.spec.id if self.spec else None
+
+    def ensure(self, horizon: int) -> None:
+        n = len(self._work)
+        if horizon <= n:
+            return
+        new = max(horizon, 2 * n, 64)
+        for slot in range(n, new):
+            working = self._slot_works(slot)
+            self._work.append(working)
+            if working:
+                self._pos.append(slot)
+        self._groups.clear()
+
+    def _slot_works(self, slot: int) -> bool:
+        spec = self.spec
+        if spec is None:
+            return True
+        for lo, hi in spec.off:
+            if lo <= slot < hi:
+                return False
+        local = (self._start_utc + slot * self._step).replace(tzinfo=pendulum.UTC)
+        local = local.astimezone(self._tz)
+        minute = local.hour * 60 + local.minute
+        day = local.date()
+        for a, b in spec.shifts:
+            if a <= minute < min(b, 1440) and self._day_works(day):
+                return True
+            if b > 1440 and minute < b - 1440 and self._day_works(day - timedelta(days=1)):
+                return True
+        return False
+
+    def _day_works(self, day) -> bool:
+        assert self.spec is not None
+        return day.weekday() in self.spec.weekdays and day.isoformat() not in self.spec.holidays
+
+    def is_working(self, slot: int) -> bool:
+        self.ensure(slot + 1)
+        return bool(self._work[slot])
+
+    def _rank(self, slot: int) -> int:
+        """Number of working slots before `slot`."""
+        self.ensure(slot + 1)
+        return bisect.bisect_left(self._pos, slot)
+
+    def _kth(self, k: int) -> int:
+        while k >= len(self._pos):
+            before = len(self._pos)
+            self.ensure(2 * len(self._work))
+            if len(self._pos) == before and len(self._work) > 10_000_000:
+                raise ValueError(f"calendar '{self.id}' has no working time left")
+        return self._pos[k]
+
+    def next_working(self, slot: int) -> int:
+        """The first working slot at or after `slot`."""
+        return self._kth(self._rank(slot))
+
+    def finish(self, start: int, duration: int) -> int:
+        """End slot (exclusive) of `duration` working slots begun at the first working slot >= start."""
+        if duration == 0:
+            return start
+        return self._kth(self._rank(start) + duration - 1) + 1
+
+    def segments(self, start: int, duration: int) -> list[tuple[int, int]]:
+        """The [from, to) spans in which a task of `duration` working slots begun at `start` works."""
+        out: list[tuple[int, int]] = []
+        k = self._rank(start)
+        for i in range(duration):
+            slot = self._kth(k + i)
+            if out and out[-1][1] == slot:
+                out[-1] = (out[-1][0], slot + 1)
+            else:
+                out.append((slot, slot + 1))
+        return out
+
+    def working_in(self, lo: int, hi: int) -> int:
+        """Number of working slots in [lo, hi)."""
+        return self._rank(hi) - self._rank(lo)
+
+    def working_intervals(self, horizon: int) -> list[tuple[int, int]]:
+        """Working slots before `horizon` as closed intervals [a, b]."""
+        self.ensure(horizon)
+        out: list[tuple[int, int]] = []
+        for slot in self._pos:
+            if slot >= horizon:
+                break
+            if out and out[-1][1] == slot - 1:
+                out[-1] = (out[-1][0], slot)
+            else:
+                out.append((slot, slot))
+        return out
+
+    def length_groups(self, duration: int, horizon: int) -> dict[int, list[tuple[int, int]]]:
+        """Starts before `horizon` grouped by elapsed length: {length: [closed start intervals]}.
+
+        A task's elapsed length depends only on its start; the CP-SAT model picks one group per task
+        instead of an element constraint over the whole horizon (a handful of groups, not thousands).
+        """
+        key = (duration, horizon)
+        if key in self._groups:
+            return self._groups[key]
+        self.ensure(horizon)
+        groups: dict[int, list[tuple[int, int]]] = {}
+        base = self._rank(0)
+        k = base
+        while k < len(self._pos) and self._pos[k] < horizon:
+            s = self._pos[k]
+            length = self._kth(k + duration - 1) + 1 - s
+            spans = groups.setdefault(length, [])
+            if spans and spans[-1][1] == s - 1:
+                spans[-1] = (spans[-1][0], s)
+            else:
+                spans.append((s, s))
+            k += 1
+        self._groups[key] = groups
+        return groups
+
+    def always_works(self, horizon: int) -> bool:
+        self.ensure(horizon)
+        return self.spec is None or all(self._work[:horizon])
+
+
+class Calendars:
+    """WorkTime per calendar id of a plan; `get(None)` is elapsed time."""
+
+    def __init__(self, plan: Plan):
+        self._plan = plan
+        self._by_id: dict[str | None, WorkTime] = {}
+
+    def get(self, cal_id: str | None) -> WorkTime:
+        if cal_id not in self._by_id:
+            spec = self._plan.calendars[cal_id] if cal_id is not None else None
+            self._by_id[cal_id] = WorkTime(spec, self._plan.start, self._plan.slot_minutes)
+        return self._by_id[cal_id]

@@ -1,0 +1,253 @@
+"""CP-SAT model of a plan: variables, constraints and objective, one method per family.
+
+Time is integer slots from the project start. A task that works in a calendar pauses outside it, so
+its elapsed length depends on its start; the starts are grouped by that length (`length_groups`) and
+one Boolean per group picks it — exact, and a handful of literals per task instead of an element
+constraint over the horizon. A task holds its resources over its whole span; tasks sharing a
+calendar pause together, so spans overlap exactly when their work does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from ..calendar import Calendars
+from ..plan import LinkType, Plan
+from ..schedule import ScheduledTask, forecast
+
+
+@dataclass
+class TaskVars:
+    start: cp_model.IntVar
+    end: cp_model.IntVar
+    modes: list  # per mode: presence literal (or True for a single mode)
+    groups: list  # per mode: {length: literal} (empty when the length is fixed)
+    intervals: list  # per mode: interval variable (None for milestones)
+
+
+@dataclass
+class RackplanModel:
+    plan: Plan
+    cals: Calendars
+    horizon: int
+    gpu_until: int
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    tasks: dict[str, TaskVars] = field(default_factory=dict)
+    makespan: cp_model.IntVar | None = None
+    lateness: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    reach: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    reached: dict[str, dict[str, cp_model.IntVar]] = field(default_factory=dict)
+
+    def build(self) -> "RackplanModel":
+        self._task_variables()
+        self._precedences()
+        self._capacities()
+        self._storages()
+        self._makespan()
+        self._targets()
+        self._objective()
+        return self
+
+    # -- variables --------------------------------------------------------------------------------
+    def _task_variables(self) -> None:
+        for task in self.plan.tasks.values():
+            self.tasks[task.id] = self._task_vars(task)
+
+    def _task_vars(self, task) -> TaskVars:
+        m, h = self.model, self.horizon
+        if task.is_milestone:
+            start = m.new_int_var(task.release, h, f"{task.id}.start")
+            return TaskVars(start, start, [True], [{}], [None])
+        cal = self.cals.get(task.calendar)
+        starts = [iv for iv in cal.working_intervals(h) if iv[1] >= task.release]
+        starts = [(max(a, task.release), b) for a, b in starts]
+        start = m.new_int_var_from_domain(cp_model.Domain.from_intervals(starts or [[h, h]]),
+                                          f"{task.id}.start")
+        end = m.new_int_var(0, h, f"{task.id}.end")
+        single = len(task.modes) == 1
+        lits, groups, intervals = [], [], []
+        for idx, mode in enumerate(task.modes):
+            present = True if single else m.new_bool_var(f"{task.id}.mode{idx}")
+            by_length = {length: spans for length, spans in
+                         cal.length_groups(mode.duration, h).items()
+                         if spans[-1][1] >= task.release}
+            size, group_lits = self._size(task.id, idx, by_length, start, present)
+            name = f"{task.id}.m{idx}"
+            if single:
+                interval = m.new_interval_var(start, size, end, name)
+            else:
+                interval = m.new_optional_interval_var(start, size, end, present, name)
+            lits.append(present)
+            groups.append(group_lits)
+            intervals.append(interval)
+        if not single:
+            m.add_exactly_one(lits)
+        return TaskVars(start, end, lits, groups, intervals)
+
+    def _size(self, tid, idx, by_length, start, present):
+        """The elapsed size: a constant when every start gives the same length, else one literal
+        per length with the starts that produce it."""
+        m = self.model
+        if len(by_length) == 1:
+            return next(iter(by_length)), {}
+        lits = {}
+        for length, spans in sorted(by_length.items()):
+            lit = m.new_bool_var(f"{tid}.m{idx}.len{length}")
+            m.add_linear_expression_in_domain(
+                start, cp_model.Domain.from_intervals([list(s) for s in spans])
+            ).only_enforce_if(lit)
+            lits[length] = lit
+        lengths = sorted(by_length)
+        size = m.new_int_var_from_domain(cp_model.Domain.from_values([0] + lengths),
+                                         f"{tid}.m{idx}.size")
+        m.add(size == sum(length * lit for length, lit in lits.items()))
+        if present is True:
+            m.add_exactly_one(lits.values())
+        else:
+            m.add(sum(lits.values()) == present)
+        return size, lits
+
+    # -- constraints ------------------------------------------------------------------------------
+    def _precedences(self) -> None:
+        m = self.model
+        for task in self.plan.tasks.values():
+            succ = self.tasks[task.id]
+            for link in task.links:
+                pred = self.tasks[link.pred]
+                there = pred.end if link.type in (LinkType.FS, LinkType.FF) else pred.start
+                here = succ.start if link.type in (LinkType.FS, LinkType.SS) else succ.end
+                m.add(here >= there + link.lag)
+                if link.max_lag is not None:
+                    m.add(here <= there + link.max_lag)
+
+    def _capacities(self) -> None:
+        by_resource: dict[str, tuple[list, list]] = {r: ([], []) for r in self.plan.resources}
+        for task in self.plan.tasks.values():
+            tv = self.tasks[task.id]
+            for idx, mode in enumerate(task.modes):
+                for rid, amount in mode.demands.items():
+                    by_resource[rid][0].append(tv.intervals[idx])
+                    by_resource[rid][1].append(amount)
+        for rid, (intervals, demands) in by_resource.items():
+            if not intervals:
+                continue
+            res = self.plan.resources[rid]
+            top = res.max_capacity
+            # Capacity that changes over time: block the missing units with fixed intervals.
+            for lo, hi, cap in res.profile(self.horizon):
+                if cap < top and hi > lo:
+                    intervals.append(self.model.new_fixed_size_interval_var(
+                        lo, hi - lo, f"{rid}.reduced@{lo}"))
+                    demands.append(top - cap)
+            if sum(demands) > top:
+                self.model.add_cumulative(intervals, demands, top)
+
+    def _storages(self) -> None:
+        for sid, storage in self.plan.storages.items():
+            times, changes = [0], [storage.initial]
+            for slot, qty in storage.arrivals:
+                times.append(slot)
+                changes.append(qty)
+            for task in self.plan.tasks.values():
+                tv = self.tasks[task.id]
+                if sid in task.fills:
+                    times.append(tv.end)
+                    changes.append(task.fills[sid])
+                if sid in task.empties:
+                    times.append(tv.start)
+                    changes.append(-task.empties[sid])
+            if len(times) > 1:
+                self.model.add_reservoir_constraint(times, changes, 0, storage.capacity)
+
+    def _makespan(self) -> None:
+        self.makespan = self.model.new_int_var(0, self.horizon, "makespan")
+        covered = {link.pred for t in self.plan.tasks.values() for link in t.links
+                   if link.type in (LinkType.FS, LinkType.FF) and link.lag >= 0}
+        for tid, tv in self.tasks.items():
+            if tid not in covered:
+                self.model.add(self.makespan >= tv.end)
+
+    def _targets(self) -> None:
+        m = self.model
+        for target in self.plan.targets.values():
+            if target.gpus:
+                reach = self._gpu_reach(target)
+            elif not target.tasks:
+                reach = self.makespan
+            else:
+                reach = m.new_int_var(0, self.horizon, f"{target.id}.reach")
+                m.add_max_equality(reach, [self.tasks[t].end for t in target.tasks])
+            self.reach[target.id] = reach
+            if target.hard:
+                m.add(reach <= target.due)
+            else:
+                late = m.new_int_var(0, self.horizon, f"{target.id}.late")
+                m.add(late >= reach - target.due)
+                self.lateness[target.id] = late
+
+    def _gpu_reach(self, target):
+        """The slot by which `target.gpus` GPUs are online: enough GPU tasks finish by it."""
+        m = self.model
+        reach = m.new_int_var(0, self.horizon, f"{target.id}.reach")
+        lits = {}
+        for task in self.plan.tasks.values():
+            if task.gpus:
+                lit = m.new_bool_var(f"{target.id}.by.{task.id}")
+                m.add(self.tasks[task.id].end <= reach).only_enforce_if(lit)
+                lits[task.id] = lit
+        m.add(sum(self.plan.tasks[t].gpus * lit for t, lit in lits.items()) >= target.gpus)
+        self.reached[target.id] = lits
+        return reach
+
+    def _objective(self) -> None:
+        m = self.model
+        penalty = sum(self.plan.targets[t].penalty * late for t, late in self.lateness.items())
+        if self.plan.objective.kind == "gpu-hours":
+            until = self.gpu_until
+            terms = []
+            for task in self.plan.tasks.values():
+                if task.gpus:
+                    capped = m.new_int_var(0, until, f"{task.id}.online_by")
+                    m.add_min_equality(capped, [self.tasks[task.id].end, until])
+                    terms.append(task.gpus * (capped - until))
+            m.minimize(sum(terms) + penalty)
+        else:
+            m.minimize(self.makespan + penalty)
+
+    # -- hints and solutions ----------------------------------------------------------------------
+    def add_hint(self, tasks: dict[str, ScheduledTask]) -> None:
+        m = self.model
+        for tid, st in tasks.items():
+            tv = self.tasks[tid]
+            m.add_hint(tv.start, st.start)
+            if tv.end is not tv.start:
+                m.add_hint(tv.end, st.finish)
+            for idx, lit in enumerate(tv.modes):
+                if lit is not True:
+                    m.add_hint(lit, idx == st.mode)
+                for length, glit in tv.groups[idx].items():
+                    m.add_hint(glit, idx == st.mode and length == st.finish - st.start)
+        m.add_hint(self.makespan, max(st.finish for st in tasks.values()))
+        for target in self.plan.targets.values():
+            reached = forecast(self.plan, tasks, target)
+            if reached is None:
+                continue
+            if target.id in self.reach and target.gpus:
+                m.add_hint(self.reach[target.id], reached)
+                for tid, lit in self.reached[target.id].items():
+                    m.add_hint(lit, tasks[tid].finish <= reached)
+            if target.id in self.lateness:
+                m.add_hint(self.lateness[target.id], max(0, reached - target.due))
+
+    def read(self, solver: cp_model.CpSolver) -> dict[str, tuple[int, int]]:
+        """{task: (start, mode)} from a solver that has a solution."""
+        out = {}
+        for tid, tv in self.tasks.items():
+            mode = 0
+            for idx, lit in enumerate(tv.modes):
+                if lit is not True and solver.boolean_value(lit):
+                    mode = idx
+            out[tid] = (solver.value(tv.start), mode)
+        return out

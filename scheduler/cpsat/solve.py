@@ -1,0 +1,157 @@
+"""Solve a plan: list-scheduling heuristic, then CP-SAT seeded with it; verify what comes out.
+
+The solver runs in a worker thread so the caller's thread stays free to report progress and to
+turn Ctrl-C into `stop_search()` (CP-SAT holds the interpreter otherwise). Infeasible or timed out
+is a status on the returned Schedule, never an exception.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from ortools.sat.python import cp_model
+
+from ..bounds import critical_path_bound
+from ..calendar import Calendars
+from ..errors import VerificationError
+from ..heuristic import list_schedule
+from ..plan import Plan
+from ..schedule import Schedule, SolveStatus, gpu_until, make_task, objective_value
+from ..verify import verify
+from .model import RackplanModel
+
+Progress = Callable[[float, "int | None", "int | None"], None]
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit: float = 60.0
+    workers: int = 2
+    seed: int = 0
+    use_heuristic: bool = True
+    log: bool = False
+
+
+class _Watch(cp_model.CpSolverSolutionCallback):
+    def __init__(self, started: float):
+        super().__init__()
+        self.started = started
+        self.best: int | None = None
+        self.bound: int | None = None
+        self.first: float | None = None
+
+    def on_solution_callback(self) -> None:
+        self.best = int(self.objective_value)
+        self.bound = int(self.best_objective_bound)
+        if self.first is None:
+            self.first = time.monotonic() - self.started
+
+
+def solve(plan: Plan, options: SolveOptions = SolveOptions(),
+          progress: Progress | None = None) -> Schedule:
+    """The best verified schedule found within the options' limits."""
+    started = time.monotonic()
+    cals = Calendars(plan)
+    lower = critical_path_bound(plan, cals)
+    seed_tasks = None
+    if options.use_heuristic:
+        seed_tasks = list_schedule(plan, cals, time_budget=max(5.0, options.time_limit / 2))
+    seed_ok = seed_tasks is not None and not verify(plan, seed_tasks)
+    seed_time = time.monotonic() - started
+    horizon = _horizon(plan, cals, seed_tasks, seed_ok, lower)
+    until = gpu_until(plan, horizon)
+    built = RackplanModel(plan, cals, horizon, until).build()
+    if seed_tasks is not None:
+        built.add_hint(seed_tasks)
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.max_time_in_seconds = max(0.1, options.time_limit - (time.monotonic() - started))
+    params.num_workers = options.workers
+    params.random_seed = options.seed
+    params.log_search_progress = options.log
+    watch = _Watch(started)
+    status = _run(solver, built.model, watch, started, progress)
+    result = _result(plan, cals, built, solver, status, watch, seed_tasks, seed_ok, seed_time,
+                     until, lower)
+    result.wall_time = time.monotonic() - started
+    if result.status.has_schedule:
+        problems = verify(plan, result.tasks)
+        if problems:
+            raise VerificationError(problems)
+    return result
+
+
+def _horizon(plan, cals, seed, seed_ok, lower) -> int:
+    """A finish no optimal schedule exceeds: the heuristic's objective when it is feasible."""
+    if seed is not None and seed_ok and plan.objective.kind == "finish":
+        until = gpu_until(plan, lower)
+        return max(objective_value(plan, seed, until), lower, 1)
+    total = max((t.release for t in plan.tasks.values()), default=0)
+    for task in plan.tasks.values():
+        cal = cals.get(task.calendar)
+        longest = max(m.duration for m in task.modes)
+        total += cal.finish(cal.next_working(0), longest) + 1 if longest else 0
+        total += sum(link.lag for link in task.links)
+    if seed is not None:
+        total = min(total, 3 * max(st.finish for st in seed.values()))
+    dues = [t.due for t in plan.targets.values()]
+    return max(total, lower, max(dues, default=0), 1)
+
+
+def _run(solver, model, watch, started, progress) -> int:
+    """Solve in a thread; report progress each second; Ctrl-C stops the search, keeps the best."""
+    box: dict = {}
+
+    def work():
+        try:
+            solver.best_bound_callback = lambda b: setattr(watch, "bound", int(b))
+        except AttributeError:  # older OR-Tools: bound comes with solutions only
+            pass
+        box["status"] = solver.solve(model, watch)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    last = 0.0
+    while thread.is_alive():
+        try:
+            thread.join(0.1)
+        except KeyboardInterrupt:
+            solver.stop_search()
+            continue
+        elapsed = time.monotonic() - started
+        if progress and elapsed >= 1.0 and elapsed - last >= 1.0:
+            last = elapsed
+            progress(elapsed, watch.best, watch.bound)
+    return box.get("status", cp_model.UNKNOWN)
+
+
+def _result(plan, cals, built, solver, status, watch, seed, seed_ok, seed_time, until,
+            lower) -> Schedule:
+    if status == cp_model.MODEL_INVALID:
+        raise VerificationError([f"CP-SAT rejected the model: {built.model.validate()}"])
+    bound = None
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
+        bound = int(solver.best_objective_bound) if status != cp_model.UNKNOWN else watch.bound
+    if plan.objective.kind == "finish":
+        bound = max(bound or 0, lower)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = {tid: make_task(plan, cals, tid, s, m) for tid, (s, m) in built.read(solver).items()}
+        value = objective_value(plan, found, until)
+        if seed_ok and objective_value(plan, seed, until) < value:
+            found, value = seed, objective_value(plan, seed, until)
+        optimal = status == cp_model.OPTIMAL or (bound is not None and value <= bound)
+        return Schedule(plan, SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE, found,
+                        value, value if optimal else bound, lower, "cp-sat", 0.0,
+                        min(seed_time if seed_ok else 1e9, watch.first or 1e9), until)
+    if status == cp_model.INFEASIBLE:
+        return Schedule(plan, SolveStatus.INFEASIBLE, makespan_bound=lower, source="cp-sat",
+                        gpu_until=until)
+    if seed_ok:
+        value = objective_value(plan, seed, until)
+        return Schedule(plan, SolveStatus.FEASIBLE, seed, value, bound, lower, "heuristic", 0.0,
+                        seed_time, until)
+    return Schedule(plan, SolveStatus.UNKNOWN, bound=bound, makespan_bound=lower,
+                    gpu_until=until)

@@ -1,0 +1,280 @@
+"""Priority-rule list scheduling (serial schedule generation): a feasible schedule in seconds.
+
+It seeds CP-SAT as a hint, gives the model its horizon, and is the fallback answer. It respects
+precedence and lags, calendars, releases, capacities over time and storage; a violated maximum lag
+is repaired by delaying the predecessor and starting again.
+
+Resources are held over a task's whole span [start, finish), as in the CP-SAT model, so the result
+is always a valid hint.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+
+from .calendar import Calendars
+from .plan import LinkType, Plan
+from .schedule import ScheduledTask, make_task
+
+MAX_REPAIRS = 40
+
+
+class _Profile:
+    """An integer per slot that grows on demand; `fill` is the value of unseen slots."""
+
+    def __init__(self, fill: int = 0):
+        self.values: list[int] = []
+        self.fill = fill
+
+    def ensure(self, n: int) -> None:
+        if n > len(self.values):
+            self.values.extend([self.fill] * (n - len(self.values) + 256))
+
+    def add(self, lo: int, hi: int, amount: int) -> None:
+        self.ensure(hi)
+        vals = self.values
+        for t in range(lo, hi):
+            vals[t] += amount
+
+
+def topological_order(plan: Plan) -> list[str]:
+    indeg = {tid: len({link.pred for link in t.links}) for tid, t in plan.tasks.items()}
+    succ = plan.successors()
+    ready = [tid for tid, d in indeg.items() if d == 0]
+    order = []
+    while ready:
+        tid = ready.pop()
+        order.append(tid)
+        for nxt in {s for s, _ in succ[tid]}:
+            indeg[nxt] -= 1
+            if indeg[nxt] == 0:
+                ready.append(nxt)
+    return order
+
+
+def tails(plan: Plan, order: list[str]) -> dict[str, int]:
+    """Longest path (in work slots, shortest mode) from each task's start to the project end."""
+    succ = plan.successors()
+    tail: dict[str, int] = {}
+    for tid in reversed(order):
+        dur = min(m.duration for m in plan.tasks[tid].modes)
+        best = dur
+        for nxt, link in succ[tid]:
+            if link.type in (LinkType.FS, LinkType.FF):
+                best = max(best, dur + link.lag + tail[nxt])
+            else:
+                best = max(best, link.lag + tail[nxt])
+        tail[tid] = best
+    return tail
+
+
+class ListScheduler:
+    def __init__(self, plan: Plan, cals: Calendars | None = None):
+        self.plan = plan
+        self.cals = cals or Calendars(plan)
+        self.order = topological_order(plan)
+        self.tail = tails(plan, self.order)
+        self.succ = plan.successors()
+
+    def run(self, rule: str = "tail", deadline: float | None = None):
+        """A schedule {task: ScheduledTask}, or None if max lags or storage could not be met."""
+        bumps: dict[str, int] = {}
+        for _ in range(MAX_REPAIRS):
+            result = self._pass(rule, bumps, deadline)
+            if result is None or isinstance(result, dict):
+                return result
+            tid, start = result
+            bumps[tid] = max(bumps.get(tid, 0), start)
+        return None
+
+    def _priority(self, rule: str, tid: str, idx: int):
+        task = self.plan.tasks[tid]
+        if rule == "release":
+            return (task.release, -self.tail[tid], idx)
+        return (-self.tail[tid], task.release, idx)
+
+    def _pass(self, rule, bumps, deadline):
+        plan = self.plan
+        self.usage = {rid: _Profile() for rid in plan.resources}
+        self.cap = {rid: self._capacity(r) for rid, r in plan.resources.items()}
+        self.level = {sid: self._storage_level(s) for sid, s in plan.storages.items()}
+        index = {tid: i for i, tid in enumerate(self.order)}
+        waiting = {tid: len({lk.pred for lk in t.links}) for tid, t in plan.tasks.items()}
+        heap = [(self._priority(rule, tid, index[tid]), tid) for tid, n in waiting.items() if n == 0]
+        heapq.heapify(heap)
+        done: dict[str, ScheduledTask] = {}
+        blocked: list = []
+        while heap or blocked:
+            if deadline is not None and time.monotonic() > deadline:
+                return None
+            if not heap:
+                return None  # every eligible task is blocked by storage: no progress possible
+            item = heapq.heappop(heap)
+            tid = item[1]
+            placed = self._place(tid, done, bumps.get(tid, 0))
+            if placed is None:
+                blocked.append(item)
+                continue
+            done[tid] = placed
+            self._commit(placed)
+            repair = self._max_lag_violation(tid, done)
+            if repair:
+                return repair
+            for nxt in {s for s, _ in self.succ[tid]}:
+                waiting[nxt] -= 1
+                if waiting[nxt] == 0:
+                    heapq.heappush(heap, (self._priority(rule, nxt, index[nxt]), nxt))
+            if blocked and (plan.tasks[tid].empties or plan.tasks[tid].fills):
+                for b in blocked:
+                    heapq.heappush(heap, b)
+                blocked = []
+        return done
+
+    def _capacity(self, res) -> _Profile:
+        prof = _Profile(res.steps[-1][1])
+        last = res.steps[-1][0]
+        prof.values = [res.capacity_at(t) for t in range(last + 1)]
+        return prof
+
+    def _storage_level(self, storage) -> _Profile:
+        prof = _Profile(storage.initial)
+        for slot, qty in storage.arrivals:
+            prof.fill += qty
+            prof.add(0, 0, 0)
+            prof.ensure(slot + 1)
+            for t in range(slot, len(prof.values)):
+                prof.values[t] += qty
+        return prof
+
+    def _bounds(self, tid, done, bump):
+        """Lower bounds on start and on finish from scheduled predecessors and the release."""
+        task = self.plan.tasks[tid]
+        ls, le = max(task.release, bump), 0
+        for link in task.links:
+            p = done[link.pred]
+            if link.type == LinkType.FS:
+                ls = max(ls, p.finish + link.lag)
+            elif link.type == LinkType.SS:
+                ls = max(ls, p.start + link.lag)
+            elif link.type == LinkType.FF:
+                le = max(le, p.finish + link.lag)
+            else:
+                le = max(le, p.start + link.lag)
+        return ls, le
+
+    def _place(self, tid, done, bump) -> ScheduledTask | None:
+        task = self.plan.tasks[tid]
+        ls, le = self._bounds(tid, done, bump)
+        best = None
+        for m, mode in enumerate(task.modes):
+            start = self._earliest(task, mode, ls, le)
+            if start is None:
+                continue
+            cand = make_task(self.plan, self.cals, tid, start, m)
+            if best is None or cand.finish < best.finish:
+                best = cand
+        return best
+
+    def _earliest(self, task, mode, ls, le) -> int | None:
+        cal = self.cals.get(task.calendar)
+        d = mode.duration
+        if d == 0:
+            return max(ls, le)
+        fill_from = self._storage_floor(task)
+        if fill_from is None:
+            return None
+        le = max(le, fill_from)
+        s = cal.next_working(ls)
+        for _ in range(1_000_000):
+            e = cal.finish(s, d)
+            if e < le:
+                s = cal.next_working(s + max(1, le - e))
+                continue
+            clash = self._clash(mode.demands, s, e)
+            if clash is None and self._can_empty(task, s):
+                return s
+            s = cal.next_working(clash + 1 if clash is not None else s + 1)
+        return None
+
+    def _clash(self, demands, s, e) -> int | None:
+        """The last slot in [s, e) where a demand does not fit, or None."""
+        for rid, q in demands.items():
+            use, cap = self.usage[rid], self.cap[rid]
+            use.ensure(e)
+            cap.ensure(e)
+            uv, cv = use.values, cap.values
+            for t in range(e - 1, s - 1, -1):
+                if uv[t] + q > cv[t]:
+                    return t
+        return None
+
+    def _storage_floor(self, task) -> int | None:
+        """Earliest finish at which this task's fills fit in storage from then on (0 if none)."""
+        floor = 0
+        for sid, q in task.fills.items():
+            prof, cap = self.level[sid], self.plan.storages[sid].capacity
+            if prof.fill + q > cap:
+                return None
+            t = len(prof.values)
+            while t > 0 and prof.values[t - 1] + q <= cap:
+                t -= 1
+            floor = max(floor, t)
+        return floor
+
+    def _can_empty(self, task, s) -> bool:
+        for sid, q in task.empties.items():
+            prof = self.level[sid]
+            prof.ensure(s + 1)
+            if prof.fill - q < 0 or min(prof.values[s:], default=prof.fill) - q < 0:
+                return False
+        return True
+
+    def _commit(self, st: ScheduledTask) -> None:
+        task = self.plan.tasks[st.id]
+        for rid, q in task.modes[st.mode].demands.items():
+            self.usage[rid].add(st.start, st.finish, q)
+        for sid, q in task.fills.items():
+            self._shift_level(sid, st.finish, q)
+        for sid, q in task.empties.items():
+            self._shift_level(sid, st.start, -q)
+
+    def _shift_level(self, sid, slot, delta) -> None:
+        prof = self.level[sid]
+        prof.ensure(slot + 1)
+        prof.fill += delta
+        for t in range(slot, len(prof.values)):
+            prof.values[t] += delta
+
+    def _max_lag_violation(self, tid, done):
+        """(predecessor, new earliest start) for the first maximum lag this placement broke."""
+        st = done[tid]
+        for link in self.plan.tasks[tid].links:
+            if link.max_lag is None:
+                continue
+            p = done[link.pred]
+            here = st.start if link.type in (LinkType.FS, LinkType.SS) else st.finish
+            there = p.finish if link.type in (LinkType.FS, LinkType.FF) else p.start
+            excess = here - (there + link.max_lag)
+            if excess > 0:
+                return link.pred, p.start + excess
+        return None
+
+
+def list_schedule(plan: Plan, cals: Calendars | None = None, rules=("tail", "release"),
+                  time_budget: float | None = None):
+    """Best schedule over the priority rules by the plan's objective, or None."""
+    from .schedule import gpu_until, objective_value
+
+    scheduler = ListScheduler(plan, cals)
+    deadline = time.monotonic() + time_budget if time_budget else None
+    best, best_value = None, None
+    for rule in rules:
+        result = scheduler.run(rule, deadline)
+        if result is None:
+            continue
+        until = gpu_until(plan, max(t.finish for t in result.values()))
+        value = objective_value(plan, result, until)
+        if best_value is None or value < best_value:
+            best, best_value = result, value
+    return best

@@ -1,0 +1,600 @@
+"""Plan file (TOML) -> validated `Plan`, templates expanded over the site hierarchy.
+
+Every problem is collected with its field path, so one run reports all of them. The cross-cutting
+checks (references, cycles, capacities) live in `validate.py`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pendulum
+
+from . import units
+from .errors import PlanInvalid, Problem, did_you_mean
+from .plan import (
+    CalendarSpec,
+    Link,
+    LinkType,
+    Mode,
+    Objective,
+    Plan,
+    Resource,
+    Storage,
+    Target,
+    Task,
+)
+
+DEFAULT_MAX_TASKS = 250_000
+TOP_KEYS = {"project", "calendars", "resources", "storage", "deliveries", "levels", "tasks",
+            "templates", "targets", "objective"}
+PROJECT_KEYS = {"name", "start", "timezone", "resolution", "max_tasks"}
+CALENDAR_KEYS = {"days", "shifts", "holidays", "off"}
+RESOURCE_KEYS = {"capacity", "calendar", "changes", "trade"}
+STORAGE_KEYS = {"capacity", "initial"}
+DELIVERY_KEYS = {"item", "quantity", "first", "per_day", "batches", "into"}
+LEVEL_KEYS = {"name", "count", "id", "total", "gpus"}
+TASK_KEYS = {"name", "duration", "uses", "modes", "after", "elapsed", "calendar", "needs",
+             "not_before", "gpus", "online", "fills", "empties"}
+LINK_KEYS = {"task", "type", "lag", "max_lag"}
+TARGET_KEYS = {"finish", "gpus", "by", "hard", "penalty", "name"}
+OBJECTIVE_KEYS = {"kind", "until"}
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_PATTERN = re.compile(r"\{(A|a|0*1|0)\}")
+
+
+def load_plan(path: str | Path, *, max_tasks: int | None = None) -> Plan:
+    """Read, validate and expand a plan file; raise `PlanInvalid` with every problem found."""
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanInvalid(file, [Problem("unreadable", "", f"cannot read the plan: {exc}")])
+    if path.suffix.lower() in (".sm", ".mm"):
+        from .psplib import plan_from_psplib
+
+        return plan_from_psplib(file, text)
+    return plan_from_toml(file, text, max_tasks=max_tasks)
+
+
+def plan_from_toml(file: str, text: str, *, max_tasks: int | None = None) -> Plan:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanInvalid(file, [_toml_problem(exc)]) from None
+    ctx = Ctx(file, text)
+    plan = _Builder(ctx, data, max_tasks).build()
+    if ctx.problems:
+        raise PlanInvalid(file, ctx.located())
+    assert plan is not None
+    return plan
+
+
+def _toml_problem(exc: tomllib.TOMLDecodeError) -> Problem:
+    msg = str(exc)
+    match = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+    line = int(match.group(1)) if match else None
+    col = int(match.group(2)) if match else None
+    msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+    return Problem("toml", "", f"invalid TOML: {msg}", line, col)
+
+
+@dataclass
+class Ctx:
+    """Collects problems; deduplicates the copies a template would make once per unit."""
+
+    file: str
+    text: str
+    problems: list[Problem] = field(default_factory=list)
+    _seen: set[tuple[str, str]] = field(default_factory=set)
+
+    def error(self, code: str, where: str, message: str) -> None:
+        if (where, message) not in self._seen:
+            self._seen.add((where, message))
+            self.problems.append(Problem(code, where, message))
+
+    def located(self) -> list[Problem]:
+        return [Problem(p.code, p.where, p.message, p.line or locate(self.text, p.where), p.column)
+                for p in self.problems]
+
+
+def locate(text: str, where: str) -> int | None:
+    """Best-effort line of a dotted field path in TOML text (header, then key below it)."""
+    parts = [p for p in re.split(r"\.(?![^\[]*\])", where) if p]
+    lines = text.splitlines()
+    for n in range(len(parts), 0, -1):
+        header = r"\.".join(rf"\"?{re.escape(p)}\"?" for p in parts[:n])
+        pat = re.compile(rf"^\s*\[\[?\s*{header}\s*\]\]?")
+        for i, line in enumerate(lines):
+            if pat.match(line):
+                if n == len(parts):
+                    return i + 1
+                key = re.compile(rf"^\s*\"?{re.escape(parts[n])}\"?\s*=")
+                for j in range(i + 1, len(lines)):
+                    if lines[j].lstrip().startswith("["):
+                        break
+                    if key.match(lines[j]):
+                        return j + 1
+                return i + 1
+    return None
+
+
+@dataclass
+class Level:
+    name: str
+    count: int
+    pattern: str
+    total: int | None
+    gpus: int | None
+
+
+@dataclass
+class Unit:
+    path: str  # "" for the site
+    level: int  # -1 for the site
+    parent: Unit | None
+    children: list[Unit] = field(default_factory=list)
+
+    def ancestors(self):
+        unit = self.parent
+        while unit is not None:
+            yield unit
+            unit = unit.parent
+
+
+@dataclass
+class RawTask:
+    """A task before references are resolved."""
+
+    id: str
+    step: str
+    unit: Unit
+    table: dict
+    source: str
+
+
+class _Builder:
+    def __init__(self, ctx: Ctx, data: dict, max_tasks: int | None):
+        self.ctx = ctx
+        self.data = data
+        self.max_tasks = max_tasks
+        self.tz = "UTC"
+        self.start = pendulum.datetime(2000, 1, 1)
+        self.slot = 60
+
+    # -- small typed getters ------------------------------------------------------------------
+    def keys(self, table, allowed: set[str], where: str) -> bool:
+        if not isinstance(table, dict):
+            self.ctx.error("type", where, "must be a table")
+            return False
+        for key in table:
+            if key not in allowed:
+                self.ctx.error("unknown_key", f"{where}.{key}" if where else key,
+                               f"unknown key{did_you_mean(key, allowed)}; allowed: "
+                               + ", ".join(sorted(allowed)))
+        return True
+
+    def int_(self, table, key, where, *, default=None, minimum=0):
+        value = table.get(key, default)
+        if value is None:
+            self.ctx.error("missing", f"{where}.{key}", "is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.ctx.error("value", f"{where}.{key}", f"must be a whole number >= {minimum}, "
+                           f"got {value!r}")
+            return None
+        return value
+
+    def slots(self, value, where, *, allow_zero=True):
+        try:
+            return units.to_slots(value, self.slot, allow_zero=allow_zero)
+        except units.ValueProblem as exc:
+            self.ctx.error("duration", where, str(exc))
+            return None
+
+    def when(self, value, where) -> int | None:
+        """A date (absolute) or a duration from the project start, as a slot (rounded up)."""
+        if isinstance(value, str) and units._DURATION.match(value):
+            return self.slots(value, where)
+        try:
+            moment = units.parse_datetime(value, self.tz)
+        except units.ValueProblem as exc:
+            self.ctx.error("date", where, str(exc))
+            return None
+        seconds = (moment - self.start).total_seconds()
+        slot_seconds = self.slot * 60
+        return -int(-seconds // slot_seconds)
+
+    def ident(self, name: str, where: str) -> bool:
+        if not _ID.match(name):
+            self.ctx.error("id", where, f"'{name}' is not a valid id; use letters, digits, '-', "
+                           "'_' and '.'")
+            return False
+        return True
+
+    # -- sections -------------------------------------------------------------------------------
+    def build(self) -> Plan | None:
+        self.keys(self.data, TOP_KEYS, "")
+        if not self._project():
+            return None
+        calendars = self._calendars()
+        resources = self._resources(calendars)
+        storages = self._storages()
+        deliveries = self._deliveries(storages)
+        storages = self._storages_with_arrivals(storages, deliveries)
+        levels = self._levels()
+        raw = self._expand(levels)
+        if raw is None:
+            return None
+        from .validate import Resolver
+
+        resolver = Resolver(self, levels, raw, calendars, resources, storages, deliveries)
+        tasks = resolver.tasks()
+        targets = self._targets(resolver)
+        objective = self._objective()
+        plan = Plan(
+            name=self.name, file=self.ctx.file, start=self.start, timezone=self.tz,
+            slot_minutes=self.slot, calendars=calendars, resources=resources, storages=storages,
+            tasks=tasks, targets=targets, objective=objective,
+            levels=tuple(level.name for level in levels),
+        )
+        if not self.ctx.problems:
+            from .validate import check_plan
+
+            check_plan(self.ctx, plan)
+        return plan
+
+    def _project(self) -> bool:
+        table = self.data.get("project")
+        if table is None:
+            self.ctx.error("missing", "project", "is required: give at least name and start")
+            return False
+        if not self.keys(table, PROJECT_KEYS, "project"):
+            return False
+        self.name = table.get("name")
+        if not isinstance(self.name, str) or not self.name.strip():
+            self.ctx.error("missing", "project.name", "is required: a non-empty string")
+            self.name = "unnamed"
+        self.tz = table.get("timezone", "UTC")
+        try:
+            pendulum.timezone(self.tz)
+        except Exception:
+            self.ctx.error("timezone", "project.timezone",
+                           f"unknown time zone {self.tz!r}; use an IANA name like "
+                           "'America/Chicago' or 'UTC'")
+            self.tz = "UTC"
+        resolution = table.get("resolution", "1h")
+        try:
+            self.slot = units.parse_minutes(resolution)
+            if not 15 <= self.slot <= 1440 or 1440 % self.slot:
+                raise units.ValueProblem(
+                    f"{resolution!r} is not allowed; use 15min, 30min, 1h, 2h, 3h, 4h, 6h, 8h, "
+                    "12h or 1d")
+        except units.ValueProblem as exc:
+            self.ctx.error("resolution", "project.resolution", str(exc))
+            self.slot = 60
+        if "start" not in table:
+            self.ctx.error("missing", "project.start", "is required, e.g. 2024-05-06T06:00:00")
+            return False
+        try:
+            self.start = units.parse_datetime(table["start"], self.tz)
+        except units.ValueProblem as exc:
+            self.ctx.error("date", "project.start", str(exc))
+            return False
+        self.max_tasks = self.max_tasks or self.int_(
+            table, "max_tasks", "project", default=DEFAULT_MAX_TASKS, minimum=1
+        ) or DEFAULT_MAX_TASKS
+        return True
+
+    def _section(self, name: str) -> dict:
+        table = self.data.get(name, {})
+        if not isinstance(table, dict):
+            self.ctx.error("type", name, "must be a table of named entries")
+            return {}
+        return {k: v for k, v in table.items() if self.ident(k, f"{name}.{k}")}
+
+    def _calendars(self) -> dict[str, CalendarSpec]:
+        out = {}
+        for cid, table in self._section("calendars").items():
+            where = f"calendars.{cid}"
+            if not self.keys(table, CALENDAR_KEYS, where):
+                continue
+            out[cid] = CalendarSpec(
+                id=cid,
+                weekdays=frozenset(self._list(table, "days", where, units.parse_weekday,
+                                              ["mon", "tue", "wed", "thu", "fri"])),
+                shifts=tuple(self._list(table, "shifts", where, units.parse_clock_range,
+                                        ["00:00-24:00"])),
+                holidays=frozenset(self._list(table, "holidays", where, units.parse_date, [])),
+                off=tuple(self._off(table.get("off", []), f"{where}.off")),
+            )
+        return out
+
+    def _list(self, table, key, where, parse, default):
+        values = table.get(key, default)
+        if not isinstance(values, list):
+            self.ctx.error("type", f"{where}.{key}", "must be a list")
+            return []
+        out = []
+        for i, value in enumerate(values):
+            try:
+                out.append(parse(value))
+            except units.ValueProblem as exc:
+                self.ctx.error("value", f"{where}.{key}[{i}]", str(exc))
+        return out
+
+    def _off(self, periods, where):
+        if not isinstance(periods, list):
+            self.ctx.error("type", where, "must be a list of {from = ..., to = ...}")
+            return
+        for i, period in enumerate(periods):
+            if self.keys(period, {"from", "to"}, f"{where}[{i}]"):
+                lo = self.when(period.get("from"), f"{where}[{i}].from")
+                hi = self.when(period.get("to"), f"{where}[{i}].to")
+                if lo is not None and hi is not None:
+                    if hi <= lo:
+                        self.ctx.error("value", f"{where}[{i}]", "'to' must be after 'from'")
+                    yield (lo, hi)
+
+    def _resources(self, calendars) -> dict[str, Resource]:
+        out = {}
+        for rid, table in self._section("resources").items():
+            where = f"resources.{rid}"
+            if not self.keys(table, RESOURCE_KEYS, where):
+                continue
+            cap = self.int_(table, "capacity", where)
+            cal = table.get("calendar")
+            if cal is not None and cal not in calendars:
+                self.ctx.error("unknown_ref", f"{where}.calendar",
+                               f"unknown calendar '{cal}'{did_you_mean(str(cal), calendars)}")
+                cal = None
+            steps = {0: cap or 0}
+            changes = table.get("changes", [])
+            if not isinstance(changes, list):
+                self.ctx.error("type", f"{where}.changes", "must be a list of {from, capacity}")
+                changes = []
+            for i, change in enumerate(changes):
+                cw = f"{where}.changes[{i}]"
+                if self.keys(change, {"from", "capacity"}, cw):
+                    at = self.when(change.get("from"), f"{cw}.from")
+                    c = self.int_(change, "capacity", cw)
+                    if at is not None and c is not None:
+                        steps[max(at, 0)] = c
+            trade = table.get("trade", rid)
+            out[rid] = Resource(rid, cal, tuple(sorted(steps.items())), str(trade))
+        return out
+
+    def _storages(self) -> dict[str, Storage]:
+        out = {}
+        for sid, table in self._section("storage").items():
+            where = f"storage.{sid}"
+            if self.keys(table, STORAGE_KEYS, where):
+                cap = self.int_(table, "capacity", where, minimum=1)
+                initial = self.int_(table, "initial", where, default=0)
+                if cap is not None and initial is not None and initial > cap:
+                    self.ctx.error("value", f"{where}.initial", f"{initial} exceeds the capacity "
+                                   f"{cap}")
+                out[sid] = Storage(sid, cap or 1, initial or 0)
+        return out
+
+    def _deliveries(self, storages) -> dict[str, dict]:
+        """item -> {"slots": [arrival slot per unit, in order], "source": ..., "into": ...}."""
+        by_item: dict[str, dict] = {}
+        for did, table in self._section("deliveries").items():
+            where = f"deliveries.{did}"
+            if not self.keys(table, DELIVERY_KEYS, where):
+                continue
+            item = str(table.get("item", did))
+            arrivals = self._arrivals(table, where)
+            into = table.get("into")
+            if into is not None and into not in storages:
+                self.ctx.error("unknown_ref", f"{where}.into",
+                               f"unknown storage '{into}'{did_you_mean(str(into), storages)}")
+                into = None
+            entry = by_item.setdefault(item, {"slots": [], "source": where, "into": {}})
+            for slot, qty in arrivals:
+                entry["slots"].extend([slot] * qty)
+                if into:
+                    entry["into"].setdefault(into, []).append((slot, qty))
+            entry["slots"].sort()
+        return by_item
+
+    def _arrivals(self, table, where) -> list[tuple[int, int]]:
+        if "batches" in table:
+            out = []
+            batches = table["batches"]
+            if not isinstance(batches, list):
+                self.ctx.error("type", f"{where}.batches", "must be a list of {at, quantity}")
+                return []
+            for i, batch in enumerate(batches):
+                bw = f"{where}.batches[{i}]"
+                if self.keys(batch, {"at", "quantity"}, bw):
+                    at = self.when(batch.get("at"), f"{bw}.at")
+                    qty = self.int_(batch, "quantity", bw, minimum=1)
+                    if at is not None and qty is not None:
+                        out.append((at, qty))
+            return out
+        qty = self.int_(table, "quantity", where, minimum=1)
+        per_day = self.int_(table, "per_day", where, minimum=1)
+        if "first" not in table:
+            self.ctx.error("missing", f"{where}.first", "is required (or give batches)")
+            return []
+        first = self.when(table["first"], f"{where}.first")
+        if None in (qty, per_day, first):
+            return []
+        day = 1440 // self.slot if self.slot <= 1440 else 1
+        out = []
+        for d, left in enumerate(range(qty, 0, -per_day)):
+            out.append((first + d * day, min(per_day, left)))
+        return out
+
+    def _storages_with_arrivals(self, storages, deliveries):
+        arrivals: dict[str, list] = {}
+        for entry in deliveries.values():
+            for sid, lst in entry["into"].items():
+                arrivals.setdefault(sid, []).extend(lst)
+        return {sid: Storage(s.id, s.capacity, s.initial, tuple(sorted(arrivals.get(sid, []))))
+                for sid, s in storages.items()}
+
+    def _levels(self) -> list[Level]:
+        raw = self.data.get("levels", [])
+        if not isinstance(raw, list):
+            self.ctx.error("type", "levels", "must be an array of tables: [[levels]]")
+            return []
+        out = []
+        for i, table in enumerate(raw):
+            where = f"levels[{i}]"
+            if not self.keys(table, LEVEL_KEYS, where):
+                continue
+            name = table.get("name")
+            if not isinstance(name, str) or not self.ident(name, f"{where}.name"):
+                self.ctx.error("missing", f"{where}.name", "is required, e.g. 'rack'")
+                continue
+            if name == "site" or name in [lv.name for lv in out]:
+                self.ctx.error("value", f"{where}.name", f"level '{name}' is defined twice or "
+                               "reserved")
+                continue
+            count = self.int_(table, "count", where, minimum=1)
+            pattern = table.get("id", name + "-{1}")
+            if not isinstance(pattern, str) or len(_PATTERN.findall(pattern)) != 1 \
+                    or "/" in pattern:
+                self.ctx.error("value", f"{where}.id", f"{pattern!r} needs exactly one of "
+                               "{1}, {01}, {0}, {A} or {a} and no '/', e.g. 'rack-{1}'")
+                pattern = name + "-{1}"
+            total = table.get("total")
+            if total is not None:
+                total = self.int_(table, "total", where, minimum=1)
+            gpus = table.get("gpus")
+            if gpus is not None:
+                gpus = self.int_(table, "gpus", where, minimum=0)
+            out.append(Level(name, count or 1, pattern, total, gpus))
+        return out
+
+    def _expand(self, levels: list[Level]) -> list[RawTask] | None:
+        templates = self._section("templates")
+        for name in templates:
+            if name not in [lv.name for lv in levels]:
+                self.ctx.error("unknown_ref", f"templates.{name}",
+                               f"no level named '{name}'"
+                               f"{did_you_mean(name, [lv.name for lv in levels])}; "
+                               "define it under [[levels]]")
+        steps = {lv.name: {k: v for k, v in templates.get(lv.name, {}).items()
+                           if self.ident(k, f"templates.{lv.name}.{k}")} for lv in levels}
+        site_tasks = self._section("tasks")
+        if not self._within_bound(levels, steps, len(site_tasks)):
+            return None
+        site = Unit("", -1, None)
+        self.site = site
+        parents = [site]
+        for idx, level in enumerate(levels):
+            made: list[Unit] = []
+            for parent in parents:
+                for k in range(level.count):
+                    if level.total is not None and len(made) >= level.total:
+                        break
+                    label = _label(level.pattern, k)
+                    path = f"{parent.path}/{label}" if parent.path else label
+                    unit = Unit(path, idx, parent)
+                    parent.children.append(unit)
+                    made.append(unit)
+            parents = made
+        self._prune(site, len(levels))
+        raw = [RawTask(tid, tid, site, table, f"tasks.{tid}") for tid, table in site_tasks.items()]
+        self._walk(site, levels, steps, raw)
+        return raw
+
+    def _within_bound(self, levels, steps, num_site) -> bool:
+        count, total = 1, num_site
+        for level in levels:
+            count *= level.count
+            if level.total is not None:
+                count = min(count, level.total)
+            total += count * len(steps[level.name])
+        if total > self.max_tasks:
+            self.ctx.error("too_big", "levels", f"the templates expand to {total:,} tasks, more "
+                           f"than the limit of {self.max_tasks:,}; raise project.max_tasks or "
+                           "reduce the counts")
+            return False
+        return True
+
+    def _prune(self, unit: Unit, depth: int) -> bool:
+        """Drop units left without leaves by a level's `total` (an array with no racks)."""
+        if unit.level == depth - 1:
+            return True
+        unit.children = [c for c in unit.children if self._prune(c, depth)]
+        return bool(unit.children) or unit.level < 0
+
+    def _walk(self, unit: Unit, levels, steps, raw: list[RawTask]) -> None:
+        for child in unit.children:
+            level = levels[child.level]
+            for step, table in steps[level.name].items():
+                raw.append(RawTask(f"{child.path}/{step}", step, child, table,
+                                   f"templates.{level.name}.{step}"))
+            self._walk(child, levels, steps, raw)
+
+    def _targets(self, resolver) -> dict[str, Target]:
+        out = {}
+        for tid, table in self._section("targets").items():
+            where = f"targets.{tid}"
+            if not self.keys(table, TARGET_KEYS, where):
+                continue
+            if "by" not in table:
+                self.ctx.error("missing", f"{where}.by", "is required: a date or a duration "
+                               "from the start, e.g. '122d'")
+                continue
+            due = self.when(table["by"], f"{where}.by")
+            if due is not None and due < 0:
+                self.ctx.error("date", f"{where}.by", "is before the project start "
+                               f"({self.start.to_datetime_string()})")
+            hard = table.get("hard", True)
+            if not isinstance(hard, bool):
+                self.ctx.error("type", f"{where}.hard", "must be true or false")
+                hard = True
+            penalty = self.int_(table, "penalty", where, default=1, minimum=0)
+            gpus = 0
+            tasks: tuple[str, ...] = ()
+            if "gpus" in table:
+                if "finish" in table:
+                    self.ctx.error("value", where, "give either 'finish' or 'gpus', not both")
+                gpus = self.int_(table, "gpus", where, minimum=1) or 0
+            else:
+                tasks = resolver.target_tasks(table.get("finish", "all"), f"{where}.finish")
+            label = table.get("name", tid)
+            out[tid] = Target(tid, due if due is not None else 0, hard, tasks, gpus,
+                              penalty if penalty is not None else 1, str(label))
+        return out
+
+    def _objective(self) -> Objective:
+        table = self.data.get("objective", {})
+        if not self.keys(table, OBJECTIVE_KEYS, "objective"):
+            return Objective()
+        kind = table.get("kind", "finish")
+        if kind not in ("finish", "gpu-hours"):
+            self.ctx.error("value", "objective.kind", f"unknown objective {kind!r}"
+                           f"{did_you_mean(str(kind), ['finish', 'gpu-hours'])}; use 'finish' "
+                           "or 'gpu-hours'")
+            kind = "finish"
+        until = self.when(table["until"], "objective.until") if "until" in table else None
+        return Objective(kind, until)
+
+
+def _label(pattern: str, k: int) -> str:
+    match = _PATTERN.search(pattern)
+    assert match
+    token = match.group(1)
+    if token in ("A", "a"):
+        text, n = "", k
+        while True:
+            text = chr(ord(token) + n % 26) + text
+            n = n // 26 - 1
+            if n < 0:
+                break
+    elif token == "0":
+        text = str(k)
+    else:
+        text = str(k + 1).zfill(len(token))
+    return pattern[: match.start()] + text + pattern[match.end():]

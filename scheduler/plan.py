@@ -1,0 +1,153 @@
+"""The validated plan: frozen data, all times already in integer slots from the project start.
+
+Datetimes exist only at the edges: `Plan.start`, `Plan.slot_minutes` and `Plan.timezone` convert back.
+Nothing here knows about the solver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import pendulum
+
+
+class LinkType(str, Enum):
+    FS = "FS"  # successor starts after predecessor finishes
+    SS = "SS"
+    FF = "FF"
+    SF = "SF"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A dependency `pred -> succ`. Lags are elapsed slots; `max_lag` None means unbounded."""
+
+    pred: str
+    type: LinkType = LinkType.FS
+    lag: int = 0
+    max_lag: int | None = None
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One way to do a task: `duration` slots of work using `demands` {resource: units}."""
+
+    duration: int
+    demands: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    name: str
+    modes: tuple[Mode, ...]
+    calendar: str | None  # None: runs in elapsed time (through nights and holidays)
+    links: tuple[Link, ...] = ()
+    release: int = 0  # earliest start slot (deliveries, not_before)
+    release_reason: str = ""  # e.g. "delivery 'racks' unit 12"
+    gpus: int = 0  # GPUs that come online when this task finishes
+    fills: dict[str, int] = field(default_factory=dict)  # storage -> units added at finish
+    empties: dict[str, int] = field(default_factory=dict)  # storage -> units removed at start
+    source: str = ""  # the plan field that defined it, e.g. "templates.rack.cable"
+    unit: str = ""  # hierarchy path of the unit it belongs to, "" for site tasks
+
+    @property
+    def is_milestone(self) -> bool:
+        return all(m.duration == 0 for m in self.modes)
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str
+    calendar: str | None
+    steps: tuple[tuple[int, int], ...]  # (from_slot, capacity), sorted, first from 0
+    trade: str = ""
+
+    @property
+    def max_capacity(self) -> int:
+        return max(c for _, c in self.steps)
+
+    def capacity_at(self, slot: int) -> int:
+        cap = self.steps[0][1]
+        for start, c in self.steps:
+            if start > slot:
+                break
+            cap = c
+        return cap
+
+    def profile(self, horizon: int) -> list[tuple[int, int, int]]:
+        """Capacity as [from_slot, to_slot, capacity] steps up to `horizon`."""
+        out = []
+        for i, (start, cap) in enumerate(self.steps):
+            end = self.steps[i + 1][0] if i + 1 < len(self.steps) else max(horizon, start)
+            out.append((start, end, cap))
+        return out
+
+
+@dataclass(frozen=True)
+class Storage:
+    id: str
+    capacity: int
+    initial: int = 0
+    arrivals: tuple[tuple[int, int], ...] = ()  # (slot, units) delivered straight into storage
+
+
+@dataclass(frozen=True)
+class Target:
+    """A finish target (all tasks or some) or a GPU target (`gpus` online) due at slot `due`."""
+
+    id: str
+    due: int
+    hard: bool
+    tasks: tuple[str, ...] = ()  # finish target: these tasks finish by `due` (empty: all tasks)
+    gpus: int = 0  # GPU target: this many GPUs online by `due`
+    penalty: int = 1  # objective weight per slot late (soft targets)
+    label: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "gpus" if self.gpus else "finish"
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """Working time: weekdays (0=Mon) x shifts (minute ranges, may pass midnight), minus holidays."""
+
+    id: str
+    weekdays: frozenset[int]
+    shifts: tuple[tuple[int, int], ...]  # (start_minute, end_minute); end may exceed 1440
+    holidays: frozenset[str]  # ISO dates, local
+    off: tuple[tuple[int, int], ...] = ()  # extra non-working slot ranges [from, to)
+
+
+@dataclass(frozen=True)
+class Objective:
+    kind: str = "finish"  # "finish" | "gpu-hours"
+    until: int | None = None  # gpu-hours counted up to this slot
+
+
+@dataclass
+class Plan:
+    name: str
+    file: str
+    start: pendulum.DateTime
+    timezone: str
+    slot_minutes: int
+    calendars: dict[str, CalendarSpec]
+    resources: dict[str, Resource]
+    storages: dict[str, Storage]
+    tasks: dict[str, Task]  # in plan order (hierarchy order)
+    targets: dict[str, Target]
+    objective: Objective = field(default_factory=Objective)
+    levels: tuple[str, ...] = ()
+
+    def slot_to_datetime(self, slot: int) -> pendulum.DateTime:
+        return self.start.add(minutes=slot * self.slot_minutes)
+
+    def successors(self) -> dict[str, list[tuple[str, Link]]]:
+        out: dict[str, list[tuple[str, Link]]] = {tid: [] for tid in self.tasks}
+        for task in self.tasks.values():
+            for link in task.links:
+                out[link.pred].append((task.id, link))
+        return out

@@ -1,0 +1,109 @@
+"""A solved schedule: per-task start/finish/mode/segments in slots, its status, objective and bound."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .calendar import Calendars
+from .plan import Plan, Target
+
+
+class SolveStatus(str, Enum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    UNKNOWN = "unknown"  # no schedule found in time, and no proof that none exists
+
+    @property
+    def has_schedule(self) -> bool:
+        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+@dataclass(frozen=True)
+class ScheduledTask:
+    id: str
+    start: int
+    finish: int
+    mode: int
+    segments: tuple[tuple[int, int], ...]  # [from, to) spans of actual work
+
+
+@dataclass
+class Schedule:
+    plan: Plan
+    status: SolveStatus
+    tasks: dict[str, ScheduledTask] = field(default_factory=dict)
+    objective: int | None = None
+    bound: int | None = None  # proven lower bound on the objective
+    makespan_bound: int | None = None  # proven lower bound on the finish (slots)
+    source: str = ""  # "cp-sat" or "heuristic"
+    wall_time: float = 0.0
+    first_solution_time: float | None = None
+    gpu_until: int | None = None
+
+    @property
+    def makespan(self) -> int:
+        return max((t.finish for t in self.tasks.values()), default=0)
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap between the objective and the proven bound (0.0 when optimal)."""
+        if self.objective is None or self.bound is None:
+            return None
+        if self.objective == 0:
+            return 0.0
+        return max(0.0, (self.objective - self.bound) / abs(self.objective))
+
+    def forecast(self, target: Target) -> int | None:
+        return forecast(self.plan, self.tasks, target)
+
+
+def make_task(plan: Plan, cals: Calendars, tid: str, start: int, mode: int) -> ScheduledTask:
+    """Build a ScheduledTask from its start and mode: finish and segments follow from the calendar."""
+    task = plan.tasks[tid]
+    duration = task.modes[mode].duration
+    if duration == 0:
+        return ScheduledTask(tid, start, start, mode, ())
+    segs = cals.get(task.calendar).segments(start, duration)
+    return ScheduledTask(tid, segs[0][0], segs[-1][1], mode, tuple(segs))
+
+
+def forecast(plan: Plan, tasks: dict[str, ScheduledTask], target: Target) -> int | None:
+    """The slot at which a target is reached: finish of its tasks, or when N GPUs are online."""
+    if target.gpus:
+        online = 0
+        for finish, gpus in sorted((tasks[t].finish, plan.tasks[t].gpus) for t in tasks
+                                   if plan.tasks[t].gpus):
+            online += gpus
+            if online >= target.gpus:
+                return finish
+        return None
+    ids = target.tasks or tasks.keys()
+    return max((tasks[t].finish for t in ids), default=0)
+
+
+def gpu_until(plan: Plan, fallback: int) -> int:
+    """The horizon of the gpu-hours objective: `objective.until`, else the latest target date."""
+    if plan.objective.until is not None:
+        return plan.objective.until
+    dues = [t.due for t in plan.targets.values()]
+    return max(dues) if dues else fallback
+
+
+def objective_value(plan: Plan, tasks: dict[str, ScheduledTask], until: int) -> int:
+    """The objective the CP-SAT model minimises, evaluated on any schedule (so results compare).
+
+    finish:    makespan + sum(soft target penalty x slots late)
+    gpu-hours: -(GPU-slots online before `until`) + sum(soft target penalty x slots late)
+    """
+    penalty = 0
+    for target in plan.targets.values():
+        if not target.hard:
+            reached = forecast(plan, tasks, target)
+            late = (reached if reached is not None else until) - target.due
+            penalty += target.penalty * max(0, late)
+    if plan.objective.kind == "gpu-hours":
+        area = sum(plan.tasks[t].gpus * max(0, until - s.finish) for t, s in tasks.items())
+        return penalty - area
+    return max((t.finish for t in tasks.values()), default=0) + penalty

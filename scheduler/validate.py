@@ -1,0 +1,418 @@
+"""Cross-references and whole-plan checks: task references, deliveries, cycles, capacities.
+
+References inside a template are written in the plan's own terms:
+- `step`: the step of this unit, else of the nearest enclosing unit that has it (or a site task);
+- `LEVEL:step`: for an enclosing level, that unit's step ("hall:cooling-loop"); for a level below,
+  the step of every unit of that level inside this one ("rack:burn-in" = all racks of this array);
+- `a/b/step`: one task by its full id.
+"""
+
+from __future__ import annotations
+
+from .errors import did_you_mean
+from .plan import Link, LinkType, Mode, Plan, Task
+from . import units
+
+_LINK_TYPES = {t.value for t in LinkType}
+
+
+class Resolver:
+    def __init__(self, builder, levels, raw, calendars, resources, storages, deliveries):
+        self.b = builder
+        self.ctx = builder.ctx
+        self.levels = levels
+        self.level_idx = {lv.name: i for i, lv in enumerate(levels)}
+        self.raw = raw
+        self.calendars = calendars
+        self.resources = resources
+        self.storages = storages
+        self.deliveries = deliveries
+        self.by_unit: dict[str, dict[str, str]] = {}
+        for task in raw:
+            self.by_unit.setdefault(task.unit.path, {})[task.step] = task.id
+        self.ids = {t.id for t in raw}
+
+    # -- references -----------------------------------------------------------------------------
+    def resolve(self, ref, unit, where) -> list[str]:
+        if not isinstance(ref, str) or not ref:
+            self.ctx.error("type", where, f"{ref!r} is not a task reference")
+            return []
+        if "/" in ref:
+            if ref in self.ids:
+                return [ref]
+            self.ctx.error("unknown_ref", where, f"unknown task '{ref}'"
+                           f"{did_you_mean(ref, self.ids)}")
+            return []
+        if ":" in ref:
+            return self._qualified(ref, unit, where)
+        for scope in [unit, *unit.ancestors()]:
+            found = self.by_unit.get(scope.path, {}).get(ref)
+            if found:
+                return [found]
+        visible = set()
+        for scope in [unit, *unit.ancestors()]:
+            visible |= set(self.by_unit.get(scope.path, {}))
+        self.ctx.error("unknown_ref", where, f"unknown task '{ref}'{did_you_mean(ref, visible)}")
+        return []
+
+    def _qualified(self, ref, unit, where) -> list[str]:
+        level, _, step = ref.partition(":")
+        if level == "site":
+            found = self.by_unit.get("", {}).get(step)
+            if not found:
+                self.ctx.error("unknown_ref", where, f"unknown site task '{step}'"
+                               f"{did_you_mean(step, self.by_unit.get('', {}))}")
+            return [found] if found else []
+        if level not in self.level_idx:
+            self.ctx.error("unknown_ref", where, f"unknown level '{level}'"
+                           f"{did_you_mean(level, list(self.level_idx) + ['site'])}")
+            return []
+        idx = self.level_idx[level]
+        steps = self.b.data.get("templates", {}).get(level, {})
+        if step not in steps:
+            self.ctx.error("unknown_ref", where, f"level '{level}' has no step '{step}'"
+                           f"{did_you_mean(step, steps)}")
+            return []
+        if idx <= unit.level:
+            scope = unit
+            while scope.level > idx:
+                scope = scope.parent
+            return [self.by_unit[scope.path][step]]
+        return [self.by_unit[u.path][step] for u in _descendants(unit, idx)]
+
+    def target_tasks(self, spec, where) -> tuple[str, ...]:
+        if spec == "all":
+            return ()  # every task: the project finish
+        refs = spec if isinstance(spec, list) else [spec]
+        out: list[str] = []
+        for i, ref in enumerate(refs):
+            out += self.resolve(ref, self.b.site, f"{where}[{i}]" if len(refs) > 1 else where)
+        return tuple(out)
+
+    # -- tasks ----------------------------------------------------------------------------------
+    def tasks(self) -> dict[str, Task]:
+        needers: dict[str, list[str]] = {}
+        out: dict[str, Task] = {}
+        for raw in self.raw:
+            task = self._task(raw)
+            if task is None:
+                continue
+            need = raw.table.get("needs")
+            if need is not None:
+                if isinstance(need, str):
+                    needers.setdefault(need, []).append(task.id)
+                else:
+                    self.ctx.error("type", f"{raw.source}.needs", "must be an item name")
+            out[task.id] = task
+        return self._with_deliveries(out, needers)
+
+    def _task(self, raw) -> Task | None:
+        where, table = raw.source, raw.table
+        if not self.b.keys(table, _task_keys(), where):
+            return None
+        modes = self._modes(table, where)
+        calendar = self._calendar(table, modes, where)
+        links = []
+        after = table.get("after", [])
+        if not isinstance(after, list):
+            after = [after]
+        for i, item in enumerate(after):
+            links += self._links(item, raw.unit, f"{where}.after[{i}]" if len(after) > 1
+                                 else f"{where}.after")
+        release, reason = 0, ""
+        if "not_before" in table:
+            release = self.b.when(table["not_before"], f"{where}.not_before") or 0
+            reason = "not_before"
+        name = table.get("name", raw.id)
+        if not isinstance(name, str):
+            self.ctx.error("type", f"{where}.name", "must be a string")
+            name = raw.id
+        name = name.replace("{unit}", raw.unit.path or "site")
+        return Task(
+            id=raw.id, name=name, modes=tuple(modes), calendar=calendar, links=tuple(links),
+            release=max(release, 0), release_reason=reason, gpus=self._gpus(table, raw, where),
+            fills=self._flows(table, "fills", where), empties=self._flows(table, "empties", where),
+            source=where, unit=raw.unit.path,
+        )
+
+    def _modes(self, table, where) -> list[Mode]:
+        if "modes" in table:
+            if "duration" in table or "uses" in table:
+                self.ctx.error("value", where, "give either 'modes' or 'duration'/'uses', "
+                               "not both")
+            modes = table["modes"]
+            if not isinstance(modes, list) or not modes:
+                self.ctx.error("type", f"{where}.modes", "must be a non-empty list of "
+                               "{duration, uses}")
+                return [Mode(1)]
+            out = []
+            for i, mode in enumerate(modes):
+                mw = f"{where}.modes[{i}]"
+                if self.b.keys(mode, {"duration", "uses"}, mw):
+                    out.append(self._mode(mode, mw))
+            return out or [Mode(1)]
+        return [self._mode(table, where)]
+
+    def _mode(self, table, where) -> Mode:
+        uses = table.get("uses", {})
+        demands: dict[str, int] = {}
+        if not isinstance(uses, dict):
+            self.ctx.error("type", f"{where}.uses", "must be a table {resource = units}")
+            uses = {}
+        for rid, amount in uses.items():
+            if rid not in self.resources:
+                self.ctx.error("unknown_ref", f"{where}.uses.{rid}", f"unknown resource '{rid}'"
+                               f"{did_you_mean(rid, self.resources)}")
+            elif isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
+                self.ctx.error("value", f"{where}.uses.{rid}", f"must be a whole number >= 1, "
+                               f"got {amount!r}")
+            else:
+                demands[rid] = amount
+        if "duration" not in table:
+            self.ctx.error("missing", f"{where}.duration", "is required, e.g. '2h' "
+                           "(0 for a milestone)")
+            return Mode(1, demands)
+        value = table["duration"]
+        if value in (0, "0") or value == "0h":
+            if demands:
+                self.ctx.error("duration", f"{where}.duration", "must be positive for a task "
+                               "that uses resources")
+            return Mode(0, {})
+        duration = self.b.slots(value, f"{where}.duration", allow_zero=False)
+        return Mode(duration or 1, demands)
+
+    def _calendar(self, table, modes, where) -> str | None:
+        used = {self.resources[r].calendar for m in modes for r in m.demands}
+        if table.get("elapsed", False) is True:
+            busy = sorted(r for m in modes for r in m.demands if self.resources[r].calendar)
+            if busy:
+                self.ctx.error("value", f"{where}.elapsed", f"an elapsed task would hold "
+                               f"'{busy[0]}' outside its calendar; drop 'elapsed' or use a "
+                               "resource without a calendar")
+            return None
+        if "calendar" in table:
+            cal = table["calendar"]
+            if cal not in self.calendars:
+                self.ctx.error("unknown_ref", f"{where}.calendar", f"unknown calendar '{cal}'"
+                               f"{did_you_mean(str(cal), self.calendars)}")
+                return None
+            return cal
+        named = sorted(c for c in used if c is not None)
+        if len(named) > 1:
+            self.ctx.error("value", f"{where}.calendar", "uses resources on different calendars "
+                           f"({', '.join(named)}); set 'calendar' on the task")
+        return named[0] if named else None
+
+    def _links(self, item, unit, where) -> list[Link]:
+        if isinstance(item, str):
+            return [Link(p) for p in self.resolve(item, unit, where)]
+        if not self.b.keys(item, _link_keys(), where):
+            return []
+        kind = str(item.get("type", "FS")).upper()
+        if kind not in _LINK_TYPES:
+            self.ctx.error("value", f"{where}.type", f"unknown dependency type {kind!r}; use FS, "
+                           "SS, FF or SF")
+            kind = "FS"
+        lag = self.b.slots(item.get("lag", 0), f"{where}.lag") or 0
+        max_lag = None
+        if "max_lag" in item:
+            max_lag = self.b.slots(item["max_lag"], f"{where}.max_lag")
+            if max_lag is not None and max_lag < lag:
+                self.ctx.error("value", f"{where}.max_lag", "must not be smaller than lag")
+        preds = self.resolve(item.get("task"), unit, f"{where}.task")
+        return [Link(p, LinkType(kind), lag, max_lag) for p in preds]
+
+    def _gpus(self, table, raw, where) -> int:
+        if table.get("online", False) is True:
+            if "gpus" in table:
+                self.ctx.error("value", where, "give either 'online' or 'gpus', not both")
+            return _unit_gpus(raw.unit, self.levels)
+        if "gpus" in table:
+            return self.b.int_(table, "gpus", where) or 0
+        return 0
+
+    def _flows(self, table, key, where) -> dict[str, int]:
+        value = table.get(key)
+        if value is None:
+            return {}
+        flows = {value: 1} if isinstance(value, str) else value
+        if not isinstance(flows, dict):
+            self.ctx.error("type", f"{where}.{key}", "must be a storage id or {storage = units}")
+            return {}
+        out = {}
+        for sid, qty in flows.items():
+            if sid not in self.storages:
+                self.ctx.error("unknown_ref", f"{where}.{key}", f"unknown storage '{sid}'"
+                               f"{did_you_mean(sid, self.storages)}")
+            elif isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
+                self.ctx.error("value", f"{where}.{key}.{sid}", "must be a whole number >= 1")
+            else:
+                out[sid] = qty
+        return out
+
+    def _with_deliveries(self, tasks, needers) -> dict[str, Task]:
+        for item, ids in needers.items():
+            entry = self.deliveries.get(item)
+            source = self.raw_source(tasks[ids[0]])
+            if entry is None:
+                self.ctx.error("unknown_ref", f"{source}.needs", f"no delivery brings '{item}'"
+                               f"{did_you_mean(item, self.deliveries)}")
+                continue
+            slots = entry["slots"]
+            if len(ids) > len(slots):
+                self.ctx.error("shortage", entry["source"], f"{len(ids):,} tasks need '{item}' "
+                               f"but deliveries bring only {len(slots):,}")
+                continue
+            for k, tid in enumerate(ids):
+                t = tasks[tid]
+                if slots[k] > t.release:
+                    tasks[tid] = _replace(t, release=slots[k],
+                                          release_reason=f"{entry['source']} unit {k + 1}")
+        return tasks
+
+    @staticmethod
+    def raw_source(task) -> str:
+        return task.source
+
+
+def _replace(task: Task, **changes) -> Task:
+    from dataclasses import replace
+
+    return replace(task, **changes)
+
+
+def _task_keys():
+    from .load import TASK_KEYS
+
+    return TASK_KEYS
+
+
+def _descendants(unit, level_idx):
+    for child in unit.children:
+        if child.level == level_idx:
+            yield child
+        else:
+            yield from _descendants(child, level_idx)
+
+
+def _unit_gpus(unit, levels) -> int:
+    if unit.level >= 0 and levels[unit.level].gpus is not None:
+        return levels[unit.level].gpus
+    return sum(_unit_gpus(c, levels) for c in unit.children)
+
+
+# -- whole-plan checks ------------------------------------------------------------------------------
+def check_plan(ctx, plan: Plan) -> None:
+    _check_capacities(ctx, plan)
+    _check_cycles(ctx, plan)
+    _check_storage(ctx, plan)
+    _check_gpu_targets(ctx, plan)
+
+
+def _check_capacities(ctx, plan: Plan) -> None:
+    for task in plan.tasks.values():
+        for i, mode in enumerate(task.modes):
+            for rid, amount in mode.demands.items():
+                res = plan.resources[rid]
+                if amount > res.max_capacity:
+                    where = f"{task.source}.modes[{i}]" if len(task.modes) > 1 else task.source
+                    ctx.error("capacity", f"{where}.uses.{rid}",
+                              f"needs {amount} but '{rid}' never has more than "
+                              f"{res.max_capacity}; lower the demand or raise "
+                              f"resources.{rid}.capacity")
+
+
+def _check_cycles(ctx, plan: Plan) -> None:
+    """Name each dependency cycle once (a template cycle repeats in every unit)."""
+    succ = {tid: [] for tid in plan.tasks}
+    for task in plan.tasks.values():
+        for link in task.links:
+            succ[link.pred].append(task.id)
+    for comp in _cycles(succ):
+        path = _cycle_path(comp, succ)
+        sources = [plan.tasks[t].source for t in path]
+        shown = " -> ".join(path + [path[0]])
+        ctx.error("cycle", sources[0] + ".after", f"dependency cycle: {shown}")
+
+
+def _cycles(succ):
+    """Strongly connected components with more than one task (or a self-loop), iteratively."""
+    index, low, on, stack, out = {}, {}, set(), [], []
+    counter = 0
+    for root in succ:
+        if root in index:
+            continue
+        work = [(root, iter(succ[root]))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on.add(root)
+        while work:
+            node, it = work[-1]
+            advanced = False
+            for nxt in it:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on.add(nxt)
+                    work.append((nxt, iter(succ[nxt])))
+                    advanced = True
+                    break
+                if nxt in on:
+                    low[node] = min(low[node], index[nxt])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                comp = []
+                while True:
+                    item = stack.pop()
+                    on.discard(item)
+                    comp.append(item)
+                    if item == node:
+                        break
+                if len(comp) > 1 or node in succ[node]:
+                    out.append(set(comp))
+    return out
+
+
+def _cycle_path(comp, succ):
+    start = min(comp)
+    path, seen, node = [start], {start}, start
+    while True:
+        nxt = next(n for n in succ[node] if n in comp)
+        if nxt == start or nxt in seen:
+            return path[path.index(nxt):] if nxt in seen and nxt != start else path
+        path.append(nxt)
+        seen.add(nxt)
+        node = nxt
+
+
+def _check_storage(ctx, plan: Plan) -> None:
+    for sid, storage in plan.storages.items():
+        filled = storage.initial + sum(q for _, q in storage.arrivals) + sum(
+            t.fills.get(sid, 0) for t in plan.tasks.values())
+        emptied = sum(t.empties.get(sid, 0) for t in plan.tasks.values())
+        if emptied > filled:
+            ctx.error("storage", f"storage.{sid}", f"tasks take {emptied:,} units out but only "
+                      f"{filled:,} ever go in")
+
+
+def _check_gpu_targets(ctx, plan: Plan) -> None:
+    total = sum(t.gpus for t in plan.tasks.values())
+    for target in plan.targets.values():
+        if target.gpus and target.gpus > total:
+            ctx.error("value", f"targets.{target.id}.gpus", f"{target.gpus:,} GPUs but the plan "
+                      f"brings only {total:,} online (mark tasks with 'online' or 'gpus')")
+
+
+__all__ = ["Resolver", "check_plan", "units"]
+
+
+def _link_keys():
+    from .load import LINK_KEYS
+
+    return LINK_KEYS
