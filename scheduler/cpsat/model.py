@@ -39,6 +39,8 @@ class RackplanModel:
     lateness: dict[str, cp_model.IntVar] = field(default_factory=dict)
     reach: dict[str, cp_model.IntVar] = field(default_factory=dict)
     reached: dict[str, dict[str, cp_model.IntVar]] = field(default_factory=dict)
+    # Auxiliary variables and how to compute them from a schedule, so hints are complete.
+    derived: list = field(default_factory=list)
 
     def build(self) -> "RackplanModel":
         self._task_variables()
@@ -103,6 +105,8 @@ class RackplanModel:
         size = m.new_int_var_from_domain(cp_model.Domain.from_values([0] + lengths),
                                          f"{tid}.m{idx}.size")
         m.add(size == sum(length * lit for length, lit in lits.items()))
+        self.derived.append((size, lambda ts: ts[tid].finish - ts[tid].start
+                             if ts[tid].mode == idx else 0))
         if present is True:
             m.add_exactly_one(lits.values())
         else:
@@ -146,20 +150,58 @@ class RackplanModel:
 
     def _storages(self) -> None:
         for sid, storage in self.plan.storages.items():
-            times, changes = [0], [storage.initial]
-            for slot, qty in storage.arrivals:
-                times.append(slot)
-                changes.append(qty)
-            for task in self.plan.tasks.values():
-                tv = self.tasks[task.id]
-                if sid in task.fills:
-                    times.append(tv.end)
-                    changes.append(task.fills[sid])
-                if sid in task.empties:
-                    times.append(tv.start)
-                    changes.append(-task.empties[sid])
-            if len(times) > 1:
-                self.model.add_reservoir_constraint(times, changes, 0, storage.capacity)
+            pairs = self._stays(sid)
+            if pairs is not None and not storage.arrivals and storage.initial == 0:
+                self._storage_as_cumulative(sid, storage, pairs)
+            else:
+                self._storage_as_reservoir(sid, storage)
+
+    def _stays(self, sid):
+        """(filler, emptier, units) per unit when each unit's fill precedes its own empty, so the
+        level is the number of stays [fill end, empty start) in progress — a cumulative, which
+        propagates far better than a reservoir (CP-SAT expands those quadratically)."""
+        by_unit: dict[str, tuple[list, list]] = {}
+        for task in self.plan.tasks.values():
+            if sid in task.fills:
+                by_unit.setdefault(task.unit, ([], []))[0].append(task)
+            if sid in task.empties:
+                by_unit.setdefault(task.unit, ([], []))[1].append(task)
+        pairs = []
+        for fills, empties in by_unit.values():
+            if len(fills) != 1 or len(empties) != 1:
+                return None
+            f, e = fills[0], empties[0]
+            if f.fills[sid] != e.empties[sid] or not _precedes(self.plan, f.id, e.id):
+                return None
+            pairs.append((f.id, e.id, f.fills[sid]))
+        return pairs
+
+    def _storage_as_cumulative(self, sid, storage, pairs) -> None:
+        intervals, demands = [], []
+        for fill, empty, qty in pairs:
+            lo, hi = self.tasks[fill].end, self.tasks[empty].start
+            size = self.model.new_int_var(0, self.horizon, f"{sid}.stay.{fill}")
+            self.derived.append((size, lambda ts, f=fill, e=empty: ts[e].start - ts[f].finish))
+            intervals.append(self.model.new_interval_var(lo, size, hi, f"{sid}.stay.{fill}"))
+            demands.append(qty)
+        if sum(demands) > storage.capacity:
+            self.model.add_cumulative(intervals, demands, storage.capacity)
+
+    def _storage_as_reservoir(self, sid, storage) -> None:
+        times, changes = [0], [storage.initial]
+        for slot, qty in storage.arrivals:
+            times.append(slot)
+            changes.append(qty)
+        for task in self.plan.tasks.values():
+            tv = self.tasks[task.id]
+            if sid in task.fills:
+                times.append(tv.end)
+                changes.append(task.fills[sid])
+            if sid in task.empties:
+                times.append(tv.start)
+                changes.append(-task.empties[sid])
+        if len(times) > 1:
+            self.model.add_reservoir_constraint(times, changes, 0, storage.capacity)
 
     def _makespan(self) -> None:
         self.makespan = self.model.new_int_var(0, self.horizon, "makespan")
@@ -179,6 +221,8 @@ class RackplanModel:
             else:
                 reach = m.new_int_var(0, self.horizon, f"{target.id}.reach")
                 m.add_max_equality(reach, [self.tasks[t].end for t in target.tasks])
+                self.derived.append((reach, lambda ts, ids=target.tasks:
+                                     max(ts[t].finish for t in ids)))
             self.reach[target.id] = reach
             if target.hard:
                 m.add(reach <= target.due)
@@ -211,6 +255,7 @@ class RackplanModel:
                 if task.gpus:
                     capped = m.new_int_var(0, until, f"{task.id}.online_by")
                     m.add_min_equality(capped, [self.tasks[task.id].end, until])
+                    self.derived.append((capped, lambda ts, t=task.id: min(ts[t].finish, until)))
                     terms.append(task.gpus * (capped - until))
             m.minimize(sum(terms) + penalty)
         else:
@@ -240,6 +285,8 @@ class RackplanModel:
                     m.add_hint(lit, tasks[tid].finish <= reached)
             if target.id in self.lateness:
                 m.add_hint(self.lateness[target.id], max(0, reached - target.due))
+        for var, value in self.derived:
+            m.add_hint(var, value(tasks))
 
     def read(self, solver: cp_model.CpSolver) -> dict[str, tuple[int, int]]:
         """{task: (start, mode)} from a solver that has a solution."""
@@ -251,3 +298,17 @@ class RackplanModel:
                     mode = idx
             out[tid] = (solver.value(tv.start), mode)
         return out
+
+
+def _precedes(plan: Plan, first: str, last: str) -> bool:
+    """Whether `last` cannot start before `first` finishes (a chain of FS links with lag >= 0)."""
+    seen, stack = set(), [last]
+    while stack:
+        tid = stack.pop()
+        for link in plan.tasks[tid].links:
+            if link.type == LinkType.FS and link.lag >= 0 and link.pred not in seen:
+                if link.pred == first:
+                    return True
+                seen.add(link.pred)
+                stack.append(link.pred)
+    return False

@@ -1,0 +1,133 @@
+"""rackplan command line: thin wrappers that chain load -> solve -> verify -> export.
+
+This is the only module that imports click, prints, or exits.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from scheduler import __version__
+from scheduler.errors import PlanInvalid, VerificationError
+from scheduler.load import load_plan
+
+EXIT_OK, EXIT_NO_SCHEDULE, EXIT_INVALID = 0, 1, 2
+
+
+def _load(plan_path: str, max_tasks: int | None = None):
+    """Load and validate, or print every problem (one line each) and exit 2."""
+    try:
+        return load_plan(plan_path, max_tasks=max_tasks)
+    except PlanInvalid as exc:
+        for line in exc.lines():
+            click.echo(line, err=True)
+        n = len(exc.problems)
+        click.echo(f"rackplan: {plan_path}: {n} problem{'s' if n > 1 else ''}; nothing scheduled",
+                   err=True)
+        sys.exit(EXIT_INVALID)
+
+
+PLAN_ARG = click.argument("plan", type=click.Path(exists=True, dir_okay=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rackplan")
+def main():
+    """Schedule AI data-center build-outs: racks, crews, docks, staging and targets.
+
+    Write the plan as a TOML file (see plans/tutorial.toml), check it with `rackplan validate`,
+    and get an optimised, verified schedule with `rackplan schedule`. PSPLIB .sm files are read
+    too. Exit status: 0 success, 1 no schedule (infeasible or none found in time), 2 invalid
+    plan or bad usage.
+    """
+
+
+@main.command()
+@PLAN_ARG
+@click.option("--max-tasks", type=click.IntRange(min=1), default=None,
+              help="Refuse plans that expand to more tasks (default: project.max_tasks, 250,000).")
+def validate(plan, max_tasks):
+    """Check PLAN and report every problem at once, one line each (exit 2 if any)."""
+    loaded = _load(plan, max_tasks)
+    click.echo(f"{plan}: ok: {len(loaded.tasks):,} tasks, {len(loaded.resources)} resources, "
+               f"{len(loaded.targets)} targets")
+
+
+@main.command()
+@PLAN_ARG
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds for the whole solve; stops earlier once optimality is proven.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="CP-SAT search workers (threads).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Random seed; with --workers 1 the same seed gives the same schedule.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the full schedule as JSON to this file ('-' for stdout).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@click.option("--max-tasks", type=click.IntRange(min=1), default=None,
+              help="Refuse plans that expand to more tasks.")
+def schedule(plan, time_limit, workers, seed, json_path, quiet, max_tasks):
+    """Find the best schedule for PLAN within the time limit and report it.
+
+    A fast list-scheduling heuristic seeds CP-SAT; the answer is never worse than it. Every
+    schedule is checked by an independent verifier before it is shown or written. Ctrl-C stops
+    the search and keeps the best schedule found so far.
+    """
+    from exports.atomic import ExportError
+    from exports.json_schedule import schedule_json
+    from exports.text import report
+    from scheduler.cpsat import SolveOptions, solve
+
+    loaded = _load(plan, max_tasks)
+    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
+    try:
+        result = solve(loaded, options, progress=None if quiet else _progress(loaded))
+    except VerificationError as exc:
+        click.echo("rackplan: INTERNAL ERROR: the solver produced a schedule that fails "
+                   "verification; this is a rackplan bug, please report it:", err=True)
+        for line in exc.violations[:20]:
+            click.echo(f"  {line}", err=True)
+        sys.exit(EXIT_NO_SCHEDULE)
+    to_stdout = json_path == "-"
+    click.echo(report(result), nl=False, err=to_stdout)
+    if json_path:
+        try:
+            _write_json(json_path, schedule_json(result))
+        except ExportError as exc:
+            raise click.ClickException(str(exc)) from None
+    sys.exit(EXIT_OK if result.status.has_schedule else EXIT_NO_SCHEDULE)
+
+
+def _write_json(path: str, text: str) -> None:
+    from exports.atomic import write_atomic
+
+    if path == "-":
+        click.echo(text, nl=False)
+    else:
+        write_atomic(path, text.encode("utf-8"))
+
+
+def _progress(plan):
+    day = 1440 / plan.slot_minutes
+
+    def show(elapsed, best, bound):
+        parts = [f"[{elapsed:5.0f}s]"]
+        if best is None:
+            parts.append("searching, no schedule from CP-SAT yet")
+        elif plan.objective.kind == "finish":
+            parts.append(f"best day {best / day:.1f}")
+        else:
+            parts.append(f"best objective {best:,}")
+        if bound is not None and plan.objective.kind == "finish":
+            parts.append(f"bound day {bound / day:.1f}")
+        if best and bound is not None:
+            parts.append(f"gap {100 * max(0, best - bound) / abs(best):.1f}%")
+        click.echo("  ".join(parts), err=True)
+
+    return show
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""The terminal report: status, targets, milestones, the critical chain and peak crew use."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from tabulate import tabulate
+
+from scheduler.explain import critical_chain, peaks
+from scheduler.schedule import Schedule
+
+STATUS_TEXT = {
+    "optimal": "optimal (proven)",
+    "feasible": "feasible",
+    "infeasible": "infeasible: no schedule satisfies the plan's hard constraints",
+    "unknown": "no schedule found within the time limit",
+}
+
+
+def report(schedule: Schedule, chain_rows: int = 12) -> str:
+    parts = [_summary(schedule)]
+    if schedule.status.has_schedule:
+        if schedule.plan.targets:
+            parts.append(_targets(schedule))
+        parts.append(_milestones(schedule))
+        parts.append(_chain(schedule, chain_rows))
+        parts.append(_peaks(schedule))
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _days(plan, slots: int) -> float:
+    return slots * plan.slot_minutes / 1440
+
+
+def _when(plan, slot: int) -> str:
+    return plan.slot_to_datetime(slot).format("YYYY-MM-DD HH:mm")
+
+
+def _summary(s: Schedule) -> str:
+    plan = s.plan
+    status = STATUS_TEXT[s.status.value]
+    if s.status.value == "feasible" and s.gap is not None:
+        status += f", within {100 * s.gap:.1f}% of the proven bound"
+    rows = [("plan", plan.name), ("status", status)]
+    rows.append(("start", _when(plan, 0) + f" ({plan.timezone})"))
+    if s.status.has_schedule:
+        rows.append(("finish", f"{_when(plan, s.makespan)}  (day {_days(plan, s.makespan):.1f})"))
+        if s.makespan_bound is not None:
+            rows.append(("finish lower bound", f"day {_days(plan, s.makespan_bound):.1f} "
+                         "(no schedule can finish earlier)"))
+        if plan.objective.kind == "gpu-hours" and s.objective is not None:
+            hours = -s.objective * plan.slot_minutes / 60
+            rows.append(("GPU-hours online", f"{hours:,.0f} before {_when(plan, s.gpu_until)}"))
+        rows.append(("tasks", f"{len(plan.tasks):,}"))
+    rows.append(("solve time", f"{s.wall_time:.1f} s" + (f" ({s.source})" if s.source else "")))
+    return tabulate(rows, tablefmt="plain")
+
+
+def _targets(s: Schedule) -> str:
+    plan = s.plan
+    rows = []
+    for t in plan.targets.values():
+        reached = s.forecast(t)
+        if reached is None:
+            rows.append((t.label, "hard" if t.hard else "soft", _when(plan, t.due), "never", "",
+                         "MISSED"))
+            continue
+        slack = _days(plan, t.due - reached)
+        text = f"{slack:.1f} d early" if slack >= 0 else f"{-slack:.1f} d late"
+        rows.append((t.label, "hard" if t.hard else "soft", _when(plan, t.due),
+                     _when(plan, reached), text, "met" if slack >= 0 else "MISSED"))
+    return "Targets\n" + tabulate(rows, headers=["target", "kind", "due", "forecast", "slack",
+                                                 ""])
+
+
+def _milestones(s: Schedule) -> str:
+    """Milestones grouped by the plan line that defines them (196 array acceptances = one row)."""
+    plan = s.plan
+    groups: OrderedDict[str, list[int]] = OrderedDict()
+    for tid, task in plan.tasks.items():
+        if task.is_milestone or task.gpus:
+            groups.setdefault(task.source, []).append(s.tasks[tid].finish)
+    if not groups:
+        return ""
+    rows = []
+    for source, finishes in groups.items():
+        label = source.removeprefix("tasks.").removeprefix("templates.")
+        if len(finishes) == 1:
+            rows.append((label, "", _when(plan, finishes[0]), ""))
+        else:
+            rows.append((label, len(finishes), _when(plan, min(finishes)),
+                         _when(plan, max(finishes))))
+    return "Milestones\n" + tabulate(rows, headers=["milestone", "count", "first", "last"])
+
+
+def _chain(s: Schedule, max_rows: int) -> str:
+    plan = s.plan
+    chain = critical_chain(s)
+    shown = chain if len(chain) <= max_rows else chain[:2] + chain[-(max_rows - 2):]
+    rows = [(step.task, _when(plan, step.start), _when(plan, step.finish), step.reason)
+            for step in shown]
+    if len(shown) < len(chain):
+        rows.insert(2, ("...", f"{len(chain) - len(shown)} more", "", ""))
+    return ("Critical chain (what drives the finish)\n"
+            + tabulate(rows, headers=["task", "start", "finish", "held back by"]))
+
+
+def _peaks(s: Schedule) -> str:
+    plan = s.plan
+    rows = [(p.resource, p.peak, p.capacity, _when(plan, p.at) if p.peak else "",
+             f"{100 * p.utilisation:.0f}%") for p in peaks(s)]
+    return "Resources\n" + tabulate(rows, headers=["resource", "peak", "capacity", "peak at",
+                                                   "busy"])
