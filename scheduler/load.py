@@ -108,12 +108,13 @@ def locate(text: str, where: str) -> int | None:
     lines = text.splitlines()
     for n in range(len(parts), 0, -1):
         header = r"\.".join(rf"\"?{re.escape(p)}\"?" for p in parts[:n])
-        pat = re.compile(rf"^\s*\[\[?\s*{header}\s*\]\]?")
+        pat = re.compile(rf"^\s*\[\[?\s*{header}\s*[\].]")
         for i, line in enumerate(lines):
             if pat.match(line):
                 if n == len(parts):
                     return i + 1
-                key = re.compile(rf"^\s*\"?{re.escape(parts[n])}\"?\s*=")
+                name = parts[n].split("[")[0]
+                key = re.compile(rf"^\s*\"?{re.escape(name)}\"?\s*=")
                 for j in range(i + 1, len(lines)):
                     if lines[j].lstrip().startswith("["):
                         break

@@ -19,6 +19,8 @@ class ValueProblem(ValueError):
 
 def parse_minutes(value) -> int:
     """'1.5h' -> 90. Plain integers are not accepted here (callers decide what they mean)."""
+    if isinstance(value, str) and value.strip().startswith("-"):
+        raise ValueProblem(f"{value!r} is negative; durations must be positive")
     if isinstance(value, str):
         match = _DURATION.match(value)
         if match:
