@@ -75,12 +75,17 @@ def schedule(plan, time_limit, workers, seed, json_path, quiet, max_tasks):
     schedule is checked by an independent verifier before it is shown or written. Ctrl-C stops
     the search and keeps the best schedule found so far.
     """
-    from exports.atomic import ExportError
+    from exports.atomic import ExportError, check_writable
     from exports.json_schedule import schedule_json
     from exports.text import report
     from scheduler.cpsat import SolveOptions, solve
 
     loaded = _load(plan, max_tasks)
+    if json_path and json_path != "-":
+        try:
+            check_writable(json_path)
+        except ExportError as exc:
+            raise click.ClickException(str(exc)) from None
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     try:
         result = solve(loaded, options, progress=None if quiet else _progress(loaded))
@@ -112,7 +117,13 @@ def _write_json(path: str, text: str) -> None:
 def _progress(plan):
     day = 1440 / plan.slot_minutes
 
+    last = {"state": None, "at": -1e9}
+
     def show(elapsed, best, bound):
+        # A line when the best or the bound moves, else a heartbeat every 5 s.
+        if (best, bound) == last["state"] and elapsed - last["at"] < 5:
+            return
+        last.update(state=(best, bound), at=elapsed)
         parts = [f"[{elapsed:5.0f}s]"]
         if best is None:
             parts.append("searching, no schedule from CP-SAT yet")

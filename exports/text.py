@@ -95,14 +95,38 @@ def _milestones(s: Schedule) -> str:
 
 def _chain(s: Schedule, max_rows: int) -> str:
     plan = s.plan
-    chain = critical_chain(s)
-    shown = chain if len(chain) <= max_rows else chain[:2] + chain[-(max_rows - 2):]
-    rows = [(step.task, _when(plan, step.start), _when(plan, step.finish), step.reason)
-            for step in shown]
-    if len(shown) < len(chain):
-        rows.insert(2, ("...", f"{len(chain) - len(shown)} more", "", ""))
+    rows = [(task, _when(plan, a), _when(plan, b), why) for task, a, b, why in
+            _compress(critical_chain(s))]
+    if len(rows) > max_rows:
+        cut = len(rows) - max_rows + 1
+        rows = rows[:2] + [("...", f"{cut} more rows", "", "")] + rows[2 + cut:]
     return ("Critical chain (what drives the finish)\n"
             + tabulate(rows, headers=["task", "start", "finish", "held back by"]))
+
+
+def _compress(chain):
+    """Runs of tasks that each wait for the same crew become one row: '248 tasks in a row'."""
+    out = []
+    i = 0
+    while i < len(chain):
+        step = chain[i]
+        crew = _crew(step.reason)
+        j = i
+        while crew and j + 1 < len(chain) and _crew(chain[j + 1].reason) == crew:
+            j += 1
+        if j - i >= 2:
+            out.append((f"{chain[i].task} ... {chain[j].task} ({j - i + 1} tasks)",
+                        chain[i].start, chain[j].finish, f"one after another on {crew}"))
+        else:
+            out += [(c.task, c.start, c.finish, c.reason) for c in chain[i:j + 1]]
+        i = j + 1
+    return out
+
+
+def _crew(reason: str) -> str | None:
+    if reason.startswith("waits for ") and " (busy with " in reason:
+        return reason.removeprefix("waits for ").split(" (busy with ")[0]
+    return None
 
 
 def _peaks(s: Schedule) -> str:

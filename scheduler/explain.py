@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from .calendar import Calendars
@@ -66,8 +67,8 @@ def _why(schedule, cals, holders, tid):
     if st.segments and cal.next_working(floor) == st.start:
         return f"waits for working time ({task.calendar})", best_link.pred if best_link else None
     for rid in task.modes[st.mode].demands:
-        holder = holders.get((rid, st.start))
-        if holder and holder != tid:
+        holder = _last_release(holders.get(rid, []), cal, st.start, tid)
+        if holder:
             return f"waits for {rid} (busy with {holder})", holder
     for sid in task.fills:
         return f"waits for room in {sid}", None
@@ -75,12 +76,28 @@ def _why(schedule, cals, holders, tid):
 
 
 def _holders(schedule):
-    """(resource, slot) -> a task that releases that resource at that slot."""
-    out = {}
+    """resource -> [(finish, task)] sorted: who releases each resource when."""
+    out: dict[str, list] = {}
     for st in schedule.tasks.values():
         for rid in schedule.plan.tasks[st.id].modes[st.mode].demands:
-            out.setdefault((rid, st.finish), st.id)
+            out.setdefault(rid, []).append((st.finish, st.id))
+    for lst in out.values():
+        lst.sort()
     return out
+
+
+def _last_release(releases, cal, start, tid):
+    """The task that freed the resource last before `start`, if nothing but off time lies
+    between its finish and `start` (a crew busy until the holiday, then the holiday)."""
+    idx = bisect.bisect_right(releases, (start, "\uffff"))
+    while idx > 0:
+        finish, holder = releases[idx - 1]
+        if holder != tid and cal.next_working(finish) == start:
+            return holder
+        if finish < start and cal.next_working(finish) < start:
+            return None
+        idx -= 1
+    return None
 
 
 def peaks(schedule: Schedule) -> list[Peak]:
