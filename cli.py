@@ -89,6 +89,9 @@ def schedule(plan, time_limit, workers, seed, json_path, quiet, max_tasks):
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     try:
         result = solve(loaded, options, progress=None if quiet else _progress(loaded))
+    except KeyboardInterrupt:
+        click.echo("rackplan: interrupted before the search started; no schedule", err=True)
+        sys.exit(130)
     except VerificationError as exc:
         click.echo("rackplan: INTERNAL ERROR: the solver produced a schedule that fails "
                    "verification; this is a rackplan bug, please report it:", err=True)

@@ -41,6 +41,8 @@ def _summary(s: Schedule) -> str:
     status = STATUS_TEXT[s.status.value]
     if s.status.value == "feasible" and s.gap is not None:
         status += f", within {100 * s.gap:.1f}% of the proven bound"
+    if s.interrupted:
+        status += " (search stopped by Ctrl-C)"
     rows = [("plan", plan.name), ("status", status)]
     rows.append(("start", _when(plan, 0) + f" ({plan.timezone})"))
     if s.status.has_schedule:

@@ -190,6 +190,13 @@ class _Builder:
             return None
         return value
 
+    def bool_(self, table, key, where, default=False) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            self.ctx.error("type", f"{where}.{key}", f"must be true or false, got {value!r}")
+            return default
+        return value
+
     def slots(self, value, where, *, allow_zero=True):
         try:
             return units.to_slots(value, self.slot, allow_zero=allow_zero)
@@ -551,10 +558,7 @@ class _Builder:
             if due is not None and due < 0:
                 self.ctx.error("date", f"{where}.by", "is before the project start "
                                f"({self.start.to_datetime_string()})")
-            hard = table.get("hard", True)
-            if not isinstance(hard, bool):
-                self.ctx.error("type", f"{where}.hard", "must be true or false")
-                hard = True
+            hard = self.bool_(table, "hard", where, default=True)
             penalty = self.int_(table, "penalty", where, default=1, minimum=0)
             gpus = 0
             tasks: tuple[str, ...] = ()

@@ -41,6 +41,7 @@ class Schedule:
     wall_time: float = 0.0
     first_solution_time: float | None = None
     gpu_until: int | None = None
+    interrupted: bool = False  # the search was stopped by Ctrl-C
 
     @property
     def makespan(self) -> int:

@@ -183,7 +183,7 @@ class Resolver:
 
     def _calendar(self, table, modes, where) -> str | None:
         used = {self.resources[r].calendar for m in modes for r in m.demands}
-        if table.get("elapsed", False) is True:
+        if self.b.bool_(table, "elapsed", where):
             busy = sorted(r for m in modes for r in m.demands if self.resources[r].calendar)
             if busy:
                 self.ctx.error("value", f"{where}.elapsed", f"an elapsed task would hold "
@@ -223,7 +223,7 @@ class Resolver:
         return [Link(p, LinkType(kind), lag, max_lag) for p in preds]
 
     def _gpus(self, table, raw, where) -> int:
-        if table.get("online", False) is True:
+        if self.b.bool_(table, "online", where):
             if "gpus" in table:
                 self.ctx.error("value", where, "give either 'online' or 'gpus', not both")
             return _unit_gpus(raw.unit, self.levels)

@@ -42,6 +42,7 @@ class _Watch(cp_model.CpSolverSolutionCallback):
         self.best: int | None = None
         self.bound: int | None = None
         self.first: float | None = None
+        self.interrupted = False
 
     def on_solution_callback(self) -> None:
         self.best = int(self.objective_value)
@@ -72,6 +73,9 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     params.num_workers = options.workers
     params.random_seed = options.seed
     params.log_search_progress = options.log
+    # Ctrl-C is ours: the caller's thread turns it into stop_search(). CP-SAT's own SIGINT
+    # handler raced with Python's and crashed the process (std::bad_function_call).
+    params.catch_sigint_signal = False
     # Expanding a reservoir creates a Boolean per pair of events: quadratic, fatal at scale.
     params.expand_reservoir_constraints = False
     # Probing in presolve spent ~25 s of wall time on a 15k-task plan for little gain.
@@ -81,6 +85,7 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     result = _result(plan, cals, built, solver, status, watch, seed_tasks, seed_ok, seed_time,
                      until, lower)
     result.wall_time = time.monotonic() - started
+    result.interrupted = watch.interrupted
     if result.status.has_schedule:
         problems = verify(plan, result.tasks)
         if problems:
@@ -107,7 +112,7 @@ def _horizon(plan, cals, seed, seed_ok, lower) -> int:
 
 def _run(solver, model, watch, started, progress) -> int:
     """Solve in a thread; report progress each second; Ctrl-C stops the search, keeps the best."""
-    box: dict = {}
+    box: dict = {"interrupted": False}
 
     def work():
         try:
@@ -123,12 +128,14 @@ def _run(solver, model, watch, started, progress) -> int:
         try:
             thread.join(0.1)
         except KeyboardInterrupt:
+            box["interrupted"] = True
             solver.stop_search()
             continue
         elapsed = time.monotonic() - started
         if progress and elapsed >= 1.0 and elapsed - last >= 1.0:
             last = elapsed
             progress(elapsed, watch.best, watch.bound)
+    watch.interrupted = box["interrupted"]
     return box.get("status", cp_model.UNKNOWN)
 
 
