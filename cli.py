@@ -39,12 +39,17 @@ def main():
 
     Write the plan as a TOML file (see plans/tutorial.toml), check it with `rackplan validate`,
     and get an optimised, verified schedule with `rackplan schedule`. PSPLIB .sm files are read
-    too. Exit status: 0 success, 1 no schedule (infeasible or none found in time), 2 invalid
-    plan or bad usage.
+    too.
+
+    \b
+    Exit status:
+      0  success
+      1  no schedule: the plan is infeasible, or none was found in time
+      2  invalid plan (every problem is listed, one per line) or bad usage
     """
 
 
-@main.command()
+@main.command(short_help="Check a plan and list every problem.")
 @PLAN_ARG
 @click.option("--max-tasks", type=click.IntRange(min=1), default=None,
               help="Refuse plans that expand to more tasks (default: project.max_tasks, 250,000).")
@@ -55,7 +60,7 @@ def validate(plan, max_tasks):
                f"{len(loaded.targets)} targets")
 
 
-@main.command()
+@main.command(short_help="Find, verify and report the best schedule.")
 @PLAN_ARG
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Seconds for the whole solve; stops earlier once optimality is proven.")
@@ -124,12 +129,12 @@ def _progress(plan):
 
     def show(elapsed, best, bound):
         # A line when the best or the bound moves, else a heartbeat every 5 s.
-        if (best, bound) == last["state"] and elapsed - last["at"] < 5:
+        if (best, bound) == last["state"] and elapsed - last["at"] < 5 or elapsed < 1.0:
             return
         last.update(state=(best, bound), at=elapsed)
         parts = [f"[{elapsed:5.0f}s]"]
         if best is None:
-            parts.append("searching, no schedule from CP-SAT yet")
+            parts.append("searching, no schedule yet")
         elif plan.objective.kind == "finish":
             parts.append(f"best day {best / day:.1f}")
         else:

@@ -26,6 +26,8 @@ def schedule_to_dict(schedule: Schedule) -> dict:
         "finish_lower_bound_slots": schedule.makespan_bound,
         "source": schedule.source,
         "solve_seconds": round(schedule.wall_time, 3),
+        "first_solution_seconds": (round(schedule.first_solution_time, 3)
+                                   if schedule.first_solution_time is not None else None),
         "timezone": plan.timezone,
         "start": plan.start.isoformat(),
         "finish": iso(schedule.makespan) if has else None,

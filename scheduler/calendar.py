@@ -109,8 +109,11 @@ class WorkTime:
         return self._rank(hi) - self._rank(lo)
 
     def working_intervals(self, horizon: int) -> list[tuple[int, int]]:
-        """Working slots before `horizon` as closed intervals [a, b]."""
+        """Working slots before `horizon` as closed intervals [a, b] (cached per horizon)."""
         self.ensure(horizon)
+        key = (-1, horizon)
+        if key in self._groups:
+            return self._groups[key]  # type: ignore[return-value]
         out: list[tuple[int, int]] = []
         for slot in self._pos:
             if slot >= horizon:
@@ -119,6 +122,7 @@ class WorkTime:
                 out[-1] = (out[-1][0], slot)
             else:
                 out.append((slot, slot))
+        self._groups[key] = out  # type: ignore[assignment]
         return out
 
     def length_groups(self, duration: int, horizon: int) -> dict[int, list[tuple[int, int]]]:

@@ -261,7 +261,7 @@ class ListScheduler:
         return None
 
 
-def list_schedule(plan: Plan, cals: Calendars | None = None, rules=("tail", "release"),
+def list_schedule(plan: Plan, cals: Calendars | None = None, rules=("release", "tail"),
                   time_budget: float | None = None):
     """Best schedule over the priority rules by the plan's objective, or None."""
     from .schedule import gpu_until, objective_value

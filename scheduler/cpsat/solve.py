@@ -46,7 +46,7 @@ class _Watch(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         self.best = int(self.objective_value)
-        self.bound = int(self.best_objective_bound)
+        self.bound = max(self.bound or 0, int(self.best_objective_bound))
         if self.first is None:
             self.first = time.monotonic() - self.started
 
@@ -81,6 +81,12 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     # Probing in presolve spent ~25 s of wall time on a 15k-task plan for little gain.
     params.cp_model_probing_level = 0
     watch = _Watch(started)
+    if seed_ok:
+        # Report the heuristic's verified schedule at once; CP-SAT only improves on it.
+        watch.best = objective_value(plan, seed_tasks, until)
+        watch.bound = lower if plan.objective.kind == "finish" else None
+        if progress:
+            progress(time.monotonic() - started, watch.best, watch.bound)
     status = _run(solver, built.model, watch, started, progress)
     result = _result(plan, cals, built, solver, status, watch, seed_tasks, seed_ok, seed_time,
                      until, lower)
@@ -116,7 +122,8 @@ def _run(solver, model, watch, started, progress) -> int:
 
     def work():
         try:
-            solver.best_bound_callback = lambda b: setattr(watch, "bound", int(b))
+            solver.best_bound_callback = lambda b: setattr(
+                watch, "bound", max(watch.bound or int(b), int(b)))
         except AttributeError:  # older OR-Tools: bound comes with solutions only
             pass
         box["status"] = solver.solve(model, watch)
