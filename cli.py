@@ -60,6 +60,55 @@ def validate(plan, max_tasks):
                f"{len(loaded.targets)} targets")
 
 
+def output_options(func):
+    """--json/--xlsx/--csv/--ics/--mspdi/--timescale, shared by `schedule` and `export`."""
+    opts = [
+        click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
+                     help="The full schedule as JSON ('-' for stdout)."),
+        click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False),
+                     help="Excel Gantt workbook: summary, Gantt, resources, GPUs online, tasks."),
+        click.option("--csv", "csv_path", type=click.Path(dir_okay=False, allow_dash=True),
+                     help="The flat task table as CSV ('-' for stdout)."),
+        click.option("--ics", "ics_path", type=click.Path(dir_okay=False, allow_dash=True),
+                     help="Milestones and targets as an iCalendar file ('-' for stdout)."),
+        click.option("--mspdi", "mspdi_path", type=click.Path(dir_okay=False, allow_dash=True),
+                     help="Microsoft Project XML for MS Project and ProjectLibre."),
+        click.option("--timescale", type=click.Choice(["auto", "day", "week"]), default="auto",
+                     show_default=True,
+                     help="Gantt timeline columns: days, weeks, or auto (weeks past 190 days)."),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path) -> dict[str, str]:
+    outputs = {"json": json_path, "xlsx": xlsx_path, "csv": csv_path, "ics": ics_path,
+               "mspdi": mspdi_path}
+    if sum(1 for p in outputs.values() if p == "-") > 1:
+        raise click.UsageError("only one output can go to stdout ('-')")
+    return {k: v for k, v in outputs.items() if v}
+
+
+def _write(doc: dict, outputs: dict[str, str], timescale: str) -> None:
+    from exports import ExportError, write_outputs
+
+    try:
+        for text in write_outputs(doc, outputs, timescale):
+            click.echo(text, nl=False)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _check(outputs: dict[str, str]) -> None:
+    from exports import ExportError, check_outputs
+
+    try:
+        check_outputs(outputs)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @main.command(short_help="Find, verify and report the best schedule.")
 @PLAN_ARG
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
@@ -68,29 +117,25 @@ def validate(plan, max_tasks):
               help="CP-SAT search workers (threads).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Random seed; with --workers 1 the same seed gives the same schedule.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Write the full schedule as JSON to this file ('-' for stdout).")
+@output_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 @click.option("--max-tasks", type=click.IntRange(min=1), default=None,
               help="Refuse plans that expand to more tasks.")
-def schedule(plan, time_limit, workers, seed, json_path, quiet, max_tasks):
+def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ics_path,
+             mspdi_path, timescale, quiet, max_tasks):
     """Find the best schedule for PLAN within the time limit and report it.
 
     A fast list-scheduling heuristic seeds CP-SAT; the answer is never worse than it. Every
     schedule is checked by an independent verifier before it is shown or written. Ctrl-C stops
-    the search and keeps the best schedule found so far.
+    the search and keeps the best schedule found so far. Output files are written atomically.
     """
-    from exports.atomic import ExportError, check_writable
-    from exports.json_schedule import schedule_json
+    from exports.json_schedule import schedule_to_dict
     from exports.text import report
     from scheduler.cpsat import SolveOptions, solve
 
+    outputs = _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path)
     loaded = _load(plan, max_tasks)
-    if json_path and json_path != "-":
-        try:
-            check_writable(json_path)
-        except ExportError as exc:
-            raise click.ClickException(str(exc)) from None
+    _check(outputs)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
     try:
         result = solve(loaded, options, progress=None if quiet else _progress(loaded))
@@ -103,23 +148,34 @@ def schedule(plan, time_limit, workers, seed, json_path, quiet, max_tasks):
         for line in exc.violations[:20]:
             click.echo(f"  {line}", err=True)
         sys.exit(EXIT_NO_SCHEDULE)
-    to_stdout = json_path == "-"
-    click.echo(report(result), nl=False, err=to_stdout)
-    if json_path:
-        try:
-            _write_json(json_path, schedule_json(result))
-        except ExportError as exc:
-            raise click.ClickException(str(exc)) from None
+    click.echo(report(result), nl=False, err="-" in outputs.values())
+    if not result.status.has_schedule:
+        # Only the JSON makes sense without a schedule (status, bound, targets for scripts).
+        outputs = {k: v for k, v in outputs.items() if k == "json"}
+    if outputs:
+        _write(schedule_to_dict(result), outputs, timescale)
     sys.exit(EXIT_OK if result.status.has_schedule else EXIT_NO_SCHEDULE)
 
 
-def _write_json(path: str, text: str) -> None:
-    from exports.atomic import write_atomic
+@main.command(short_help="Re-export a saved JSON schedule without solving.")
+@click.argument("schedule_json", metavar="SCHEDULE.json",
+                type=click.Path(exists=True, dir_okay=False))
+@output_options
+def export(schedule_json, json_path, xlsx_path, csv_path, ics_path, mspdi_path, timescale):
+    """Write SCHEDULE.json (from `rackplan schedule --json`) as a workbook, CSV, iCalendar or
+    MS Project XML, without solving again."""
+    from exports import ExportError
+    from exports.json_schedule import load_schedule
 
-    if path == "-":
-        click.echo(text, nl=False)
-    else:
-        write_atomic(path, text.encode("utf-8"))
+    outputs = _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path)
+    if not outputs:
+        raise click.UsageError("nothing to export: give --xlsx, --csv, --ics, --mspdi or --json")
+    _check(outputs)
+    try:
+        doc = load_schedule(schedule_json)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    _write(doc, outputs, timescale)
 
 
 def _progress(plan):

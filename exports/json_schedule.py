@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 from scheduler import __version__
+from scheduler.calendar import Calendars, nonworking_days
+from scheduler.explain import total_float
 from scheduler.schedule import Schedule
 from scheduler.units import fmt_minutes
 
@@ -14,6 +16,8 @@ def schedule_to_dict(schedule: Schedule) -> dict:
     plan = schedule.plan
     iso = lambda slot: plan.slot_to_datetime(slot).isoformat()  # noqa: E731
     has = schedule.status.has_schedule
+    floats = total_float(schedule) if has else {}
+    horizon = max(schedule.makespan, max((t.due for t in plan.targets.values()), default=0), 1)
     return {
         "rackplan_version": __version__,
         "plan": plan.name,
@@ -34,14 +38,20 @@ def schedule_to_dict(schedule: Schedule) -> dict:
         "slot": fmt_minutes(plan.slot_minutes),
         "slot_minutes": plan.slot_minutes,
         "makespan_slots": schedule.makespan if has else None,
-        "tasks": [_task(schedule, tid, iso) for tid in plan.tasks] if has else [],
+        "levels": list(plan.levels),
+        "calendars": {cid: {"days": sorted(c.weekdays), "shifts": [list(x) for x in c.shifts],
+                            "holidays": sorted(c.holidays)} for cid, c in plan.calendars.items()},
+        "nonworking_days": nonworking_days(plan, Calendars(plan), horizon),
+        "tasks": [_task(schedule, tid, iso, floats[tid]) for tid in plan.tasks] if has else [],
         "resources": [_resource(schedule, res) for res in plan.resources.values()],
         "targets": [_target(schedule, t, iso) for t in plan.targets.values()],
     }
 
 
-def _task(schedule, tid, iso) -> dict:
+def _task(schedule, tid, iso, slack: int) -> dict:
     task, st = schedule.plan.tasks[tid], schedule.tasks[tid]
+    demands = task.modes[st.mode].demands
+    trades = [schedule.plan.resources[r].trade for r in demands]
     return {
         "id": tid,
         "name": task.name,
@@ -51,7 +61,12 @@ def _task(schedule, tid, iso) -> dict:
         "finish_slot": st.finish,
         "segments": [list(seg) for seg in st.segments],
         "mode": st.mode,
-        "resources": dict(task.modes[st.mode].demands),
+        "duration_slots": task.modes[st.mode].duration,
+        "milestone": task.is_milestone,
+        "float_slots": slack,
+        "critical": slack == 0,
+        "trade": trades[0] if trades else "",
+        "resources": dict(demands),
         "calendar": task.calendar,
         "gpus": task.gpus,
         "predecessors": [
@@ -64,7 +79,7 @@ def _task(schedule, tid, iso) -> dict:
 
 def _resource(schedule, res) -> dict:
     horizon = max(schedule.makespan, 1)
-    return {"id": res.id, "calendar": res.calendar,
+    return {"id": res.id, "calendar": res.calendar, "trade": res.trade,
             "capacity": [list(step) for step in res.profile(horizon)]}
 
 
@@ -85,5 +100,37 @@ def _target(schedule, target, iso) -> dict:
     }
 
 
-def schedule_json(schedule: Schedule) -> str:
-    return json.dumps(schedule_to_dict(schedule), indent=1) + "\n"
+def json_text(doc: dict) -> str:
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def write_json(doc: dict, path) -> None:
+    from .atomic import write_atomic
+
+    write_atomic(path, json_text(doc).encode("utf-8"))
+
+
+REQUIRED = ("status", "start", "timezone", "slot_minutes", "makespan_slots", "tasks",
+            "resources", "targets", "plan")
+
+
+def load_schedule(path) -> dict:
+    """A schedule document saved with --json, checked enough to export; ExportError otherwise."""
+    from .atomic import ExportError
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except OSError as exc:
+        raise ExportError(f"cannot read {path}: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ExportError(f"{path}: not valid JSON ({exc}); give a file written by "
+                          "'rackplan schedule --json'") from None
+    missing = [k for k in REQUIRED if not isinstance(doc, dict) or k not in doc]
+    if missing:
+        raise ExportError(f"{path}: not a rackplan schedule (missing {', '.join(missing)}); "
+                          "give a file written by 'rackplan schedule --json'")
+    if not doc["tasks"]:
+        raise ExportError(f"{path}: the schedule has no tasks (status {doc['status']}); "
+                          "nothing to export")
+    return doc

@@ -104,6 +104,13 @@ class WorkTime:
                 out.append((slot, slot + 1))
         return out
 
+    def latest_start(self, finish: int, duration: int) -> int:
+        """The latest start whose `duration` working slots end by `finish` (-1 if none)."""
+        if duration == 0:
+            return finish
+        k = self._rank(finish) - duration
+        return self._pos[k] if k >= 0 else -1
+
     def working_in(self, lo: int, hi: int) -> int:
         """Number of working slots in [lo, hi)."""
         return self._rank(hi) - self._rank(lo)
@@ -167,3 +174,22 @@ class Calendars:
             spec = self._plan.calendars[cal_id] if cal_id is not None else None
             self._by_id[cal_id] = WorkTime(spec, self._plan.start, self._plan.slot_minutes)
         return self._by_id[cal_id]
+
+
+def nonworking_days(plan: Plan, cals: Calendars, horizon: int) -> list[str]:
+    """Local dates up to `horizon` on which no crew calendar has any working time."""
+    used = {r.calendar for r in plan.resources.values() if r.calendar}
+    if not used:
+        return []
+    step = plan.slot_minutes
+    day = plan.start.start_of("day")
+    out = []
+    while True:
+        lo = max(0, int((day - plan.start).total_seconds() // 60 // step))
+        nxt = day.add(days=1)
+        hi = int(-(-(nxt - plan.start).total_seconds() // 60 // step))
+        if lo >= horizon:
+            return out
+        if all(cals.get(c).working_in(lo, max(hi, lo)) == 0 for c in used):
+            out.append(day.to_date_string())
+        day = nxt

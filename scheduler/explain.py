@@ -100,6 +100,84 @@ def _last_release(releases, cal, start, tid):
     return None
 
 
+def total_float(schedule: Schedule) -> dict[str, int]:
+    """Slots each task can slip without moving the finish (or a hard target), other tasks moving
+    by their links and by the crew hand-overs of this schedule (who waited for whom), so the
+    critical chain has zero float."""
+    plan, tasks = schedule.plan, schedule.tasks
+    cals = Calendars(plan)
+    holders = _holders(schedule)
+    succ: dict[str, list] = {tid: [] for tid in tasks}
+    for task in plan.tasks.values():
+        for link in task.links:
+            succ[link.pred].append((task.id, link.type, link.lag))
+        st = tasks[task.id]
+        cal = cals.get(task.calendar)
+        for rid in task.modes[st.mode].demands:
+            holder = _last_release(holders.get(rid, []), cal, st.start, task.id)
+            if holder:
+                succ[holder].append((task.id, LinkType.FS, 0))
+    due = _due_dates(schedule)
+    makespan = schedule.makespan
+    late_start: dict[str, int] = {}
+    late_finish: dict[str, int] = {}
+    for tid in _reverse_order(tasks, succ):
+        task, st = plan.tasks[tid], tasks[tid]
+        d = task.modes[st.mode].duration
+        cal = cals.get(task.calendar)
+        lf, ls_cap = min(due.get(tid, makespan), makespan), None
+        for nxt, kind, lag in succ[tid]:
+            if kind == LinkType.FS:
+                lf = min(lf, late_start[nxt] - lag)
+            elif kind == LinkType.FF:
+                lf = min(lf, late_finish[nxt] - lag)
+            elif kind == LinkType.SS:
+                ls_cap = min(ls_cap if ls_cap is not None else late_start[nxt] - lag,
+                             late_start[nxt] - lag)
+            else:
+                ls_cap = min(ls_cap if ls_cap is not None else late_finish[nxt] - lag,
+                             late_finish[nxt] - lag)
+        ls = cal.latest_start(lf, d) if d else lf
+        if ls_cap is not None:
+            ls = min(ls, ls_cap)
+        ls = max(ls, st.start)  # never negative float from rounding over pauses
+        late_start[tid] = ls
+        late_finish[tid] = max(lf, st.finish)
+    return {tid: late_start[tid] - tasks[tid].start for tid in tasks}
+
+
+def _due_dates(schedule) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for target in schedule.plan.targets.values():
+        if target.hard and target.kind == "finish":
+            for tid in target.tasks or schedule.tasks:
+                out[tid] = min(out.get(tid, target.due), target.due)
+    return {tid: max(due, schedule.tasks[tid].finish) for tid, due in out.items()}
+
+
+def _reverse_order(tasks, succ) -> list[str]:
+    """Tasks so that every successor comes before its predecessors (successor links form a DAG:
+    plan links, plus hand-overs that go forward in time)."""
+    indeg = {tid: 0 for tid in tasks}
+    for tid in tasks:
+        for nxt, _, _ in succ[tid]:
+            indeg[tid] += 1
+    ready = [tid for tid, n in indeg.items() if n == 0]
+    preds: dict[str, list[str]] = {tid: [] for tid in tasks}
+    for tid in tasks:
+        for nxt, _, _ in succ[tid]:
+            preds[nxt].append(tid)
+    order = []
+    while ready:
+        tid = ready.pop()
+        order.append(tid)
+        for p in preds[tid]:
+            indeg[p] -= 1
+            if indeg[p] == 0:
+                ready.append(p)
+    return order
+
+
 def peaks(schedule: Schedule) -> list[Peak]:
     plan = schedule.plan
     horizon = max(schedule.makespan, 1)

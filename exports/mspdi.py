@@ -1,0 +1,231 @@
+"""Microsoft Project XML (MSPDI): tasks in outline order with summary tasks for halls, arrays and
+racks, links with type and lag, resources, assignments and calendars, so the schedule opens in
+MS Project and ProjectLibre.
+
+Each task is pinned with a 'Must Start On' constraint at rackplan's start, and carries its own
+calendar (24-hour for elapsed tasks), so MS Project reproduces rackplan's dates instead of
+re-levelling them. Holidays become non-working exception days.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from xml.sax.saxutils import escape
+
+from .atomic import write_atomic
+from .timeline import Timeline
+
+LINK_TYPE = {"FF": 0, "FS": 1, "SF": 2, "SS": 3}  # MSPDI's codes
+MUST_START_ON = 2
+ELAPSED_HOURS = 6  # DurationFormat / LagFormat: elapsed hours
+HOURS = 5
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]  # MSPDI DayType: 1 = Sunday
+
+
+def _dt(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _hours(h: float) -> str:
+    whole = int(h)
+    minutes = round((h - whole) * 60)
+    return f"PT{whole}H{minutes}M0S"
+
+
+def _el(tag: str, value) -> str:
+    return f"<{tag}>{escape(str(value))}</{tag}>"
+
+
+def mspdi_text(doc: dict, calendars: dict | None = None) -> str:
+    """MSPDI XML for a schedule document. `calendars` are the plan's calendar specs
+    {id: {"days": [0..6], "shifts": [(from_min, to_min)], "holidays": [iso dates]}}."""
+    tl = Timeline.of(doc, "day")
+    hours_per_slot = doc["slot_minutes"] / 60
+    calendars = calendars or {}
+    cal_uid = {None: 1} | {cid: i + 2 for i, cid in enumerate(calendars)}
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+           '<Project xmlns="http://schemas.microsoft.com/project">',
+           _el("SaveVersion", 14), _el("Name", doc["plan"]), _el("Title", doc["plan"]),
+           _el("ScheduleFromStart", 1), _el("StartDate", _dt(tl.local(0))),
+           _el("FinishDate", _dt(tl.local(doc["makespan_slots"]))), _el("CalendarUID", 1),
+           _el("MinutesPerDay", 1440), _el("MinutesPerWeek", 10080), _el("DaysPerMonth", 30),
+           _el("DefaultStartTime", "00:00:00"), _el("DefaultFinishTime", "00:00:00"),
+           "<Calendars>", _calendar_24h(doc)]
+    out += [_calendar(cal_uid[cid], cid, spec) for cid, spec in calendars.items()]
+    out.append("</Calendars>")
+    uid_of, rows = _outline(doc)
+    out.append("<Tasks>")
+    out.append(_summary_task(0, 0, doc["plan"], "0", 0, 0, doc["makespan_slots"], tl))
+    for n, row in enumerate(rows, start=1):
+        if "unit" in row:
+            out.append(_summary_task(uid_of[row["unit"]], n, row["unit"].rpartition("/")[2],
+                                     row["number"], row["level"], *row["span"], tl))
+        else:
+            out.append(_task(row["task"], uid_of, n, row, tl, hours_per_slot, cal_uid))
+    out.append("</Tasks>")
+    out += _resources_and_assignments(doc, uid_of, tl, hours_per_slot)
+    out.append("</Project>")
+    return "\n".join(out) + "\n"
+
+
+def _outline(doc):
+    """Rows in outline order with outline numbers; summary rows for every unit path."""
+    by_unit: dict[str, list[dict]] = {}
+    for t in doc["tasks"]:
+        by_unit.setdefault(t["id"].rpartition("/")[0], []).append(t)
+    children: dict[str, list[str]] = {}
+    for unit in by_unit:
+        parts = unit.split("/") if unit else []
+        for n in range(len(parts)):
+            parent, child = "/".join(parts[:n]), "/".join(parts[: n + 1])
+            if child not in children.setdefault(parent, []):
+                children[parent].append(child)
+    spans: dict[str, tuple[int, int]] = {}
+
+    def span(unit):
+        if unit not in spans:
+            lo = [t["start_slot"] for t in by_unit.get(unit, [])]
+            hi = [t["finish_slot"] for t in by_unit.get(unit, [])]
+            for c in children.get(unit, []):
+                lo.append(span(c)[0])
+                hi.append(span(c)[1])
+            spans[unit] = (min(lo), max(hi))
+        return spans[unit]
+
+    rows: list[dict] = []
+    uid_of: dict[str, int] = {}
+
+    def walk(unit, prefix, level):
+        k = 0
+        for t in by_unit.get(unit, []):
+            k += 1
+            uid_of[t["id"]] = len(uid_of) + 1
+            rows.append({"task": t, "number": f"{prefix}{k}", "level": level})
+        for child in children.get(unit, []):
+            k += 1
+            uid_of[child] = len(uid_of) + 1
+            rows.append({"unit": child, "number": f"{prefix}{k}", "level": level,
+                         "span": span(child)})
+            walk(child, f"{prefix}{k}.", level + 1)
+
+    walk("", "", 1)
+    return uid_of, rows
+
+
+def _summary_task(uid, n, name, number, level, lo, hi, tl) -> str:
+    hours = (hi - lo) * tl.slot_minutes / 60
+    return ("<Task>" + _el("UID", uid) + _el("ID", n) + _el("Name", name) + _el("Type", 1)
+            + _el("IsNull", 0) + _el("WBS", number) + _el("OutlineNumber", number)
+            + _el("OutlineLevel", level) + _el("Start", _dt(tl.local(lo)))
+            + _el("Finish", _dt(tl.local(hi))) + _el("Duration", _hours(hours))
+            + _el("DurationFormat", ELAPSED_HOURS) + _el("Summary", 1) + _el("Milestone", 0)
+            + "</Task>")
+
+
+def _task(t, uid_of, n, row, tl, hours_per_slot, cal_uid) -> str:
+    start = _dt(tl.local(t["start_slot"]))
+    parts = ["<Task>", _el("UID", uid_of[t["id"]]), _el("ID", n), _el("Name", t["name"]),
+             _el("Type", 1), _el("IsNull", 0), _el("WBS", row["number"]),
+             _el("OutlineNumber", row["number"]), _el("OutlineLevel", row["level"]),
+             _el("Start", start), _el("Finish", _dt(tl.local(t["finish_slot"]))),
+             _el("Duration", _hours(t["duration_slots"] * hours_per_slot)),
+             _el("DurationFormat", HOURS if t["calendar"] else ELAPSED_HOURS),
+             _el("Summary", 0), _el("Milestone", 1 if t["milestone"] else 0),
+             _el("Critical", 1 if t["critical"] else 0),
+             _el("TotalSlack", int(t["float_slots"] * hours_per_slot * 600)),
+             _el("ConstraintType", MUST_START_ON), _el("ConstraintDate", start),
+             _el("CalendarUID", cal_uid.get(t["calendar"], 1)),
+             _el("IgnoreResourceCalendar", 1),
+             _el("Notes", t["id"])]
+    for p in t["predecessors"]:
+        parts.append("<PredecessorLink>" + _el("PredecessorUID", uid_of[p["task"]])
+                     + _el("Type", LINK_TYPE[p["type"]]) + _el("CrossProject", 0)
+                     + _el("LinkLag", int(p["lag_slots"] * hours_per_slot * 600))
+                     + _el("LagFormat", ELAPSED_HOURS) + "</PredecessorLink>")
+    parts.append("</Task>")
+    return "".join(parts)
+
+
+def _resources_and_assignments(doc, uid_of, tl, hours_per_slot) -> list[str]:
+    out = ["<Resources>"]
+    res_uid = {}
+    for i, r in enumerate(doc["resources"], start=1):
+        res_uid[r["id"]] = i
+        top = max(c for _, _, c in r["capacity"])
+        out.append("<Resource>" + _el("UID", i) + _el("ID", i) + _el("Name", r["id"])
+                   + _el("Type", 1) + _el("IsNull", 0) + _el("MaxUnits", f"{top:.2f}")
+                   + _el("Group", r["trade"]) + "</Resource>")
+    out.append("</Resources>")
+    out.append("<Assignments>")
+    uid = 0
+    for t in doc["tasks"]:
+        for rid, q in t["resources"].items():
+            uid += 1
+            work = t["duration_slots"] * hours_per_slot * q
+            out.append("<Assignment>" + _el("UID", uid) + _el("TaskUID", uid_of[t["id"]])
+                       + _el("ResourceUID", res_uid[rid]) + _el("Units", f"{q:.2f}")
+                       + _el("Start", _dt(tl.local(t["start_slot"])))
+                       + _el("Finish", _dt(tl.local(t["finish_slot"])))
+                       + _el("Work", _hours(work)) + "</Assignment>")
+    out.append("</Assignments>")
+    return out
+
+
+def _calendar_24h(doc) -> str:
+    days = "".join("<WeekDay>" + _el("DayType", d) + _el("DayWorking", 1)
+                   + "<WorkingTimes><WorkingTime><FromTime>00:00:00</FromTime>"
+                   "<ToTime>00:00:00</ToTime></WorkingTime></WorkingTimes></WeekDay>"
+                   for d in range(1, 8))
+    return ("<Calendar>" + _el("UID", 1) + _el("Name", "24 Hours (elapsed)")
+            + _el("IsBaseCalendar", 1) + _el("BaseCalendarUID", -1)
+            + "<WeekDays>" + days + "</WeekDays></Calendar>")
+
+
+def _calendar(uid: int, cid: str, spec: dict) -> str:
+    """Weekly working times from the shifts (an overnight shift's tail lands on the next day);
+    holidays as non-working exceptions."""
+    per_day: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
+    for day in spec["days"]:
+        for a, b in spec["shifts"]:
+            per_day[day].append((a, min(b, 1440)))
+            if b > 1440:
+                per_day[(day + 1) % 7].append((0, b - 1440))
+    weekdays = []
+    for day in range(7):
+        times = sorted(per_day[day])
+        day_type = (day + 1) % 7 + 1  # Monday=0 -> DayType 2, Sunday=6 -> 1
+        if not times:
+            weekdays.append("<WeekDay>" + _el("DayType", day_type) + _el("DayWorking", 0)
+                            + "</WeekDay>")
+            continue
+        spans = "".join("<WorkingTime>" + _el("FromTime", _clock(a)) + _el("ToTime", _clock(b))
+                        + "</WorkingTime>" for a, b in _merge(times))
+        weekdays.append("<WeekDay>" + _el("DayType", day_type) + _el("DayWorking", 1)
+                        + "<WorkingTimes>" + spans + "</WorkingTimes></WeekDay>")
+    for holiday in sorted(spec["holidays"]):
+        weekdays.append("<WeekDay>" + _el("DayType", 0) + _el("DayWorking", 0)
+                        + "<TimePeriod>" + _el("FromDate", f"{holiday}T00:00:00")
+                        + _el("ToDate", f"{holiday}T23:59:00") + "</TimePeriod></WeekDay>")
+    return ("<Calendar>" + _el("UID", uid) + _el("Name", cid) + _el("IsBaseCalendar", 1)
+            + _el("BaseCalendarUID", -1) + "<WeekDays>" + "".join(weekdays)
+            + "</WeekDays></Calendar>")
+
+
+def _merge(times):
+    out: list[list[int]] = []
+    for a, b in times:
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return out
+
+
+def _clock(minutes: int) -> str:
+    if minutes >= 1440:
+        return "00:00:00"
+    return f"{minutes // 60:02d}:{minutes % 60:02d}:00"
+
+
+def write_mspdi(doc: dict, path, calendars: dict | None = None) -> None:
+    write_atomic(path, mspdi_text(doc, calendars).encode("utf-8"))

@@ -1,0 +1,428 @@
+"""The Excel Gantt workbook: Summary, Gantt, Resources, GPUs online and Tasks sheets.
+
+Built in openpyxl's write-only mode from a schedule document (the JSON), so 15,000 tasks stream
+out with flat memory. Every text that came from a plan is written as a string, never a formula.
+"""
+
+from __future__ import annotations
+
+import io
+from copy import copy
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import LineChart, Reference
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.dimensions import RowDimension
+from openpyxl.worksheet.properties import Outline, PageSetupProperties
+
+from .atomic import write_atomic
+from .timeline import Timeline, capacity_at, usage_profiles
+
+TABLE_COLUMNS = ["id", "name", "crews", "start", "finish", "duration (h)", "float (h)",
+                 "critical"]
+WIDTHS = [34, 30, 22, 16, 16, 11, 9, 8]
+FIRST_DAY_COL = len(TABLE_COLUMNS) + 1
+HEADER_ROWS = 3
+DATE_FMT = "yyyy-mm-dd hh:mm"
+PALETTE = ["4E79A7", "F28E2B", "59A14F", "B07AA1", "EDC948", "76B7B2", "FF9DA7", "9C755F",
+           "E15759", "BAB0AC", "86BCB6", "D37295"]
+NO_CREW = "A0B4C8"
+SUMMARY_FILL = PatternFill("solid", fgColor="404040")
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+MET_FILL = PatternFill("solid", fgColor="C6EFCE")
+MISSED_FILL = PatternFill("solid", fgColor="FFC7CE")
+TARGET_FILL = PatternFill("solid", fgColor="FF0000")
+OFF_FILL = PatternFill("solid", fgColor="E7E6E6", bgColor="E7E6E6")
+RED = Side(style="medium", color="C00000")
+CRITICAL_BORDER = Border(top=RED, bottom=RED)
+BOLD = Font(bold=True)
+RED_BOLD = Font(bold=True, color="C00000")
+TITLE = Font(bold=True, size=12)
+CENTER = Alignment(horizontal="center")
+VERTICAL = Alignment(text_rotation=90, horizontal="center")
+HIDDEN_NUMBER = ";;;"  # bar cells hold the hours worked that bucket, shown only as colour
+
+
+def write_workbook(doc: dict, path, scale: str = "auto") -> None:
+    """Write the workbook for a schedule document atomically to `path`."""
+    buffer = io.BytesIO()
+    build_workbook(doc, scale).save(buffer)
+    write_atomic(path, buffer.getvalue())
+
+
+def build_workbook(doc: dict, scale: str = "auto") -> Workbook:
+    if not doc.get("tasks"):
+        raise ValueError("the schedule has no tasks to export (status: "
+                         f"{doc.get('status')})")
+    wb = Workbook(write_only=True)
+    timeline = Timeline.of(doc, scale)
+    colours = _trade_colours(doc)
+    _summary(wb.create_sheet("Summary"), doc)
+    _gantt(wb.create_sheet("Gantt"), doc, timeline, colours)
+    _resources(wb.create_sheet("Resources"), doc, timeline)
+    _gpus(wb.create_sheet("GPUs online"), doc, timeline)
+    _tasks(wb.create_sheet("Tasks"), doc, timeline)
+    return wb
+
+
+# -- cells -------------------------------------------------------------------------------------
+def cell(ws, value, *, font=None, fill=None, fmt=None, border=None, align=None):
+    """A cell for ws.append. Unstyled values go as they are (openpyxl's fast path); strings that
+    look like formulas become text cells (the injection guard: openpyxl would write '=...' as a
+    formula); styled cells copy a cached style instead of re-registering it per cell."""
+    if font is fill is fmt is border is align is None:
+        if isinstance(value, str) and value.startswith("="):
+            c = WriteOnlyCell(ws, value=value)
+            c.data_type = "s"
+            return c
+        return value
+    c = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        c.data_type = "s"
+    cache = ws.parent.__dict__.setdefault("_rackplan_styles", {})
+    key = (id(font), id(fill), fmt, id(border), id(align))
+    if key in cache:
+        c._style = copy(cache[key][0])
+        return c
+    if font:
+        c.font = font
+    if fill:
+        c.fill = fill
+    if fmt:
+        c.number_format = fmt
+    if border:
+        c.border = border
+    if align:
+        c.alignment = align
+    cache[key] = (copy(c._style), (font, fill, border, align))  # keep the objects alive for id()
+    return c
+
+
+def _trade_colours(doc) -> dict[str, PatternFill]:
+    trades = []
+    for r in doc["resources"]:
+        if r["trade"] not in trades:
+            trades.append(r["trade"])
+    out = {t: PatternFill("solid", fgColor=PALETTE[i % len(PALETTE)]) for i, t in
+           enumerate(trades)}
+    out[""] = PatternFill("solid", fgColor=NO_CREW)
+    return out
+
+
+def _local(timeline: Timeline, iso: str | None):
+    if iso is None:
+        return None
+    return datetime.fromisoformat(iso).astimezone(timeline.tz).replace(tzinfo=None)
+
+
+# -- Summary ------------------------------------------------------------------------------------
+def _summary(ws, doc) -> None:
+    tz = ZoneInfo(doc["timezone"])
+    tl = Timeline.of(doc)
+    ws.column_dimensions["A"].width = 40
+    for col in "BCDEF":
+        ws.column_dimensions[col].width = 20
+    gap = doc.get("gap")
+    rows = [
+        ("Plan", doc["plan"]),
+        ("Generated", datetime.now(tz).replace(tzinfo=None, microsecond=0)),
+        ("rackplan version", doc["rackplan_version"]),
+        ("Solve status", doc["status"]),
+        ("Optimality gap", gap),
+        ("Start", _local(tl, doc["start"])),
+        ("Forecast finish", _local(tl, doc["finish"])),
+        ("Finish lower bound (days)", _days(doc, doc.get("finish_lower_bound_slots"))),
+        ("Duration (days)", _days(doc, doc.get("makespan_slots"))),
+        ("Time zone", doc["timezone"]),
+    ]
+    ws.append([cell(ws, "rackplan schedule", font=Font(bold=True, size=14))])
+    for label, value in rows:
+        fmt = DATE_FMT if isinstance(value, datetime) else ("0.0%" if label.startswith(
+            "Optimality") else None)
+        ws.append([cell(ws, label, font=BOLD), cell(ws, value, fmt=fmt)])
+    ws.append([])
+    ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in
+               ("Target", "Kind", "Due", "Forecast", "Slack (days)", "Met")])
+    for t in doc["targets"]:
+        met = t["met"]
+        ws.append([cell(ws, t["name"]), cell(ws, ("hard " if t["hard"] else "soft ") + t["kind"]),
+                   cell(ws, _local(tl, t["due"]), fmt=DATE_FMT),
+                   cell(ws, _local(tl, t["forecast"]), fmt=DATE_FMT),
+                   cell(ws, _days(doc, t["slack_slots"]), fmt="0.0"),
+                   cell(ws, "met" if met else "missed", fill=MET_FILL if met else MISSED_FILL)])
+    ws.append([])
+    ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in
+               ("Resource", "Peak use", "Capacity", "Busy")])
+    horizon = doc["makespan_slots"]
+    use = usage_profiles(doc, horizon)
+    for r in doc["resources"]:
+        busy = sum(use[r["id"]][:horizon])
+        available = sum(capacity_at(r, s) for s in range(horizon)) or 1
+        ws.append([cell(ws, r["id"]), cell(ws, max(use[r["id"]], default=0)),
+                   cell(ws, max(c for _, _, c in r["capacity"])),
+                   cell(ws, busy / available, fmt="0%")])
+
+
+def _days(doc, slots):
+    return None if slots is None else round(slots * doc["slot_minutes"] / 1440, 2)
+
+
+# -- Gantt ----------------------------------------------------------------------------------------
+def _gantt(ws, doc, tl: Timeline, colours) -> None:
+    ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    for i, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    for k in range(len(tl.buckets)):
+        ws.column_dimensions[get_column_letter(FIRST_DAY_COL + k)].width = 3.2 if not \
+            tl.weekly else 4.5
+    ws.freeze_panes = f"C{HEADER_ROWS + 1}"
+    ws.print_title_rows = f"1:{HEADER_ROWS}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    target_cols = _target_columns(doc, tl)
+    _gantt_header(ws, doc, tl, target_cols)
+    rows = list(_gantt_rows(doc))
+    for idx, row in enumerate(rows, start=HEADER_ROWS + 1):
+        depth, hidden, collapsed = row["outline"]
+        ws.row_dimensions[idx] = RowDimension(ws, index=idx, outlineLevel=depth or None,
+                                              hidden=hidden, collapsed=collapsed)
+        ws.append(_gantt_cells(ws, row, tl, colours))
+    last = HEADER_ROWS + len(rows)
+    ws.auto_filter.ref = f"A{HEADER_ROWS}:{get_column_letter(len(TABLE_COLUMNS))}{last}"
+    _gantt_formatting(ws, tl, target_cols, last)
+
+
+def _target_columns(doc, tl) -> dict[int, str]:
+    """Timeline column index -> label for the target dates and milestone targets."""
+    out: dict[int, str] = {}
+    for t in doc["targets"]:
+        k = tl.bucket_of(t["due_slot"])
+        out[k] = (out[k] + ", " if k in out else "") + t["name"]
+    return out
+
+
+def _gantt_header(ws, doc, tl, target_cols) -> None:
+    first = [cell(ws, doc["plan"], font=TITLE)] + [None] * (
+        len(TABLE_COLUMNS) - 1)
+    second = [cell(ws, f"status: {doc['status']}   finish: {doc['finish']}")] + [None] * (
+        len(TABLE_COLUMNS) - 1)
+    off = set(doc.get("nonworking_days", []))
+    third = [cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in TABLE_COLUMNS]
+    for k, day in enumerate(tl.buckets):
+        label = target_cols.get(k)
+        first.append(cell(ws, "◆ " + label, font=RED_BOLD, align=VERTICAL) if label else None)
+        if tl.weekly:
+            second.append(cell(ws, f"W{day.isocalendar()[1]}", align=VERTICAL))
+        else:
+            second.append(cell(ws, "off" if day.isoformat() in off else day.strftime("%a")[:2],
+                               align=VERTICAL))
+        third.append(cell(ws, datetime(day.year, day.month, day.day), fmt="dd mmm",
+                          font=BOLD, fill=TARGET_FILL if label else HEADER_FILL, align=VERTICAL))
+    ws.row_dimensions[1] = RowDimension(ws, index=1, ht=60)
+    ws.append(first)
+    ws.append(second)
+    ws.append(third)
+
+
+def _gantt_rows(doc):
+    """Rows in outline order: site tasks, then each unit's summary, its tasks and sub-units."""
+    tasks = doc["tasks"]
+    by_unit: dict[str, list[dict]] = {}
+    for t in tasks:
+        by_unit.setdefault(t["id"].rpartition("/")[0], []).append(t)
+    children: dict[str, list[str]] = {}
+    for unit in by_unit:
+        parts = unit.split("/") if unit else []
+        for n in range(len(parts)):
+            parent, child = "/".join(parts[:n]), "/".join(parts[: n + 1])
+            kids = children.setdefault(parent, [])
+            if child not in kids:
+                kids.append(child)
+    span: dict[str, tuple] = {}
+
+    def unit_span(unit):
+        if unit not in span:
+            own = by_unit.get(unit, [])
+            starts = [t["start_slot"] for t in own] + [unit_span(c)[0] for c in
+                                                         children.get(unit, [])]
+            ends = [t["finish_slot"] for t in own] + [unit_span(c)[1] for c in
+                                                      children.get(unit, [])]
+            crit = any(t["critical"] for t in own) or any(unit_span(c)[2] for c in
+                                                          children.get(unit, []))
+            span[unit] = (min(starts), max(ends), crit)
+        return span[unit]
+
+    def walk(unit, depth):
+        for t in by_unit.get(unit, []):
+            yield {"task": t, "outline": (depth, depth >= 2, False)}
+        for child in children.get(unit, []):
+            lo, hi, crit = unit_span(child)
+            yield {"unit": child, "span": (lo, hi), "critical": crit,
+                   "outline": (depth, depth >= 2, depth + 1 >= 2)}
+            yield from walk(child, depth + 1)
+
+    yield from walk("", 0)
+
+
+def _gantt_cells(ws, row, tl: Timeline, colours):
+    if "unit" in row:
+        lo, hi = row["span"]
+        name = row["unit"].rpartition("/")[2]
+        values = [cell(ws, row["unit"], font=BOLD), cell(ws, name, font=BOLD), None,
+                  cell(ws, tl.local(lo), fmt=DATE_FMT, font=BOLD),
+                  cell(ws, tl.local(hi), fmt=DATE_FMT, font=BOLD),
+                  cell(ws, (hi - lo) * tl.slot_minutes / 60, fmt="0.0", font=BOLD), None,
+                  cell(ws, "yes" if row["critical"] else "", font=BOLD)]
+        hours = {k: 1.0 for k in range(tl.bucket_of(lo), tl.bucket_of(max(lo, hi - 1)) + 1)}
+        return values + _bars(ws, tl, hours, SUMMARY_FILL, None)
+    t = row["task"]
+    crews = ", ".join(f"{r} x{q}" if q > 1 else r for r, q in t["resources"].items())
+    values = [cell(ws, t["id"]), cell(ws, t["name"]), cell(ws, crews),
+              cell(ws, tl.local(t["start_slot"]), fmt=DATE_FMT),
+              cell(ws, tl.local(t["finish_slot"]), fmt=DATE_FMT),
+              cell(ws, t["duration_slots"] * tl.slot_minutes / 60, fmt="0.0"),
+              cell(ws, t["float_slots"] * tl.slot_minutes / 60, fmt="0.0"),
+              cell(ws, "yes" if t["critical"] else "",
+                   font=RED_BOLD if t["critical"] else None)]
+    if t["milestone"]:
+        k = tl.bucket_of(t["start_slot"])
+        return values + [None] * k + [cell(ws, "◆", font=RED_BOLD, align=CENTER)]
+    fill = colours.get(t["trade"], colours[""])
+    border = CRITICAL_BORDER if t["critical"] else None
+    return values + _bars(ws, tl, tl.hours_by_bucket(t["segments"]), fill, border)
+
+
+def _bars(ws, tl, hours: dict[int, float], fill, border):
+    if not hours:
+        return []
+    out: list = [None] * (max(hours) + 1)
+    for k, h in hours.items():
+        out[k] = cell(ws, round(h, 2), fill=fill, fmt=HIDDEN_NUMBER, border=border)
+    return out
+
+
+def _gantt_formatting(ws, tl, target_cols, last) -> None:
+    if len(tl.buckets) == 0:
+        return
+    first_col = get_column_letter(FIRST_DAY_COL)
+    last_col = get_column_letter(FIRST_DAY_COL + len(tl.buckets) - 1)
+    area = f"{first_col}{HEADER_ROWS + 1}:{last_col}{last}"
+    top = HEADER_ROWS + 1
+    # Weekends and holidays: shade the empty cells of the days nobody works.
+    ws.conditional_formatting.add(area, FormulaRule(
+        formula=[f'AND({first_col}$2="off",{first_col}{top}="")'], fill=OFF_FILL))
+    for k in target_cols:
+        col = get_column_letter(FIRST_DAY_COL + k)
+        rule = FormulaRule(formula=["TRUE"], border=Border(left=RED, right=RED))
+        ws.conditional_formatting.add(f"{col}{top}:{col}{last}", rule)
+
+
+# -- Resources ------------------------------------------------------------------------------------
+def _resources(ws, doc, tl: Timeline) -> None:
+    horizon = max(tl.bounds[-1], 1)
+    use = usage_profiles(doc, horizon)
+    header = [cell(ws, "date", font=BOLD, fill=HEADER_FILL)]
+    for r in doc["resources"]:
+        header += [cell(ws, f"{r['id']} use", font=BOLD, fill=HEADER_FILL),
+                   cell(ws, f"{r['id']} capacity", font=BOLD, fill=HEADER_FILL)]
+    ws.column_dimensions["A"].width = 12
+    ws.freeze_panes = "B2"
+    ws.append(header)
+    for k, day in enumerate(tl.buckets):
+        lo, hi = tl.bounds[k], max(tl.bounds[k + 1], tl.bounds[k] + 1)
+        row = [cell(ws, datetime(day.year, day.month, day.day), fmt="yyyy-mm-dd")]
+        for r in doc["resources"]:
+            row.append(max(use[r["id"]][lo:hi], default=0))
+            row.append(max(capacity_at(r, s) for s in range(lo, hi)))
+        ws.append(row)
+    n = len(tl.buckets)
+    dates = Reference(ws, min_col=1, min_row=2, max_row=n + 1)
+    for i, r in enumerate(doc["resources"]):
+        chart = LineChart()
+        chart.title = f"{r['id']}: use vs capacity"
+        chart.y_axis.title = "units"
+        chart.x_axis.number_format = "dd mmm"
+        chart.height, chart.width = 7, 16
+        col = 2 + 2 * i
+        chart.add_data(Reference(ws, min_col=col, max_col=col + 1, min_row=1, max_row=n + 1),
+                       titles_from_data=True)
+        chart.set_categories(dates)
+        ws.add_chart(chart, f"{get_column_letter(2 * len(doc['resources']) + 3)}{2 + 15 * i}")
+
+
+# -- GPUs online -----------------------------------------------------------------------------------
+def _gpus(ws, doc, tl: Timeline) -> None:
+    finishes = sorted((t["finish_slot"], t["gpus"]) for t in doc["tasks"] if t["gpus"])
+    targets = {tl.bucket_of(t["due_slot"]): t for t in doc["targets"] if t["kind"] == "gpus"}
+    ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in
+               ("date", "GPUs online", "GPU target")])
+    ws.column_dimensions["A"].width = 12
+    ws.column_dimensions["B"].width = 14
+    ws.column_dimensions["C"].width = 14
+    online, i = 0, 0
+    for k, day in enumerate(tl.buckets):
+        while i < len(finishes) and finishes[i][0] <= tl.bounds[k + 1]:
+            online += finishes[i][1]
+            i += 1
+        target = targets.get(k)
+        ws.append([cell(ws, datetime(day.year, day.month, day.day), fmt="yyyy-mm-dd"),
+                   online, target["gpus"] if target else None])
+    n = len(tl.buckets)
+    chart = LineChart()
+    chart.title = "GPUs online"
+    chart.y_axis.title = "GPUs"
+    chart.x_axis.number_format = "dd mmm"
+    chart.height, chart.width = 9, 20
+    chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=1, max_row=n + 1),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=n + 1))
+    target_series = chart.series[1]
+    target_series.marker.symbol = "diamond"
+    target_series.marker.size = 10
+    target_series.graphicalProperties.line.noFill = True
+    ws.add_chart(chart, "E2")
+
+
+# -- Tasks ----------------------------------------------------------------------------------------
+TASK_FIELDS = ["id", "name", "unit", "step", "trade", "resources", "mode", "start", "finish",
+               "work (h)", "elapsed (h)", "float (h)", "critical", "milestone", "gpus",
+               "calendar", "predecessors"]
+
+
+def _tasks(ws, doc, tl: Timeline) -> None:
+    ws.freeze_panes = "C2"
+    for i, width in enumerate([34, 30, 24, 14, 14, 22, 6, 16, 16, 9, 9, 9, 8, 9, 7, 12, 40],
+                              start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in TASK_FIELDS])
+    hours = tl.slot_minutes / 60
+    for t in doc["tasks"]:
+        unit, _, step = t["id"].rpartition("/")
+        preds = ", ".join(p["task"] + ("" if p["type"] == "FS" else f" {p['type']}")
+                          + (f" +{p['lag_slots'] * hours:g}h" if p["lag_slots"] else "")
+                          for p in t["predecessors"])
+        ws.append([
+            cell(ws, t["id"]), cell(ws, t["name"]), cell(ws, unit), cell(ws, step),
+            cell(ws, t["trade"]),
+            cell(ws, ", ".join(f"{r}={q}" for r, q in t["resources"].items())),
+            t["mode"],
+            cell(ws, tl.local(t["start_slot"]), fmt=DATE_FMT),
+            cell(ws, tl.local(t["finish_slot"]), fmt=DATE_FMT),
+            t["duration_slots"] * hours,
+            (t["finish_slot"] - t["start_slot"]) * hours,
+            t["float_slots"] * hours,
+            "yes" if t["critical"] else "no",
+            "yes" if t["milestone"] else "no",
+            t["gpus"],
+            cell(ws, t["calendar"] or "elapsed"),
+            cell(ws, preds),
+        ])
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(TASK_FIELDS))}{len(doc['tasks']) + 1}"
