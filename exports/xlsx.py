@@ -125,9 +125,12 @@ def _local(timeline: Timeline, iso: str | None):
 def _summary(ws, doc) -> None:
     tz = ZoneInfo(doc["timezone"])
     tl = Timeline.of(doc)
-    ws.column_dimensions["A"].width = 40
+    ws.column_dimensions["A"].width = 30
     for col in "BCDEF":
-        ws.column_dimensions[col].width = 20
+        ws.column_dimensions[col].width = 18
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
     gap = doc.get("gap")
     rows = [
         ("Plan", doc["plan"]),
@@ -325,6 +328,23 @@ def _gantt_formatting(ws, tl, target_cols, last) -> None:
         ws.conditional_formatting.add(f"{col}{top}:{col}{last}", rule)
 
 
+def _line_chart(title: str, y_title: str, height: float, width: float) -> LineChart:
+    chart = LineChart()
+    chart.title = title
+    chart.y_axis.title = y_title
+    chart.x_axis.number_format = "dd mmm"
+    chart.height, chart.width = height, width
+    # openpyxl marks axes deleted by default, and LibreOffice then draws no scale.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    return chart
+
+
+def _straight(chart: LineChart) -> None:
+    for series in chart.series:
+        series.smooth = False
+
+
 # -- Resources ------------------------------------------------------------------------------------
 def _resources(ws, doc, tl: Timeline) -> None:
     horizon = max(tl.bounds[-1], 1)
@@ -333,7 +353,9 @@ def _resources(ws, doc, tl: Timeline) -> None:
     for r in doc["resources"]:
         header += [cell(ws, f"{r['id']} use", font=BOLD, fill=HEADER_FILL),
                    cell(ws, f"{r['id']} capacity", font=BOLD, fill=HEADER_FILL)]
-    ws.column_dimensions["A"].width = 12
+    ws.column_dimensions["A"].width = 15
+    for i in range(2, 2 + 2 * len(doc["resources"])):
+        ws.column_dimensions[get_column_letter(i)].width = 14
     ws.freeze_panes = "B2"
     ws.append(header)
     for k, day in enumerate(tl.buckets):
@@ -346,15 +368,12 @@ def _resources(ws, doc, tl: Timeline) -> None:
     n = len(tl.buckets)
     dates = Reference(ws, min_col=1, min_row=2, max_row=n + 1)
     for i, r in enumerate(doc["resources"]):
-        chart = LineChart()
-        chart.title = f"{r['id']}: use vs capacity"
-        chart.y_axis.title = "units"
-        chart.x_axis.number_format = "dd mmm"
-        chart.height, chart.width = 7, 16
+        chart = _line_chart(f"{r['id']}: use vs capacity", "units", 7, 16)
         col = 2 + 2 * i
         chart.add_data(Reference(ws, min_col=col, max_col=col + 1, min_row=1, max_row=n + 1),
                        titles_from_data=True)
         chart.set_categories(dates)
+        _straight(chart)
         ws.add_chart(chart, f"{get_column_letter(2 * len(doc['resources']) + 3)}{2 + 15 * i}")
 
 
@@ -364,8 +383,8 @@ def _gpus(ws, doc, tl: Timeline) -> None:
     targets = {tl.bucket_of(t["due_slot"]): t for t in doc["targets"] if t["kind"] == "gpus"}
     ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in
                ("date", "GPUs online", "GPU target")])
-    ws.column_dimensions["A"].width = 12
-    ws.column_dimensions["B"].width = 14
+    ws.column_dimensions["A"].width = 15
+    ws.column_dimensions["B"].width = 16
     ws.column_dimensions["C"].width = 14
     online, i = 0, 0
     for k, day in enumerate(tl.buckets):
@@ -376,14 +395,11 @@ def _gpus(ws, doc, tl: Timeline) -> None:
         ws.append([cell(ws, datetime(day.year, day.month, day.day), fmt="yyyy-mm-dd"),
                    online, target["gpus"] if target else None])
     n = len(tl.buckets)
-    chart = LineChart()
-    chart.title = "GPUs online"
-    chart.y_axis.title = "GPUs"
-    chart.x_axis.number_format = "dd mmm"
-    chart.height, chart.width = 9, 20
+    chart = _line_chart("GPUs online", "GPUs", 9, 20)
     chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=1, max_row=n + 1),
                    titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=n + 1))
+    _straight(chart)
     target_series = chart.series[1]
     target_series.marker.symbol = "diamond"
     target_series.marker.size = 10

@@ -1,0 +1,280 @@
+"""Exports: the workbook read back with openpyxl, CSV, iCalendar, MS Project XML, atomic writes."""
+
+import json
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+TUTORIAL = str(ROOT / "plans" / "tutorial.toml")
+FAST = ["--time-limit", "10", "--workers", "1", "--quiet"]
+NS = {"p": "http://schemas.microsoft.com/project"}
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """The tutorial solved once, with every export written."""
+    folder = tmp_path_factory.mktemp("out")
+    paths = {k: folder / f"t.{k}" for k in ("json", "xlsx", "csv", "ics", "xml")}
+    result = run("schedule", TUTORIAL, *FAST, "--json", paths["json"], "--xlsx", paths["xlsx"],
+                 "--csv", paths["csv"], "--ics", paths["ics"], "--mspdi", paths["xml"])
+    assert result.exit_code == 0, result.output
+    return paths
+
+
+@pytest.fixture(scope="module")
+def doc(outputs):
+    return json.loads(outputs["json"].read_text())
+
+
+@pytest.fixture(scope="module")
+def wb(outputs):
+    return load_workbook(outputs["xlsx"])
+
+
+def _row_of(ws, task_id):
+    for row in ws.iter_rows(min_row=4, max_col=1):
+        if row[0].value == task_id:
+            return row[0].row
+    raise AssertionError(task_id)
+
+
+def _day_columns(ws):
+    """{date: column} from the Gantt's date header row (row 3)."""
+    return {c.value.date(): c.column for c in ws[3][8:] if isinstance(c.value, datetime)}
+
+
+def test_sheets(wb):
+    assert wb.sheetnames == ["Summary", "Gantt", "Resources", "GPUs online", "Tasks"]
+
+
+def test_summary_targets_coloured(wb):
+    ws = wb["Summary"]
+    values = {r[0].value: r[1].value for r in ws.iter_rows(max_col=2) if r[0].value}
+    assert values["Plan"] == "Tutorial: one array"
+    assert values["Solve status"] == "optimal"
+    assert values["Forecast finish"] == datetime(2024, 5, 11, 15, 0)
+    met = next(r for r in ws.iter_rows() if r[0].value == "array-online")
+    assert met[5].value == "met" and met[5].fill.fgColor.rgb.endswith("C6EFCE")
+
+
+def test_gantt_outline_frozen_and_filter(wb):
+    ws = wb["Gantt"]
+    assert ws.freeze_panes == "C4"
+    assert ws.auto_filter.ref.startswith("A3:H")
+    array, rack, step = (_row_of(ws, i) for i in ("array-01", "array-01/rack-1",
+                                                  "array-01/rack-1/cable"))
+    assert ws.row_dimensions[array].outlineLevel == 0
+    assert ws.row_dimensions[rack].outlineLevel == 1 and not ws.row_dimensions[rack].hidden
+    # The sheet opens collapsed to the racks: steps are hidden, and expand with +.
+    assert ws.row_dimensions[step].outlineLevel == 2 and ws.row_dimensions[step].hidden
+    assert ws.print_title_rows == "$1:$3"
+    assert ws.page_setup.orientation == "landscape"
+
+
+def test_gantt_dates_are_dates_and_bars_fill_the_working_days(wb, doc):
+    ws = wb["Gantt"]
+    row = _row_of(ws, "cooling-loop")
+    start = ws.cell(row, 4).value
+    assert isinstance(start, datetime) and start == datetime(2024, 5, 6, 6, 0)
+    days = _day_columns(ws)
+    # The cooling loop works 2024-05-06 06:00 to 05-07 02:00: bars on the 6th and 7th only.
+    filled = {d for d, col in days.items() if ws.cell(row, col).fill.fill_type == "solid"}
+    assert filled == {datetime(2024, 5, 6).date(), datetime(2024, 5, 7).date()}
+    assert ws.cell(row, days[datetime(2024, 5, 6).date()]).value == 18  # hours worked that day
+
+
+def test_gantt_marks_critical_tasks_and_milestones(wb, doc):
+    ws = wb["Gantt"]
+    burn = _row_of(ws, "array-01/burn-in")
+    assert ws.cell(burn, 8).value == "yes"
+    col = _day_columns(ws)[datetime(2024, 5, 9).date()]
+    assert ws.cell(burn, col).border.top.color.rgb.endswith("C00000")
+    accept = _row_of(ws, "array-01/accept")
+    assert ws.cell(accept, _day_columns(ws)[datetime(2024, 5, 11).date()]).value == "◆"
+    not_critical = _row_of(ws, "cooling-loop")
+    assert ws.cell(not_critical, 8).value in (None, "")
+
+
+def test_gantt_target_column_highlighted(wb):
+    ws = wb["Gantt"]
+    col = _day_columns(ws)[datetime(2024, 5, 20).date()]
+    assert ws.cell(1, col).value == "◆ array-online"
+    assert ws.cell(3, col).fill.fgColor.rgb.endswith("FF0000")
+
+
+def test_charts_are_native(wb):
+    assert len(wb["Resources"]._charts) == 6
+    assert len(wb["GPUs online"]._charts) == 1
+
+
+def test_gpus_online_sheet(wb):
+    ws = wb["GPUs online"]
+    by_day = {r[0].value.date(): r[1].value for r in ws.iter_rows(min_row=2)}
+    assert by_day[datetime(2024, 5, 10).date()] == 0
+    assert by_day[datetime(2024, 5, 11).date()] == 512
+
+
+def test_tasks_sheet_has_every_task(wb, doc):
+    ws = wb["Tasks"]
+    assert ws.max_row == len(doc["tasks"]) + 1
+    assert ws.auto_filter.ref == f"A1:Q{len(doc['tasks']) + 1}"
+    assert [c.value for c in ws[1]][:3] == ["id", "name", "unit"]
+
+
+def test_formula_injection_guard(tmp_path):
+    """Tests that a task named like a formula stays text in the workbook and the CSV."""
+    name = '=HYPERLINK("http://evil.example","click")'
+    plan = tmp_path / "evil.toml"
+    plan.write_text('[project]\nname = "=1+1"\nstart = 2024-01-01\n'
+                    f"[tasks.t]\nname = '{name}'\nduration = \"2h\"\n")
+    out, csv_out = tmp_path / "e.xlsx", tmp_path / "e.csv"
+    assert run("schedule", plan, *FAST, "--xlsx", out, "--csv", csv_out).exit_code == 0
+    ws = load_workbook(out)["Tasks"]
+    assert ws["B2"].value == name and ws["B2"].data_type == "s"
+    assert load_workbook(out)["Summary"]["B2"].value == "=1+1"
+    assert f"'{name}" in csv_out.read_text(encoding="utf-8-sig").replace('""', '"')
+
+
+def test_atomic_write_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
+    """Tests that a crash while writing leaves the existing workbook untouched, no temp file."""
+    from exports import xlsx
+
+    target = tmp_path / "plan.xlsx"
+    target.write_bytes(b"the old workbook")
+
+    def interrupted(fd):  # Ctrl-C while the new file is being flushed
+        raise KeyboardInterrupt
+
+    result = run("schedule", TUTORIAL, *FAST, "--json", tmp_path / "s.json")
+    assert result.exit_code == 0
+    doc = json.loads((tmp_path / "s.json").read_text())
+    monkeypatch.setattr("os.fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        xlsx.write_workbook(doc, target)
+    assert target.read_bytes() == b"the old workbook"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx", "s.json"]
+
+
+def test_export_from_json_matches_schedule(outputs, tmp_path):
+    """Tests that `rackplan export` writes the same workbook content as `schedule --xlsx`."""
+    again = tmp_path / "again.xlsx"
+    result = run("export", outputs["json"], "--xlsx", again)
+    assert result.exit_code == 0, result.output
+    a, b = load_workbook(outputs["xlsx"]), load_workbook(again)
+    for sheet in ("Gantt", "Tasks", "Resources"):
+        assert [[c.value for c in r] for r in a[sheet].iter_rows()] == \
+               [[c.value for c in r] for r in b[sheet].iter_rows()]
+
+
+def test_export_errors_are_one_line(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = run("export", bad, "--xlsx", tmp_path / "x.xlsx")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {bad}: not valid JSON")
+    other = tmp_path / "other.json"
+    other.write_text('{"a": 1}')
+    result = run("export", other, "--csv", "-")
+    assert result.stderr.startswith(f"Error: {other}: not a rackplan schedule (missing status")
+    result = run("export", other)
+    assert result.exit_code == 2 and "nothing to export" in result.stderr
+
+
+def test_xlsx_into_missing_directory(tmp_path):
+    target = tmp_path / "nowhere" / "p.xlsx"
+    result = run("schedule", TUTORIAL, *FAST, "--xlsx", target)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: cannot write {target}: directory {target.parent} does not "
+                             "exist; create it first\n")
+
+
+def test_weekly_timescale(outputs, tmp_path):
+    out = tmp_path / "w.xlsx"
+    assert run("export", outputs["json"], "--xlsx", out, "--timescale", "week").exit_code == 0
+    ws = load_workbook(out)["Gantt"]
+    weeks = [c.value for c in ws[3][8:] if isinstance(c.value, datetime)]
+    assert weeks[0] == datetime(2024, 5, 6)  # the Monday of the start week
+    assert weeks[1] == datetime(2024, 5, 13)
+    assert ws.cell(2, 9).value == "W19"
+
+
+def test_csv(outputs, doc):
+    lines = outputs["csv"].read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("id,name,unit,step,trade,resources,mode,start,finish")
+    assert len(lines) == len(doc["tasks"]) + 1
+
+
+def test_ics(outputs, doc):
+    raw = outputs["ics"].read_bytes()
+    text = raw.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    # One target (met early: due and forecast events) and one milestone (array acceptance).
+    assert text.count("BEGIN:VEVENT") == 3
+    assert "DTSTART:20240520T110000Z" in text  # due 2024-05-20 06:00 CDT
+
+
+def test_mspdi_structure(outputs, doc):
+    root = ET.parse(outputs["xml"]).getroot()
+    tasks = root.findall("p:Tasks/p:Task", NS)
+    summaries = [t for t in tasks if t.find("p:Summary", NS).text == "1"]
+    # 60 tasks + 1 array + 8 racks + the project summary task.
+    assert len(tasks) == 70 and len(summaries) == 10
+    links = root.findall("p:Tasks/p:Task/p:PredecessorLink", NS)
+    assert len(links) == sum(len(t["predecessors"]) for t in doc["tasks"])
+    assert len(root.findall("p:Resources/p:Resource", NS)) == 6
+    assert len(root.findall("p:Assignments/p:Assignment", NS)) == sum(
+        len(t["resources"]) for t in doc["tasks"])
+
+
+def test_mspdi_reads_back_in_mpxj(outputs, doc):
+    """Tests with MPXJ (the library behind ProjectLibre's importers) that counts and dates
+    survive; skipped where mpxj, JPype or Java is missing."""
+    pytest.importorskip("mpxj")
+    jpype = pytest.importorskip("jpype")
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime")
+    if not jpype.isJVMStarted():
+        jpype.startJVM()
+    from org.mpxj.reader import UniversalProjectReader
+
+    project = UniversalProjectReader().read(str(outputs["xml"]))
+    tasks = {str(t.getName()): t for t in project.getTasks()}
+    assert project.getTasks().size() == 70
+    assert sum(t.getPredecessors().size() for t in project.getTasks()) == sum(
+        len(t["predecessors"]) for t in doc["tasks"])
+    assert project.getResources().size() == 6
+    assert project.getResourceAssignments().size() == sum(len(t["resources"]) for t in
+                                                          doc["tasks"])
+    burn = tasks["array-01/burn-in"]
+    assert str(burn.getStart()) == "2024-05-08T15:00" and str(burn.getFinish()) == \
+        "2024-05-11T15:00"
+    leak = tasks["array-01/rack-1/leak-test"]
+    (link,) = list(leak.getPredecessors())
+    assert str(link.getType()) == "FS"
+
+
+def test_workbook_opens_in_libreoffice(outputs, tmp_path):
+    """Tests that LibreOffice converts the workbook to PDF (it refuses a damaged file)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    done = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path),
+                           str(outputs["xlsx"])], capture_output=True, timeout=180)
+    pdf = tmp_path / "t.pdf"
+    assert done.returncode == 0, done.stderr
+    assert pdf.exists() and pdf.stat().st_size > 10_000
