@@ -5,6 +5,7 @@ This is the only module that imports click, prints, or exits.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -23,6 +24,12 @@ def _load(plan_path: str, max_tasks: int | None = None):
     except PlanInvalid as exc:
         for line in exc.lines():
             click.echo(line, err=True)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            from exports.check_report import annotation
+
+            for p in exc.problems:
+                click.echo(annotation("error", exc.file, p.line,
+                                      f"{p.where}: {p.message}" if p.where else p.message))
         n = len(exc.problems)
         click.echo(f"rackplan: {plan_path}: {n} problem{'s' if n > 1 else ''}; nothing scheduled",
                    err=True)
@@ -42,10 +49,11 @@ def main():
     too.
 
     \b
-    Exit status:
+    Exit status (schedule, validate, export):
       0  success
       1  no schedule: the plan is infeasible, or none was found in time
       2  invalid plan (every problem is listed, one per line) or bad usage
+    `rackplan check` has its own: see `rackplan check --help`.
     """
 
 
@@ -176,6 +184,78 @@ def export(schedule_json, json_path, xlsx_path, csv_path, ics_path, mspdi_path, 
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     _write(doc, outputs, timescale)
+
+
+@main.command(short_help="Fail CI when a plan can no longer meet its targets, and say why.")
+@PLAN_ARG
+@click.option("--time-limit", type=click.FloatRange(min=0.5), default=60.0, show_default=True,
+              help="Seconds for the whole check, explanations included.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="CP-SAT search workers (threads).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on lint warnings too.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="The verdict, reasons and warnings as JSON ('-' for stdout).")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="JUnit XML: one test case per target and per lint rule.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet):
+    """Check that PLAN can meet every hard target, for CI.
+
+    \b
+    Exit status:
+      0  feasible, and every hard target is met (soft targets are reported, not failed)
+      1  a hard target is missed, or the plan is infeasible (with --strict: or warnings)
+      2  the plan is invalid, or the command was misused
+      3  within the time limit, no schedule meeting the targets was found and none was
+         ruled out
+
+    A missed target comes with how late it is, the chain of tasks and crew waits that drives
+    it, the bottleneck crew and what one more unit of it would buy. An infeasible plan comes
+    with a minimal set of its statements that cannot all hold, with their lines. Warnings
+    follow the DCMA 14-point assessment. Under GitHub Actions (GITHUB_ACTIONS=true) the
+    findings are also printed as annotations on the plan's lines.
+    """
+    from exports.check_report import check_json, github_annotations, junit, text
+    from scheduler.check import check as run_check
+
+    outputs = {"json": json_path, "junit": junit_path}
+    if sum(1 for p in outputs.values() if p == "-") > 1:
+        raise click.UsageError("only one output can go to stdout ('-')")
+    loaded = _load(plan)
+    _check({k: v for k, v in outputs.items() if v})
+    try:
+        report = run_check(loaded, time_limit, workers, seed,
+                           None if quiet else _progress(loaded))
+    except KeyboardInterrupt:
+        click.echo("rackplan: check interrupted; no verdict", err=True)
+        sys.exit(130)
+    except VerificationError as exc:
+        click.echo("rackplan: INTERNAL ERROR: a schedule failed verification; this is a "
+                   "rackplan bug: " + "; ".join(exc.violations[:5]), err=True)
+        sys.exit(EXIT_NO_SCHEDULE)
+    to_stdout = "-" in outputs.values()
+    click.echo(text(report, strict), nl=False, err=to_stdout)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in github_annotations(report):
+            click.echo(line, err=to_stdout)
+    _write_text(json_path, lambda: check_json(report, strict))
+    _write_text(junit_path, lambda: junit(report, strict))
+    sys.exit(report.exit_code(strict))
+
+
+def _write_text(path, make) -> None:
+    if not path:
+        return
+    if path == "-":
+        click.echo(make(), nl=False)
+        return
+    from exports.atomic import ExportError, write_atomic
+
+    try:
+        write_atomic(path, make().encode("utf-8"))
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _progress(plan):

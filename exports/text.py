@@ -32,6 +32,16 @@ def _days(plan, slots: int) -> float:
     return slots * plan.slot_minutes / 1440
 
 
+def span(plan, slots: int) -> str:
+    """A duration for people: hours up to two days, days beyond."""
+    hours = abs(slots) * plan.slot_minutes / 60
+    return f"{hours:g} h" if hours < 48 else f"{hours / 24:.1f} d"
+
+
+def slack_text(plan, slots: int) -> str:
+    return f"{span(plan, slots)} early" if slots >= 0 else f"{span(plan, slots)} late"
+
+
 def _when(plan, slot: int) -> str:
     return plan.slot_to_datetime(slot).format("YYYY-MM-DD HH:mm")
 
@@ -67,10 +77,9 @@ def _targets(s: Schedule) -> str:
             rows.append((t.label, "hard" if t.hard else "soft", _when(plan, t.due), "never", "",
                          "MISSED"))
             continue
-        slack = _days(plan, t.due - reached)
-        text = f"{slack:.1f} d early" if slack >= 0 else f"{-slack:.1f} d late"
         rows.append((t.label, "hard" if t.hard else "soft", _when(plan, t.due),
-                     _when(plan, reached), text, "met" if slack >= 0 else "MISSED"))
+                     _when(plan, reached), slack_text(plan, t.due - reached),
+                     "met" if reached <= t.due else "MISSED"))
     return "Targets\n" + tabulate(rows, headers=["target", "kind", "due", "forecast", "slack",
                                                  ""])
 

@@ -27,14 +27,15 @@ class Peak:
     utilisation: float  # busy unit-slots / available unit-slots up to the finish
 
 
-def critical_chain(schedule: Schedule, limit: int = 500) -> list[ChainStep]:
-    """Walk back from the last task to finish, naming what held each task back."""
+def critical_chain(schedule: Schedule, limit: int = 500,
+                   end_task: str | None = None) -> list[ChainStep]:
+    """Walk back from the last task to finish (or `end_task`), naming what held each task back."""
     plan, tasks = schedule.plan, schedule.tasks
     if not tasks:
         return []
     cals = Calendars(plan)
     holders = _holders(schedule)
-    cur = max(tasks.values(), key=lambda t: (t.finish, t.start)).id
+    cur = end_task or max(tasks.values(), key=lambda t: (t.finish, t.start)).id
     chain: list[ChainStep] = []
     seen = set()
     while cur and cur not in seen and len(chain) < limit:

@@ -311,7 +311,7 @@ class _Builder:
             where = f"calendars.{cid}"
             if not self.keys(table, CALENDAR_KEYS, where):
                 continue
-            out[cid] = CalendarSpec(
+            spec = CalendarSpec(
                 id=cid,
                 weekdays=frozenset(self._list(table, "days", where, units.parse_weekday,
                                               ["mon", "tue", "wed", "thu", "fri"])),
@@ -320,6 +320,10 @@ class _Builder:
                 holidays=frozenset(self._list(table, "holidays", where, units.parse_date, [])),
                 off=tuple(self._off(table.get("off", []), f"{where}.off")),
             )
+            if not spec.weekdays or not spec.shifts:
+                self.ctx.error("value", where, "has no working time (no days or no shifts); "
+                               "give at least one day and one shift")
+            out[cid] = spec
         return out
 
     def _list(self, table, key, where, parse, default):

@@ -19,7 +19,7 @@ def run(*args):
 def test_validate_ok():
     result = run("validate", TUTORIAL)
     assert result.exit_code == 0
-    assert result.output == f"{TUTORIAL}: ok: 60 tasks, 6 resources, 1 targets\n"
+    assert result.output == f"{TUTORIAL}: ok: 61 tasks, 6 resources, 1 targets\n"
 
 
 def test_validate_invalid_prints_every_problem_and_exits_2():

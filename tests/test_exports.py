@@ -222,8 +222,9 @@ def test_ics(outputs, doc):
     text = raw.decode()
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
-    # One target (met early: due and forecast events) and one milestone (array acceptance).
-    assert text.count("BEGIN:VEVENT") == 3
+    # One target (met early: due and forecast events) and two milestones (notice to proceed,
+    # array acceptance).
+    assert text.count("BEGIN:VEVENT") == 4
     assert "DTSTART:20240520T110000Z" in text  # due 2024-05-20 06:00 CDT
 
 
@@ -231,8 +232,8 @@ def test_mspdi_structure(outputs, doc):
     root = ET.parse(outputs["xml"]).getroot()
     tasks = root.findall("p:Tasks/p:Task", NS)
     summaries = [t for t in tasks if t.find("p:Summary", NS).text == "1"]
-    # 60 tasks + 1 array + 8 racks + the project summary task.
-    assert len(tasks) == 70 and len(summaries) == 10
+    # 61 tasks + 1 array + 8 racks + the project summary task.
+    assert len(tasks) == 71 and len(summaries) == 10
     links = root.findall("p:Tasks/p:Task/p:PredecessorLink", NS)
     assert len(links) == sum(len(t["predecessors"]) for t in doc["tasks"])
     assert len(root.findall("p:Resources/p:Resource", NS)) == 6
@@ -253,7 +254,7 @@ def test_mspdi_reads_back_in_mpxj(outputs, doc):
 
     project = UniversalProjectReader().read(str(outputs["xml"]))
     tasks = {str(t.getName()): t for t in project.getTasks()}
-    assert project.getTasks().size() == 70
+    assert project.getTasks().size() == 71
     assert sum(t.getPredecessors().size() for t in project.getTasks()) == sum(
         len(t["predecessors"]) for t in doc["tasks"])
     assert project.getResources().size() == 6

@@ -41,6 +41,15 @@ class RackplanModel:
     reached: dict[str, dict[str, cp_model.IntVar]] = field(default_factory=dict)
     # Auxiliary variables and how to compute them from a schedule, so hints are complete.
     derived: list = field(default_factory=list)
+    # With relax=True every plan statement that can be dropped is guarded by a literal
+    # (statement id -> literal), for explaining infeasibility with assumptions.
+    relax: bool = False
+    statements: dict[str, cp_model.IntVar] = field(default_factory=dict)
+
+    def statement(self, key: str) -> cp_model.IntVar:
+        if key not in self.statements:
+            self.statements[key] = self.model.new_bool_var(f"holds:{key}")
+        return self.statements[key]
 
     def build(self) -> "RackplanModel":
         self._task_variables()
@@ -59,14 +68,26 @@ class RackplanModel:
 
     def _task_vars(self, task) -> TaskVars:
         m, h = self.model, self.horizon
+        release = 0 if self.relax else task.release
         if task.is_milestone:
-            start = m.new_int_var(task.release, h, f"{task.id}.start")
+            start = m.new_int_var(release, h, f"{task.id}.start")
+            self._release(task, start)
             return TaskVars(start, start, [True], [{}], [None])
         cal = self.cals.get(task.calendar)
-        starts = [iv for iv in cal.working_intervals(h) if iv[1] >= task.release]
-        starts = [(max(a, task.release), b) for a, b in starts]
-        start = m.new_int_var_from_domain(cp_model.Domain.from_intervals(starts or [[h, h]]),
-                                          f"{task.id}.start")
+        free = None
+        if self.relax and task.calendar is not None:
+            # Dropping the calendar statement lets the task run in elapsed time.
+            free = m.new_bool_var(f"{task.id}.elapsed")
+            m.add_implication(free, self.statement(f"calendars.{task.calendar}").Not())
+            start = m.new_int_var(0, h, f"{task.id}.start")
+            m.add_linear_expression_in_domain(start, cp_model.Domain.from_intervals(
+                [list(iv) for iv in cal.working_intervals(h)] or [[h, h]])
+            ).only_enforce_if(free.Not())
+        else:
+            starts = [(max(a, release), b) for a, b in cal.working_intervals(h) if b >= release]
+            start = m.new_int_var_from_domain(cp_model.Domain.from_intervals(starts or [[h, h]]),
+                                              f"{task.id}.start")
+        self._release(task, start)
         end = m.new_int_var(0, h, f"{task.id}.end")
         single = len(task.modes) == 1
         lits, groups, intervals = [], [], []
@@ -74,8 +95,12 @@ class RackplanModel:
             present = True if single else m.new_bool_var(f"{task.id}.mode{idx}")
             by_length = {length: spans for length, spans in
                          cal.length_groups(mode.duration, h).items()
-                         if spans[-1][1] >= task.release}
-            size, group_lits = self._size(task.id, idx, by_length, start, present)
+                         if spans[-1][1] >= release}
+            if free is not None:
+                size, group_lits = self._relaxed_size(task.id, idx, by_length, start, present,
+                                                      free, mode.duration)
+            else:
+                size, group_lits = self._size(task.id, idx, by_length, start, present)
             name = f"{task.id}.m{idx}"
             if single:
                 interval = m.new_interval_var(start, size, end, name)
@@ -87,6 +112,32 @@ class RackplanModel:
         if not single:
             m.add_exactly_one(lits)
         return TaskVars(start, end, lits, groups, intervals)
+
+    def _release(self, task, start) -> None:
+        if self.relax and task.release > 0:
+            m = self.model
+            m.add(start >= task.release).only_enforce_if(self.statement(release_statement(task)))
+
+    def _relaxed_size(self, tid, idx, by_length, start, present, free, duration):
+        """Like _size, plus the option of working in elapsed time when the calendar is dropped."""
+        m = self.model
+        lits = {}
+        for length, spans in sorted(by_length.items()):
+            lit = m.new_bool_var(f"{tid}.m{idx}.len{length}")
+            m.add_linear_expression_in_domain(
+                start, cp_model.Domain.from_intervals([list(sp) for sp in spans])
+            ).only_enforce_if(lit)
+            lits[length] = lit
+        free_here = m.new_bool_var(f"{tid}.m{idx}.free")
+        m.add_implication(free_here, free)
+        values = sorted(set(by_length) | {duration, 0})
+        size = m.new_int_var_from_domain(cp_model.Domain.from_values(values), f"{tid}.m{idx}.size")
+        m.add(size == sum(length * lit for length, lit in lits.items()) + duration * free_here)
+        m.add(sum(lits.values()) + free_here == (1 if present is True else present))
+        m.add(free_here == 0).only_enforce_if(free.Not())
+        if present is not True:
+            m.add(free_here <= present)
+        return size, lits
 
     def _size(self, tid, idx, by_length, start, present):
         """The elapsed size: a constant when every start gives the same length, else one literal
@@ -124,7 +175,9 @@ class RackplanModel:
                 here = succ.start if link.type in (LinkType.FS, LinkType.SS) else succ.end
                 m.add(here >= there + link.lag)
                 if link.max_lag is not None:
-                    m.add(here <= there + link.max_lag)
+                    ct = m.add(here <= there + link.max_lag)
+                    if self.relax:
+                        ct.only_enforce_if(self.statement(f"{task.source}.after"))
 
     def _capacities(self) -> None:
         by_resource: dict[str, tuple[list, list]] = {r: ([], []) for r in self.plan.resources}
@@ -146,7 +199,8 @@ class RackplanModel:
                         lo, hi - lo, f"{rid}.reduced@{lo}"))
                     demands.append(top - cap)
             if sum(demands) > top:
-                self.model.add_cumulative(intervals, demands, top)
+                self.model.add_cumulative(intervals, demands,
+                                          self._capacity(f"resources.{rid}", top, sum(demands)))
 
     def _storages(self) -> None:
         for sid, storage in self.plan.storages.items():
@@ -185,7 +239,18 @@ class RackplanModel:
             intervals.append(self.model.new_interval_var(lo, size, hi, f"{sid}.stay.{fill}"))
             demands.append(qty)
         if sum(demands) > storage.capacity:
-            self.model.add_cumulative(intervals, demands, storage.capacity)
+            self.model.add_cumulative(intervals, demands,
+                                      self._capacity(f"storage.{sid}", storage.capacity,
+                                                     sum(demands)))
+
+    def _capacity(self, key: str, capacity: int, most: int):
+        """The capacity, or in relax mode a variable that may exceed it if the statement is
+        dropped (enough for every demand at once)."""
+        if not self.relax:
+            return capacity
+        var = self.model.new_int_var(capacity, max(capacity, most), f"{key}.capacity")
+        self.model.add(var == capacity).only_enforce_if(self.statement(key))
+        return var
 
     def _storage_as_reservoir(self, sid, storage) -> None:
         times, changes = [0], [storage.initial]
@@ -225,7 +290,9 @@ class RackplanModel:
                                      max(ts[t].finish for t in ids)))
             self.reach[target.id] = reach
             if target.hard:
-                m.add(reach <= target.due)
+                ct = m.add(reach <= target.due)
+                if self.relax:
+                    ct.only_enforce_if(self.statement(f"targets.{target.id}"))
             else:
                 late = m.new_int_var(0, self.horizon, f"{target.id}.late")
                 m.add(late >= reach - target.due)
@@ -312,3 +379,10 @@ def _precedes(plan: Plan, first: str, last: str) -> bool:
                 seen.add(link.pred)
                 stack.append(link.pred)
     return False
+
+
+def release_statement(task) -> str:
+    """The plan statement behind a task's release: its delivery, or its own not_before."""
+    if task.release_reason == "not_before":
+        return f"{task.source}.not_before"
+    return task.release_reason.split(" unit ")[0]

@@ -1,0 +1,189 @@
+"""`rackplan check`: can the plan still meet its hard targets, and if not, why.
+
+Outcomes: meets (every hard target met by a verified schedule), misses (a hard target cannot be
+met: by how much, the chain that drives it, the bottleneck crew and what one more unit of it
+buys), infeasible (no schedule at all: a minimal set of conflicting plan statements), unknown
+(neither a schedule meeting the targets nor a proof that none exists within the time limit).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+from .calendar import Calendars
+from .cpsat import SolveOptions, solve
+from .cpsat.conflict import find_conflict
+from .explain import ChainStep, critical_chain
+from .lint import Lint, lint
+from .plan import Plan, Resource, Target
+from .schedule import Schedule, SolveStatus, forecast
+
+MISS_PENALTY = 1000  # per slot late: a hard target's lateness outweighs any finish gain
+
+
+@dataclass(frozen=True)
+class Verdict:
+    target: Target
+    forecast: int | None  # None: not reached by the schedule (or no schedule)
+    proven: bool  # the miss is proven (no schedule meets the hard targets)
+
+    @property
+    def met(self) -> bool:
+        return self.forecast is not None and self.forecast <= self.target.due
+
+
+@dataclass(frozen=True)
+class Miss:
+    target: Target
+    late: int  # slots after the due date
+    chain: list[ChainStep]
+    bottleneck: str | None
+    plus_one: int | None  # forecast with one more unit of the bottleneck
+
+
+@dataclass
+class CheckReport:
+    plan: Plan
+    outcome: str  # meets | misses | infeasible | unknown
+    schedule: Schedule | None
+    verdicts: list[Verdict] = field(default_factory=list)
+    misses: list[Miss] = field(default_factory=list)
+    conflict: list[str] = field(default_factory=list)  # statement keys
+    conflict_minimal: bool = False
+    lints: list[Lint] = field(default_factory=list)
+
+    def exit_code(self, strict: bool = False) -> int:
+        if self.outcome in ("misses", "infeasible"):
+            return 1
+        if self.outcome == "unknown":
+            return 3
+        return 1 if strict and self.lints else 0
+
+
+def check(plan: Plan, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
+          progress=None) -> CheckReport:
+    deadline = time.monotonic() + time_limit
+    left = lambda share: max(0.5, (deadline - time.monotonic()) * share)  # noqa: E731
+    lints = lint(plan)
+    hard = [t for t in plan.targets.values() if t.hard]
+    strict = solve(plan, SolveOptions(left(0.4), workers, seed), progress)
+    if strict.status.has_schedule:
+        return CheckReport(plan, "meets", strict, _verdicts(plan, strict, False), lints=lints)
+    relaxed_plan = _relaxed(plan)
+    relaxed = solve(relaxed_plan, SolveOptions(left(0.5), workers, seed), progress)
+    proven = strict.status == SolveStatus.INFEASIBLE
+    if relaxed.status == SolveStatus.INFEASIBLE or (proven and not relaxed.status.has_schedule
+                                                     and not hard):
+        report = CheckReport(plan, "infeasible", None, _verdicts(plan, None, True), lints=lints)
+        report.conflict, report.conflict_minimal = find_conflict(plan, left(0.9), seed)
+        return report
+    if not relaxed.status.has_schedule:
+        return CheckReport(plan, "unknown", None, _verdicts(plan, None, False), lints=lints)
+    relaxed.plan = plan
+    verdicts = _verdicts(plan, relaxed, proven)
+    if all(v.met for v in verdicts if v.target.hard):
+        # The relaxed search found a schedule that meets every hard target after all.
+        return CheckReport(plan, "meets", relaxed, verdicts, lints=lints)
+    if not proven:
+        return CheckReport(plan, "unknown", relaxed, verdicts, lints=lints)
+    report = CheckReport(plan, "misses", relaxed, verdicts, lints=lints)
+    for v in verdicts:
+        if v.target.hard and not v.met:
+            report.misses.append(_miss(relaxed_plan, relaxed, v, left(0.5), workers, seed))
+    report.conflict, report.conflict_minimal = find_conflict(plan, left(0.9), seed)
+    return report
+
+
+def _relaxed(plan: Plan) -> Plan:
+    """The plan with its hard targets turned into heavily penalised soft ones."""
+    targets = {tid: replace(t, hard=False, penalty=MISS_PENALTY) if t.hard else t
+               for tid, t in plan.targets.items()}
+    return replace(plan, targets=targets)
+
+
+def _verdicts(plan, schedule, proven) -> list[Verdict]:
+    return [Verdict(t, schedule.forecast(t) if schedule else None, proven)
+            for t in plan.targets.values()]
+
+
+def _miss(relaxed_plan, schedule, verdict, budget, workers, seed) -> Miss:
+    target = verdict.target
+    end = _reaching_task(schedule, target)
+    chain = critical_chain(schedule, end_task=end)
+    waits: dict[str, int] = {}
+    for step in chain:
+        if step.reason.startswith("waits for ") and " (busy with " in step.reason:
+            crew = step.reason.removeprefix("waits for ").split(" (busy with ")[0]
+            waits[crew] = waits.get(crew, 0) + 1
+    bottleneck = max(waits, key=waits.get) if waits else None
+    plus_one = None
+    if bottleneck is not None:
+        more = _plus_one(relaxed_plan, bottleneck)
+        again = solve(more, SolveOptions(budget, workers, seed))
+        if again.status.has_schedule:
+            plus_one = forecast(more, again.tasks, more.targets[target.id])
+    late = (verdict.forecast - target.due) if verdict.forecast is not None else 0
+    return Miss(target, late, chain, bottleneck, plus_one)
+
+
+def _plus_one(plan: Plan, rid: str) -> Plan:
+    res = plan.resources[rid]
+    bumped = Resource(res.id, res.calendar, tuple((s, c + 1) for s, c in res.steps), res.trade)
+    return replace(plan, resources={**plan.resources, rid: bumped})
+
+
+def _reaching_task(schedule: Schedule, target: Target) -> str | None:
+    """The task whose finish decides the target's forecast."""
+    plan, tasks = schedule.plan, schedule.tasks
+    if target.gpus:
+        online = 0
+        for finish, tid in sorted((tasks[t].finish, t) for t in tasks if plan.tasks[t].gpus):
+            online += plan.tasks[tid].gpus
+            if online >= target.gpus:
+                return tid
+        return None
+    ids = target.tasks or tasks.keys()
+    return max(ids, key=lambda t: (tasks[t].finish, tasks[t].start), default=None)
+
+
+__all__ = ["CheckReport", "Miss", "Verdict", "check", "Calendars"]
+
+
+def describe(plan: Plan, key: str) -> str:
+    """A conflict-set statement in the plan's own terms."""
+    when = lambda slot: plan.slot_to_datetime(slot).format("YYYY-MM-DD HH:mm")  # noqa: E731
+    hours = plan.slot_minutes / 60
+    head, _, rest = key.partition(".")
+    if head == "targets" and rest in plan.targets:
+        t = plan.targets[rest]
+        what = f"{t.gpus:,} GPUs online" if t.gpus else (
+            "everything finished" if not t.tasks else f"{len(t.tasks):,} task(s) finished")
+        return f"hard target '{t.label}': {what} by {when(t.due)}"
+    if head == "resources" and rest in plan.resources:
+        steps = plan.resources[rest].steps
+        ramp = ", ".join(f"{c} from {when(s)}" for s, c in steps[1:])
+        return f"capacity {steps[0][1]}" + (f" ({ramp})" if ramp else "")
+    if head == "storage" and rest in plan.storages:
+        return f"holds at most {plan.storages[rest].capacity}"
+    if head == "calendars" and rest in plan.calendars:
+        cal = plan.calendars[rest]
+        days = ",".join("mon tue wed thu fri sat sun".split()[d] for d in sorted(cal.weekdays))
+        shifts = ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60 % 24:02d}:{b % 60:02d}"
+                           for a, b in cal.shifts)
+        off = f", {len(cal.holidays)} holiday(s) off" if cal.holidays else ""
+        return f"tasks on it work only {days} {shifts}{off}"
+    from .cpsat.model import release_statement
+
+    released = [t for t in plan.tasks.values() if t.release and release_statement(t) == key]
+    if released:
+        lo, hi = min(t.release for t in released), max(t.release for t in released)
+        if key.endswith(".not_before"):
+            return f"not before {when(hi)}"
+        units = "1 unit" if len(released) == 1 else f"{len(released):,} units"
+        return f"{units} arriving {when(lo)} to {when(hi)}"
+    if key.endswith(".after"):
+        lags = [lk.max_lag for t in plan.tasks.values() if f"{t.source}.after" == key
+                for lk in t.links if lk.max_lag is not None]
+        return f"must start within {min(lags) * hours:g} h of its predecessor"
+    return key
