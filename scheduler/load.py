@@ -320,7 +320,7 @@ class _Builder:
                 holidays=frozenset(self._list(table, "holidays", where, units.parse_date, [])),
                 off=tuple(self._off(table.get("off", []), f"{where}.off")),
             )
-            if not spec.weekdays or not spec.shifts:
+            if table.get("days") == [] or table.get("shifts") == []:
                 self.ctx.error("value", where, "has no working time (no days or no shifts); "
                                "give at least one day and one shift")
             out[cid] = spec
