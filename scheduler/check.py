@@ -67,7 +67,7 @@ def check(plan: Plan, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
     left = lambda share: max(0.5, (deadline - time.monotonic()) * share)  # noqa: E731
     lints = lint(plan)
     hard = [t for t in plan.targets.values() if t.hard]
-    strict = solve(plan, SolveOptions(left(0.4), workers, seed), progress)
+    strict = solve(plan, SolveOptions(left(0.4), workers, seed, first_solution=True), progress)
     if strict.status.has_schedule:
         return CheckReport(plan, "meets", strict, _verdicts(plan, strict, False), lints=lints)
     relaxed_plan = _relaxed(plan)

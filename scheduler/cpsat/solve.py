@@ -33,6 +33,7 @@ class SolveOptions:
     seed: int = 0
     use_heuristic: bool = True
     log: bool = False
+    first_solution: bool = False  # any schedule will do (rackplan check): stop at the first
 
 
 class _Watch(cp_model.CpSolverSolutionCallback):
@@ -62,6 +63,10 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
         seed_tasks = list_schedule(plan, cals, time_budget=max(5.0, options.time_limit / 2))
     seed_ok = seed_tasks is not None and not verify(plan, seed_tasks)
     seed_time = time.monotonic() - started
+    if seed_ok and options.first_solution:
+        value = objective_value(plan, seed_tasks, gpu_until(plan, lower))
+        return Schedule(plan, SolveStatus.FEASIBLE, seed_tasks, value, None, lower, "heuristic",
+                        seed_time, seed_time, gpu_until(plan, lower))
     horizon = _horizon(plan, cals, seed_tasks, seed_ok, lower)
     until = gpu_until(plan, horizon)
     built = RackplanModel(plan, cals, horizon, until).build()
@@ -73,6 +78,7 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     params.num_workers = options.workers
     params.random_seed = options.seed
     params.log_search_progress = options.log
+    params.stop_after_first_solution = options.first_solution
     # Ctrl-C is ours: the caller's thread turns it into stop_search(). CP-SAT's own SIGINT
     # handler raced with Python's and crashed the process (std::bad_function_call).
     params.catch_sigint_signal = False
