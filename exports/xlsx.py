@@ -26,7 +26,7 @@ from .timeline import Timeline, capacity_at, usage_profiles
 
 TABLE_COLUMNS = ["id", "name", "crews", "start", "finish", "duration (h)", "float (h)",
                  "critical"]
-WIDTHS = [34, 30, 22, 16, 16, 11, 9, 8]
+WIDTHS = [34, 30, 22, 18, 18, 11, 9, 8]
 FIRST_DAY_COL = len(TABLE_COLUMNS) + 1
 HEADER_ROWS = 3
 DATE_FMT = "yyyy-mm-dd hh:mm"
