@@ -117,14 +117,26 @@ def _check(outputs: dict[str, str]) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+def solver_options(time_help: str):
+    """--time-limit/--workers/--seed, shared by `schedule` and `check`."""
+    def decorate(func):
+        for opt in reversed([
+            click.option("--time-limit", type=click.FloatRange(min=0.5), default=60.0,
+                         show_default=True, help=time_help),
+            click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+                         help="CP-SAT search workers (threads)."),
+            click.option("--seed", type=int, default=0, show_default=True,
+                         help="Random seed; with --workers 1 the same seed gives the same "
+                              "result."),
+        ]):
+            func = opt(func)
+        return func
+    return decorate
+
+
 @main.command(short_help="Find, verify and report the best schedule.")
 @PLAN_ARG
-@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-              help="Seconds for the whole solve; stops earlier once optimality is proven.")
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="CP-SAT search workers (threads).")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Random seed; with --workers 1 the same seed gives the same schedule.")
+@solver_options("Seconds for the whole solve; stops earlier once optimality is proven.")
 @output_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 @click.option("--max-tasks", type=click.IntRange(min=1), default=None,
@@ -188,11 +200,7 @@ def export(schedule_json, json_path, xlsx_path, csv_path, ics_path, mspdi_path, 
 
 @main.command(short_help="Fail CI when a plan can no longer meet its targets, and say why.")
 @PLAN_ARG
-@click.option("--time-limit", type=click.FloatRange(min=0.5), default=60.0, show_default=True,
-              help="Seconds for the whole check, explanations included.")
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="CP-SAT search workers (threads).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@solver_options("Seconds for the whole check, explanations included.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on lint warnings too.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="The verdict, reasons and warnings as JSON ('-' for stdout).")

@@ -13,6 +13,7 @@ from datetime import datetime
 from xml.sax.saxutils import escape
 
 from .atomic import write_atomic
+from .outline import UnitTree
 from .timeline import Timeline
 
 LINK_TYPE = {"FF": 0, "FS": 1, "SF": 2, "SS": 3}  # MSPDI's codes
@@ -70,42 +71,21 @@ def mspdi_text(doc: dict, calendars: dict | None = None) -> str:
 
 def _outline(doc):
     """Rows in outline order with outline numbers; summary rows for every unit path."""
-    by_unit: dict[str, list[dict]] = {}
-    for t in doc["tasks"]:
-        by_unit.setdefault(t["id"].rpartition("/")[0], []).append(t)
-    children: dict[str, list[str]] = {}
-    for unit in by_unit:
-        parts = unit.split("/") if unit else []
-        for n in range(len(parts)):
-            parent, child = "/".join(parts[:n]), "/".join(parts[: n + 1])
-            if child not in children.setdefault(parent, []):
-                children[parent].append(child)
-    spans: dict[str, tuple[int, int]] = {}
-
-    def span(unit):
-        if unit not in spans:
-            lo = [t["start_slot"] for t in by_unit.get(unit, [])]
-            hi = [t["finish_slot"] for t in by_unit.get(unit, [])]
-            for c in children.get(unit, []):
-                lo.append(span(c)[0])
-                hi.append(span(c)[1])
-            spans[unit] = (min(lo), max(hi))
-        return spans[unit]
-
+    tree = UnitTree(doc["tasks"])
     rows: list[dict] = []
     uid_of: dict[str, int] = {}
 
     def walk(unit, prefix, level):
         k = 0
-        for t in by_unit.get(unit, []):
+        for t in tree.tasks(unit):
             k += 1
             uid_of[t["id"]] = len(uid_of) + 1
             rows.append({"task": t, "number": f"{prefix}{k}", "level": level})
-        for child in children.get(unit, []):
+        for child in tree.subunits(unit):
             k += 1
             uid_of[child] = len(uid_of) + 1
             rows.append({"unit": child, "number": f"{prefix}{k}", "level": level,
-                         "span": span(child)})
+                         "span": tree.span(child)[:2]})
             walk(child, f"{prefix}{k}.", level + 1)
 
     walk("", "", 1)

@@ -22,6 +22,7 @@ from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.properties import Outline, PageSetupProperties
 
 from .atomic import write_atomic
+from .outline import UnitTree
 from .timeline import Timeline, capacity_at, usage_profiles
 
 TABLE_COLUMNS = ["id", "name", "crews", "start", "finish", "duration (h)", "float (h)",
@@ -236,38 +237,15 @@ def _gantt_header(ws, doc, tl, target_cols) -> None:
 
 
 def _gantt_rows(doc):
-    """Rows in outline order: site tasks, then each unit's summary, its tasks and sub-units."""
-    tasks = doc["tasks"]
-    by_unit: dict[str, list[dict]] = {}
-    for t in tasks:
-        by_unit.setdefault(t["id"].rpartition("/")[0], []).append(t)
-    children: dict[str, list[str]] = {}
-    for unit in by_unit:
-        parts = unit.split("/") if unit else []
-        for n in range(len(parts)):
-            parent, child = "/".join(parts[:n]), "/".join(parts[: n + 1])
-            kids = children.setdefault(parent, [])
-            if child not in kids:
-                kids.append(child)
-    span: dict[str, tuple] = {}
-
-    def unit_span(unit):
-        if unit not in span:
-            own = by_unit.get(unit, [])
-            starts = [t["start_slot"] for t in own] + [unit_span(c)[0] for c in
-                                                         children.get(unit, [])]
-            ends = [t["finish_slot"] for t in own] + [unit_span(c)[1] for c in
-                                                      children.get(unit, [])]
-            crit = any(t["critical"] for t in own) or any(unit_span(c)[2] for c in
-                                                          children.get(unit, []))
-            span[unit] = (min(starts), max(ends), crit)
-        return span[unit]
+    """Rows in outline order: site tasks, then each unit's summary, its tasks and sub-units.
+    Rows two levels down start hidden, so the sheet opens collapsed to a readable level."""
+    tree = UnitTree(doc["tasks"])
 
     def walk(unit, depth):
-        for t in by_unit.get(unit, []):
+        for t in tree.tasks(unit):
             yield {"task": t, "outline": (depth, depth >= 2, False)}
-        for child in children.get(unit, []):
-            lo, hi, crit = unit_span(child)
+        for child in tree.subunits(unit):
+            lo, hi, crit = tree.span(child)
             yield {"unit": child, "span": (lo, hi), "critical": crit,
                    "outline": (depth, depth >= 2, depth + 1 >= 2)}
             yield from walk(child, depth + 1)

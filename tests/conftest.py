@@ -30,3 +30,18 @@ def solve_text(body: str, header: str = HEADER, options: SolveOptions = FAST):
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+MAX_LAG_PLAN = """
+[resources.crew]
+capacity = 1
+[tasks.x]
+duration = "4h"
+uses = { crew = 1 }
+[tasks.fill]
+duration = "1h"
+[tasks.test]
+duration = "1h"
+uses = { crew = 1 }
+after = [{ task = "fill", max_lag = "1h" }]
+"""

@@ -1,6 +1,6 @@
 """The list-scheduling heuristic: feasible (verified) on every example, repairs max lags."""
 
-from conftest import make_plan
+from conftest import MAX_LAG_PLAN, make_plan
 from scheduler.heuristic import list_schedule
 from scheduler.load import load_plan
 from scheduler.verify import verify
@@ -8,19 +8,7 @@ from scheduler.verify import verify
 
 def test_heuristic_repairs_a_broken_max_lag():
     """Tests that when the crew is busy, the fill is delayed so the test starts within 1 h."""
-    plan = make_plan("""
-        [resources.crew]
-        capacity = 1
-        [tasks.x]
-        duration = "4h"
-        uses = { crew = 1 }
-        [tasks.fill]
-        duration = "1h"
-        [tasks.test]
-        duration = "1h"
-        uses = { crew = 1 }
-        after = [{ task = "fill", max_lag = "1h" }]
-    """)
+    plan = make_plan(MAX_LAG_PLAN)
     tasks = list_schedule(plan, rules=("tail",))
     assert verify(plan, tasks) == []
     assert tasks["test"].start - tasks["fill"].finish <= 1

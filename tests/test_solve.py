@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import solve_text
+from conftest import MAX_LAG_PLAN, solve_text
 from scheduler.schedule import SolveStatus
 
 
@@ -56,19 +56,7 @@ def test_max_lag_delays_the_predecessor():
     """Tests that a maximum lag makes the fill wait so the leak test starts within 1 h of it."""
     # The crew does x[0,4) then test[4,5); test must start <= fill.finish + 1, so fill ends >= 3.
     # Optimum 5 (test first would give fill[0,1) test[1,2) x[2,6) -> 6).
-    s = solve_text("""
-        [resources.crew]
-        capacity = 1
-        [tasks.x]
-        duration = "4h"
-        uses = { crew = 1 }
-        [tasks.fill]
-        duration = "1h"
-        [tasks.test]
-        duration = "1h"
-        uses = { crew = 1 }
-        after = [{ task = "fill", max_lag = "1h" }]
-    """)
+    s = solve_text(MAX_LAG_PLAN)
     assert s.status == SolveStatus.OPTIMAL
     assert s.makespan == 5
     assert s.tasks["test"].start - s.tasks["fill"].finish <= 1

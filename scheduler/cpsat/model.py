@@ -121,13 +121,7 @@ class RackplanModel:
     def _relaxed_size(self, tid, idx, by_length, start, present, free, duration):
         """Like _size, plus the option of working in elapsed time when the calendar is dropped."""
         m = self.model
-        lits = {}
-        for length, spans in sorted(by_length.items()):
-            lit = m.new_bool_var(f"{tid}.m{idx}.len{length}")
-            m.add_linear_expression_in_domain(
-                start, cp_model.Domain.from_intervals([list(sp) for sp in spans])
-            ).only_enforce_if(lit)
-            lits[length] = lit
+        lits = self._length_literals(tid, idx, by_length, start)
         free_here = m.new_bool_var(f"{tid}.m{idx}.free")
         m.add_implication(free_here, free)
         values = sorted(set(by_length) | {duration, 0})
@@ -139,19 +133,24 @@ class RackplanModel:
             m.add(free_here <= present)
         return size, lits
 
+    def _length_literals(self, tid, idx, by_length, start) -> dict:
+        """One literal per elapsed length, each allowing only the starts that give it."""
+        lits = {}
+        for length, spans in sorted(by_length.items()):
+            lit = self.model.new_bool_var(f"{tid}.m{idx}.len{length}")
+            self.model.add_linear_expression_in_domain(
+                start, cp_model.Domain.from_intervals([list(sp) for sp in spans])
+            ).only_enforce_if(lit)
+            lits[length] = lit
+        return lits
+
     def _size(self, tid, idx, by_length, start, present):
         """The elapsed size: a constant when every start gives the same length, else one literal
         per length with the starts that produce it."""
         m = self.model
         if len(by_length) == 1:
             return next(iter(by_length)), {}
-        lits = {}
-        for length, spans in sorted(by_length.items()):
-            lit = m.new_bool_var(f"{tid}.m{idx}.len{length}")
-            m.add_linear_expression_in_domain(
-                start, cp_model.Domain.from_intervals([list(s) for s in spans])
-            ).only_enforce_if(lit)
-            lits[length] = lit
+        lits = self._length_literals(tid, idx, by_length, start)
         lengths = sorted(by_length)
         size = m.new_int_var_from_domain(cp_model.Domain.from_values([0] + lengths),
                                          f"{tid}.m{idx}.size")

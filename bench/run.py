@@ -1,0 +1,124 @@
+"""Solver benchmark on PSPLIB: rackplan against the best-known makespans and a priority-rule
+list scheduler (the leveling MS Project, P6 and TaskJuggler do), measured in the same run.
+
+    python bench/run.py j30|j60|j90|j120 [--time-limit S] [--sample N] [--workers N]
+                        [--psplib DIR] [--csv PATH]
+
+Prints a per-instance CSV (default bench/results-SUITE.csv) and a summary table. Every schedule
+passes rackplan's verifier (solve() raises otherwise, which fails the run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tabulate import tabulate  # noqa: E402
+
+from scheduler.bounds import critical_path_bound  # noqa: E402
+from scheduler.calendar import Calendars  # noqa: E402
+from scheduler.cpsat import SolveOptions, solve  # noqa: E402
+from scheduler.heuristic import list_schedule  # noqa: E402
+from scheduler.load import load_plan  # noqa: E402
+from scheduler.schedule import SolveStatus  # noqa: E402
+from scheduler.verify import verify  # noqa: E402
+
+TABLES = {"j30": "j30_opt.txt", "j60": "j60_best.txt", "j90": "j90_best.txt",
+          "j120": "j120_best.txt"}
+
+
+def best_known(folder: Path, suite: str) -> dict[str, tuple[int, int, bool]]:
+    out = {}
+    for line in (folder / TABLES[suite]).read_text().splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        name, ub, lb, optimal = line.split()[:4]
+        out[name] = (int(ub), int(lb), optimal == "1")
+    return out
+
+
+def run_one(path: Path, time_limit: float, workers: int) -> dict:
+    plan = load_plan(path)
+    cals = Calendars(plan)
+    cpm = critical_path_bound(plan, cals)
+    t = time.perf_counter()
+    listed = list_schedule(plan, cals)
+    list_time = time.perf_counter() - t
+    if verify(plan, listed):
+        raise SystemExit(f"{path}: list schedule failed verification")
+    result = solve(plan, SolveOptions(time_limit=time_limit, workers=workers, seed=0))
+    if not result.status.has_schedule:
+        raise SystemExit(f"{path}: no schedule ({result.status.value})")
+    return {"instance": path.stem, "status": result.status.value, "makespan": result.makespan,
+            "bound": result.bound, "cpm": cpm, "seconds": round(result.wall_time, 2),
+            "list_makespan": max(st.finish for st in listed.values()),
+            "list_seconds": round(list_time, 3)}
+
+
+def pct(a: float, b: float) -> float:
+    return 100.0 * (a - b) / b
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("suite", choices=sorted(TABLES))
+    ap.add_argument("--time-limit", type=float, default=10.0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--sample", type=int, default=0, help="random sample of N instances")
+    ap.add_argument("--psplib", type=Path, default=ROOT.parent / "shared" / "psplib")
+    ap.add_argument("--csv", type=Path)
+    args = ap.parse_args()
+    table = best_known(args.psplib, args.suite)
+    files = sorted((args.psplib / args.suite).glob("*.sm"))
+    if args.sample:
+        files = sorted(random.Random(0).sample(files, args.sample))
+    rows = []
+    for i, path in enumerate(files, 1):
+        row = run_one(path, args.time_limit, args.workers)
+        ub, lb, optimal = table[path.stem]
+        row.update(best_known=ub, best_lb=lb, best_is_optimal=int(optimal))
+        rows.append(row)
+        print(f"[{i}/{len(files)}] {path.stem}: {row['makespan']} (best {ub}) "
+              f"{row['status']} {row['seconds']} s", file=sys.stderr)
+    out = args.csv or ROOT / "bench" / f"results-{args.suite}.csv"
+    with open(out, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(summary(args, rows))
+
+
+def summary(args, rows) -> str:
+    n = len(rows)
+    dev = [pct(r["makespan"], r["best_known"]) for r in rows]
+    list_dev = [pct(r["list_makespan"], r["best_known"]) for r in rows]
+    cpm_dev = [pct(r["makespan"], r["cpm"]) for r in rows]
+    table = [
+        ("instances", n),
+        ("proven optimal", sum(r["status"] == SolveStatus.OPTIMAL.value for r in rows)),
+        ("equal to best known", sum(r["makespan"] == r["best_known"] for r in rows)),
+        ("mean % above best known", f"{statistics.mean(dev):.2f}"),
+        ("mean % above critical-path bound", f"{statistics.mean(cpm_dev):.2f}"),
+        ("mean / max seconds", f"{statistics.mean(r['seconds'] for r in rows):.2f} / "
+                               f"{max(r['seconds'] for r in rows):.2f}"),
+        ("list scheduler: mean % above best known", f"{statistics.mean(list_dev):.2f}"),
+        ("list scheduler: equal to best known",
+         sum(r["list_makespan"] == r["best_known"] for r in rows)),
+        ("rackplan / list scheduler makespan (mean ratio)",
+         f"{statistics.mean(r['makespan'] / r['list_makespan'] for r in rows):.3f}"),
+    ]
+    head = (f"suite {args.suite}, time limit {args.time_limit:g} s, {args.workers} workers"
+            + (f", sample {args.sample} (seed 0)" if args.sample else ""))
+    return head + "\n" + tabulate(table, headers=["measure", "value"], tablefmt="github")
+
+
+if __name__ == "__main__":
+    main()
