@@ -123,31 +123,12 @@ after = [{ task = "a", max_lag = 0 }]
     assert report.conflict == ["resources.crew", "tasks.b.after", "tasks.c.after"]
 
 
-def test_infeasible_storage_limit(tmp_path):
-    """Tests a staging area of 1 for three racks that must all be received before 02:00."""
-    plan = load_plan(write(tmp_path, """
-[resources.dock]
-capacity = 3
-changes = [{ from = 2024-01-01T02:00:00, capacity = 0 }]
-[resources.riggers]
-capacity = 1
-[storage.staging]
-capacity = 1
-[[levels]]
-name = "rack"
-count = 3
-[templates.rack.receive]
-after = ["go"]
-duration = "2h"
-uses = { dock = 1 }
-fills = "staging"
-[templates.rack.position]
-after = ["receive"]
-duration = "1h"
-uses = { riggers = 1 }
-empties = "staging"
-"""))
-    report = check(plan, time_limit=20, workers=1)
+def test_infeasible_storage_limit():
+    """Tests a staging area of 1 for three racks that must all be received before 02:00 (the
+    plan of tests/test_solve.py::test_staging_limit_binds)."""
+    from test_solve import STAGING
+
+    report = check(make_plan(STAGING % 1), time_limit=20, workers=1)
     assert report.outcome == "infeasible"
     assert "storage.staging" in report.conflict and "resources.dock" in report.conflict
 
