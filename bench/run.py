@@ -45,7 +45,7 @@ def best_known(folder: Path, suite: str) -> dict[str, tuple[int, int, bool]]:
     return out
 
 
-def run_one(path: Path, time_limit: float, workers: int) -> dict:
+def run_one(path: Path, time_limit: float, workers: int, params=()) -> dict:
     plan = load_plan(path)
     cals = Calendars(plan)
     cpm = critical_path_bound(plan, cals)
@@ -54,13 +54,23 @@ def run_one(path: Path, time_limit: float, workers: int) -> dict:
     list_time = time.perf_counter() - t
     if verify(plan, listed):
         raise SystemExit(f"{path}: list schedule failed verification")
-    result = solve(plan, SolveOptions(time_limit=time_limit, workers=workers, seed=0))
+    result = solve(plan, SolveOptions(time_limit=time_limit, workers=workers, seed=0,
+                                      params=params))
     if not result.status.has_schedule:
         raise SystemExit(f"{path}: no schedule ({result.status.value})")
     return {"instance": path.stem, "status": result.status.value, "makespan": result.makespan,
             "bound": result.bound, "cpm": cpm, "seconds": round(result.wall_time, 2),
             "list_makespan": max(st.finish for st in listed.values()),
             "list_seconds": round(list_time, 3)}
+
+
+def _value(text: str):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
 
 
 def pct(a: float, b: float) -> float:
@@ -75,14 +85,21 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=0, help="random sample of N instances")
     ap.add_argument("--psplib", type=Path, default=ROOT.parent / "shared" / "psplib")
     ap.add_argument("--csv", type=Path)
+    ap.add_argument("--only", type=Path, help="file listing the instance names to run")
+    ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                    help="extra CP-SAT parameter, e.g. use_energetic_reasoning_in_cumulative=1")
     args = ap.parse_args()
     table = best_known(args.psplib, args.suite)
     files = sorted((args.psplib / args.suite).glob("*.sm"))
+    if args.only:
+        wanted = set(args.only.read_text().split())
+        files = [f for f in files if f.stem in wanted]
     if args.sample:
         files = sorted(random.Random(0).sample(files, args.sample))
+    params = tuple((k, _value(v)) for k, v in (p.split("=", 1) for p in args.param))
     rows = []
     for i, path in enumerate(files, 1):
-        row = run_one(path, args.time_limit, args.workers)
+        row = run_one(path, args.time_limit, args.workers, params)
         ub, lb, optimal = table[path.stem]
         row.update(best_known=ub, best_lb=lb, best_is_optimal=int(optimal))
         rows.append(row)
@@ -116,7 +133,9 @@ def summary(args, rows) -> str:
          f"{statistics.mean(r['makespan'] / r['list_makespan'] for r in rows):.3f}"),
     ]
     head = (f"suite {args.suite}, time limit {args.time_limit:g} s, {args.workers} workers"
-            + (f", sample {args.sample} (seed 0)" if args.sample else ""))
+            + (f", sample {args.sample} (seed 0)" if args.sample else "")
+            + (f", only {args.only}" if args.only else "")
+            + "".join(f", {p}" for p in args.param))
     return head + "\n" + tabulate(table, headers=["measure", "value"], tablefmt="github")
 
 

@@ -34,6 +34,7 @@ class SolveOptions:
     use_heuristic: bool = True
     log: bool = False
     first_solution: bool = False  # any schedule will do (rackplan check): stop at the first
+    params: tuple[tuple[str, object], ...] = ()  # extra CP-SAT parameters (benchmark tuning)
 
 
 class _Watch(cp_model.CpSolverSolutionCallback):
@@ -79,6 +80,8 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     params.random_seed = options.seed
     params.log_search_progress = options.log
     params.stop_after_first_solution = options.first_solution
+    for name, value in options.params:
+        setattr(params, name, value)
     # Ctrl-C is ours: the caller's thread turns it into stop_search(). CP-SAT's own SIGINT
     # handler raced with Python's and crashed the process (std::bad_function_call).
     params.catch_sigint_signal = False
