@@ -14,7 +14,7 @@ from typing import Callable
 
 from ortools.sat.python import cp_model
 
-from ..bounds import critical_path_bound
+from ..bounds import lower_bound
 from ..calendar import Calendars
 from ..errors import VerificationError
 from ..heuristic import list_schedule
@@ -58,7 +58,7 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     """The best verified schedule found within the options' limits."""
     started = time.monotonic()
     cals = Calendars(plan)
-    lower = critical_path_bound(plan, cals)
+    lower = lower_bound(plan, cals)
     seed_tasks = None
     if options.use_heuristic:
         seed_tasks = list_schedule(plan, cals, time_budget=max(5.0, options.time_limit / 2))
