@@ -46,7 +46,7 @@ def topological_order(plan: Plan) -> list[str]:
     while ready:
         tid = ready.pop()
         order.append(tid)
-        for nxt in {s for s, _ in succ[tid]}:
+        for nxt in dict.fromkeys(s for s, _ in succ[tid]):  # ordered: no hash-seed effects
             indeg[nxt] -= 1
             if indeg[nxt] == 0:
                 ready.append(nxt)
@@ -99,7 +99,7 @@ class ListScheduler:
         self.usage = {rid: _Profile() for rid in plan.resources}
         self.cap = {rid: self._capacity(r) for rid, r in plan.resources.items()}
         self.level = {sid: self._storage_level(s) for sid, s in plan.storages.items()}
-        index = {tid: i for i, tid in enumerate(self.order)}
+        index = {tid: i for i, tid in enumerate(plan.tasks)}  # ties go to plan order
         waiting = {tid: len({lk.pred for lk in t.links}) for tid, t in plan.tasks.items()}
         heap = [(self._priority(rule, tid, index[tid]), tid) for tid, n in waiting.items() if n == 0]
         heapq.heapify(heap)
@@ -121,7 +121,7 @@ class ListScheduler:
             repair = self._max_lag_violation(tid, done)
             if repair:
                 return repair
-            for nxt in {s for s, _ in self.succ[tid]}:
+            for nxt in dict.fromkeys(s for s, _ in self.succ[tid]):
                 waiting[nxt] -= 1
                 if waiting[nxt] == 0:
                     heapq.heappush(heap, (self._priority(rule, nxt, index[nxt]), nxt))

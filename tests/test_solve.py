@@ -306,3 +306,23 @@ def test_same_seed_one_worker_same_schedule(root):
     first, second = solve(plan, opts), solve(plan, opts)
     assert {t: (s.start, s.mode) for t, s in first.tasks.items()} == \
         {t: (s.start, s.mode) for t, s in second.tasks.items()}
+
+
+def test_same_schedule_across_processes(root, tmp_path):
+    """Tests determinism across runs: Python's per-process string hashing must not leak into
+    the schedule (it once did, through set iteration in the heuristic)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    out = []
+    for hash_seed in ("1", "2"):
+        target = tmp_path / f"s{hash_seed}.json"
+        subprocess.run([sys.executable, "-c", "from cli import main; main()", "schedule",
+                        str(root / "plans" / "tutorial.toml"), "--workers", "1", "-q",
+                        "--time-limit", "10", "--json", str(target)], cwd=root, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": hash_seed}, capture_output=True)
+        out.append([(t["id"], t["start_slot"], t["mode"])
+                    for t in json.loads(target.read_text())["tasks"]])
+    assert out[0] == out[1]
