@@ -33,6 +33,7 @@ from scheduler.verify import verify  # noqa: E402
 
 TABLES = {"j30": "j30_opt.txt", "j60": "j60_best.txt", "j90": "j90_best.txt",
           "j120": "j120_best.txt"}
+SUITES = sorted(TABLES) + ["buildout"]
 
 
 def best_known(folder: Path, suite: str) -> dict[str, tuple[int, int, bool]]:
@@ -79,7 +80,10 @@ def pct(a: float, b: float) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("suite", choices=sorted(TABLES))
+    ap.add_argument("suite", choices=SUITES)
+    ap.add_argument("--gpus", default="10000,100000,1000000",
+                    help="buildout suite: comma-separated plan sizes in GPUs")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--time-limit", type=float, default=10.0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sample", type=int, default=0, help="random sample of N instances")
@@ -89,6 +93,8 @@ def main() -> None:
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                     help="extra CP-SAT parameter, e.g. use_energetic_reasoning_in_cumulative=1")
     args = ap.parse_args()
+    if args.suite == "buildout":
+        return buildout(args)
     table = best_known(args.psplib, args.suite)
     files = sorted((args.psplib / args.suite).glob("*.sm"))
     if args.only:
@@ -111,6 +117,56 @@ def main() -> None:
         writer.writeheader()
         writer.writerows(rows)
     print(summary(args, rows))
+
+
+def buildout(args) -> None:
+    """Generated build-outs, each solved in a child process (peak memory per size)."""
+    import json
+    import subprocess
+
+    if args.one:
+        print(json.dumps(buildout_one(args.one, args.time_limit, args.workers)))
+        return
+    rows = []
+    for gpus in (int(g) for g in args.gpus.split(",")):
+        done = subprocess.run([sys.executable, __file__, "buildout", "--one", str(gpus),
+                               "--time-limit", str(args.time_limit), "--workers",
+                               str(args.workers)], capture_output=True, text=True, check=True)
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(f"{gpus:,} GPUs done", file=sys.stderr)
+    print(f"buildout, time limit {args.time_limit:g} s, {args.workers} workers")
+    print(tabulate(rows, headers="keys", tablefmt="github"))
+
+
+def buildout_one(gpus: int, time_limit: float, workers: int) -> dict:
+    import resource
+    import tempfile
+
+    from buildout import plan_text
+
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as fh:
+        fh.write(plan_text(gpus))
+    t = time.perf_counter()
+    plan = load_plan(fh.name)
+    load_seconds = time.perf_counter() - t
+    listed_t = time.perf_counter()
+    listed = list_schedule(plan, rules=("release",))
+    list_seconds = time.perf_counter() - listed_t
+    result = solve(plan, SolveOptions(time_limit=time_limit, workers=workers, seed=0))
+    day = 1440 / plan.slot_minutes
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return {
+        "GPUs": f"{gpus:,}", "tasks": f"{len(plan.tasks):,}", "load s": round(load_seconds, 1),
+        "list scheduler s": round(list_seconds, 1),
+        "list finish d": round(max(s.finish for s in listed.values()) / day, 1),
+        "first verified s": round(result.first_solution_time or -1, 1),
+        "status": result.status.value,
+        "finish d": round(result.makespan / day, 1) if result.status.has_schedule else None,
+        "lower bound d": round((result.makespan_bound or 0) / day, 1),
+        "gap %": round(100 * (result.makespan - result.makespan_bound) / result.makespan, 1)
+        if result.status.has_schedule and result.makespan_bound else None,
+        "wall s": round(result.wall_time, 1), "peak MB": round(peak),
+    }
 
 
 def summary(args, rows) -> str:
