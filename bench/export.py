@@ -80,7 +80,7 @@ def main() -> None:
     results = {}
     for kind, (fn, name) in writers.items():
         path = folder / name
-        secs, peak = measure(lambda: fn(path), args.repeat)
+        secs, peak = measure(lambda fn=fn, path=path: fn(path), args.repeat)
         results[kind] = (secs, peak, path.stat().st_size)
     cells = sum(1 for ws in load_workbook(folder / "s.xlsx", read_only=True).worksheets
                 for row in ws.iter_rows() for c in row if c.value is not None)

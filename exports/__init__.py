@@ -13,7 +13,7 @@ KINDS = ("json", "xlsx", "csv", "ics", "mspdi")
 
 def check_outputs(outputs: dict[str, str]) -> None:
     """Raise ExportError for the first output path that cannot be written (before solving)."""
-    for kind, path in outputs.items():
+    for path in outputs.values():
         if path and path != "-":
             check_writable(path)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .atomic import write_atomic
 
@@ -30,7 +30,7 @@ def _fold(line: str) -> str:
 
 def _utc(doc: dict, slot: int) -> str:
     start = datetime.fromisoformat(doc["start"])
-    moment = (start + timedelta(minutes=slot * doc["slot_minutes"])).astimezone(timezone.utc)
+    moment = (start + timedelta(minutes=slot * doc["slot_minutes"])).astimezone(UTC)
     return moment.strftime("%Y%m%dT%H%M%SZ")
 
 
@@ -44,7 +44,7 @@ def _event(doc, uid_seed: str, summary: str, slot: int, description: str, stamp:
 
 
 def ics_text(doc: dict, now: datetime | None = None) -> str:
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
              f"X-WR-CALNAME:{_escape(doc['plan'])}"]
     for t in doc["targets"]:

@@ -19,7 +19,7 @@ class Timeline:
     weekly: bool
 
     @classmethod
-    def of(cls, doc: dict, scale: str = "auto") -> "Timeline":
+    def of(cls, doc: dict, scale: str = "auto") -> Timeline:
         tz = ZoneInfo(doc["timezone"])
         start = datetime.fromisoformat(doc["start"]).astimezone(tz)
         slot = doc["slot_minutes"]

@@ -17,15 +17,11 @@ from . import units
 from .errors import PlanInvalid, Problem, did_you_mean
 from .plan import (
     CalendarSpec,
-    Link,
-    LinkType,
-    Mode,
     Objective,
     Plan,
     Resource,
     Storage,
     Target,
-    Task,
 )
 
 DEFAULT_MAX_TASKS = 250_000
@@ -270,7 +266,7 @@ class _Builder:
         self.tz = table.get("timezone", "UTC")
         try:
             pendulum.timezone(self.tz)
-        except Exception:
+        except Exception:  # noqa: BLE001 - pendulum raises several kinds for a bad name
             self.ctx.error("timezone", "project.timezone",
                            f"unknown time zone {self.tz!r}; use an IANA name like "
                            "'America/Chicago' or 'UTC'")

@@ -9,9 +9,9 @@ References inside a template are written in the plan's own terms:
 
 from __future__ import annotations
 
+from . import units
 from .errors import did_you_mean
 from .plan import Link, LinkType, Mode, Plan, Task
-from . import units
 
 _LINK_TYPES = {t.value for t in LinkType}
 

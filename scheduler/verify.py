@@ -21,7 +21,7 @@ def verify(plan: Plan, tasks: dict[str, ScheduledTask]) -> list[str]:
         problems.append(f"{len(missing)} task(s) not scheduled, e.g. {missing[0]}")
         return problems
     cals = Calendars(plan)
-    for tid, st in tasks.items():
+    for st in tasks.values():
         problems += _check_task(plan, cals, st)
     problems += _check_links(plan, tasks)
     problems += _check_capacities(plan, tasks)

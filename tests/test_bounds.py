@@ -1,6 +1,7 @@
 """Lower bounds that hold for every schedule."""
 
 from conftest import make_plan
+
 from scheduler.bounds import critical_path_bound, lower_bound
 from scheduler.calendar import Calendars
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import make_plan
 
 from cli import main
-from conftest import make_plan
 from scheduler.check import check
 from scheduler.cpsat.conflict import holds
 from scheduler.load import load_plan

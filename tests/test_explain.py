@@ -3,9 +3,9 @@
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import FAST, make_plan
 
 from cli import main
-from conftest import FAST, make_plan
 from scheduler.cpsat import SolveOptions, solve
 from scheduler.explain import critical_chain, peaks
 from scheduler.heuristic import list_schedule

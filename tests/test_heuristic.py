@@ -1,6 +1,7 @@
 """The list-scheduling heuristic: feasible (verified) on every example, repairs max lags."""
 
 from conftest import MAX_LAG_PLAN, make_plan
+
 from scheduler.heuristic import list_schedule
 from scheduler.load import load_plan
 from scheduler.verify import verify

@@ -1,6 +1,7 @@
 """Loading: template expansion over the hierarchy, references, deliveries, GPUs, capacity steps."""
 
 from conftest import make_plan
+
 from scheduler.load import load_plan
 
 HIERARCHY = """

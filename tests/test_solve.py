@@ -1,8 +1,8 @@
 """Small plans whose optimal schedules are derived by hand in the comments."""
 
 import pytest
-
 from conftest import MAX_LAG_PLAN, solve_text
+
 from scheduler.schedule import SolveStatus
 
 

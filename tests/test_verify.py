@@ -3,8 +3,8 @@
 from dataclasses import replace
 
 import pytest
-
 from conftest import make_plan
+
 from scheduler.heuristic import list_schedule
 from scheduler.schedule import ScheduledTask
 from scheduler.verify import verify

@@ -51,7 +51,7 @@ class RackplanModel:
             self.statements[key] = self.model.new_bool_var(f"holds:{key}")
         return self.statements[key]
 
-    def build(self) -> "RackplanModel":
+    def build(self) -> RackplanModel:
         self._task_variables()
         self._precedences()
         self._capacities()
