@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 
-from .calendar import Calendars
 from .cpsat import SolveOptions, solve
 from .cpsat.conflict import find_conflict
 from .explain import ChainStep, critical_chain
@@ -147,7 +146,7 @@ def _reaching_task(schedule: Schedule, target: Target) -> str | None:
     return max(ids, key=lambda t: (tasks[t].finish, tasks[t].start), default=None)
 
 
-__all__ = ["CheckReport", "Miss", "Verdict", "check", "Calendars"]
+__all__ = ["CheckReport", "Miss", "Verdict", "check", "describe"]
 
 
 def describe(plan: Plan, key: str) -> str:

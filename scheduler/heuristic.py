@@ -141,7 +141,6 @@ class ListScheduler:
         prof = _Profile(storage.initial)
         for slot, qty in storage.arrivals:
             prof.fill += qty
-            prof.add(0, 0, 0)
             prof.ensure(slot + 1)
             for t in range(slot, len(prof.values)):
                 prof.values[t] += qty

@@ -9,7 +9,6 @@ References inside a template are written in the plan's own terms:
 
 from __future__ import annotations
 
-from . import units
 from .errors import did_you_mean
 from .plan import Link, LinkType, Mode, Plan, Task
 
@@ -253,7 +252,7 @@ class Resolver:
     def _with_deliveries(self, tasks, needers) -> dict[str, Task]:
         for item, ids in needers.items():
             entry = self.deliveries.get(item)
-            source = self.raw_source(tasks[ids[0]])
+            source = tasks[ids[0]].source
             if entry is None:
                 self.ctx.error("unknown_ref", f"{source}.needs", f"no delivery brings '{item}'"
                                f"{did_you_mean(item, self.deliveries)}")
@@ -270,9 +269,6 @@ class Resolver:
                                           release_reason=f"{entry['source']} unit {k + 1}")
         return tasks
 
-    @staticmethod
-    def raw_source(task) -> str:
-        return task.source
 
 
 def _replace(task: Task, **changes) -> Task:
@@ -409,7 +405,7 @@ def _check_gpu_targets(ctx, plan: Plan) -> None:
                       f"brings only {total:,} online (mark tasks with 'online' or 'gpus')")
 
 
-__all__ = ["Resolver", "check_plan", "units"]
+__all__ = ["Resolver", "check_plan"]
 
 
 def _link_keys():
