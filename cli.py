@@ -171,7 +171,14 @@ def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ic
     click.echo(report(result), nl=False, err="-" in outputs.values())
     if not result.status.has_schedule:
         # Only the JSON makes sense without a schedule (status, bound, targets for scripts).
+        skipped = sorted(k for k in outputs if k != "json")
         outputs = {k: v for k, v in outputs.items() if k == "json"}
+        if skipped:
+            click.echo(f"rackplan: no schedule, so nothing written for --{', --'.join(skipped)}",
+                       err=True)
+        if result.status.value == "infeasible":
+            click.echo(f"rackplan: run `rackplan check {plan}` for the plan statements that "
+                       "conflict", err=True)
     if outputs:
         _write(schedule_to_dict(result), outputs, timescale)
     sys.exit(EXIT_OK if result.status.has_schedule else EXIT_NO_SCHEDULE)

@@ -124,3 +124,15 @@ def test_progress_lines_on_stderr_for_long_solves():
     progress = [ln for ln in result.stderr.splitlines() if ln.startswith("[")]
     assert progress, result.stderr
     assert "best day" in progress[-1] and "gap" in progress[-1]
+
+
+def test_infeasible_schedule_says_what_was_not_written(tmp_path):
+    plan = tmp_path / "late.toml"
+    plan.write_text('[project]\nname = "late"\nstart = 2024-01-01\n'
+                    '[tasks.t]\nduration = "10h"\n[targets.soon]\nby = "5h"\n')
+    result = run("schedule", str(plan), *FAST, "--xlsx", str(tmp_path / "x.xlsx"))
+    assert result.exit_code == 1
+    assert "rackplan: no schedule, so nothing written for --xlsx" in result.stderr
+    assert f"rackplan: run `rackplan check {plan}` for the plan statements that conflict" in \
+        result.stderr
+    assert not (tmp_path / "x.xlsx").exists()
