@@ -59,10 +59,54 @@ def run_one(path: Path, time_limit: float, workers: int, params=()) -> dict:
                                       params=params))
     if not result.status.has_schedule:
         raise SystemExit(f"{path}: no schedule ({result.status.value})")
-    return {"instance": path.stem, "status": result.status.value, "makespan": result.makespan,
-            "bound": result.bound, "cpm": cpm, "seconds": round(result.wall_time, 2),
-            "list_makespan": max(st.finish for st in listed.values()),
-            "list_seconds": round(list_time, 3)}
+    row = {"instance": path.stem, "status": result.status.value, "makespan": result.makespan,
+           "bound": result.bound, "cpm": cpm, "seconds": round(result.wall_time, 2),
+           "list_makespan": max(st.finish for st in listed.values()),
+           "list_seconds": round(list_time, 3)}
+    if PYJOBSHOP:
+        row.update(pyjobshop_peer(plan, cals, time_limit, workers))
+    return row
+
+
+try:  # a benchmark-only peer: pip install -e '.[bench]'
+    import pyjobshop  # noqa: F401
+
+    PYJOBSHOP = True
+except ImportError:
+    PYJOBSHOP = False
+
+
+def pyjobshop_peer(plan, cals, time_limit: float, workers: int) -> dict:
+    """PyJobShop (same CP-SAT engine, its own model) on the same instance; verified by ours."""
+    from pyjobshop import Model
+
+    from scheduler.schedule import make_task
+
+    model = Model()
+    res = {rid: model.add_renewable(r.max_capacity, name=rid) for rid, r in
+           plan.resources.items()}
+    tasks = {}
+    for tid, task in plan.tasks.items():
+        job_task = model.add_task(name=tid)
+        mode = task.modes[0]
+        rids = list(mode.demands)
+        model.add_mode(job_task, [res[r] for r in rids], mode.duration,
+                       [mode.demands[r] for r in rids])
+        tasks[tid] = job_task
+    for tid, task in plan.tasks.items():
+        for link in task.links:
+            model.add_end_before_start(tasks[link.pred], tasks[tid], link.lag)
+    model.set_objective(weight_makespan=1)
+    t = time.perf_counter()
+    result = model.solve(time_limit=time_limit, display=False, num_workers=workers)
+    seconds = time.perf_counter() - t
+    ids = list(plan.tasks)
+    schedule = {ids[i]: make_task(plan, cals, ids[i], st.start, 0)
+                for i, st in enumerate(result.best.tasks)}
+    if verify(plan, schedule):
+        raise SystemExit(f"{plan.file}: PyJobShop's schedule failed rackplan's verifier")
+    return {"pyjobshop_makespan": int(result.objective), "pyjobshop_status":
+            result.status.name.lower(), "pyjobshop_seconds": round(seconds, 2)}
 
 
 def _value(text: str):
@@ -188,6 +232,19 @@ def summary(args, rows) -> str:
         ("rackplan / list scheduler makespan (mean ratio)",
          f"{statistics.mean(r['makespan'] / r['list_makespan'] for r in rows):.3f}"),
     ]
+    if PYJOBSHOP:
+        pj_dev = [pct(r["pyjobshop_makespan"], r["best_known"]) for r in rows]
+        table += [
+            ("PyJobShop: proven optimal", sum(r["pyjobshop_status"] == "optimal" for r in rows)),
+            ("PyJobShop: equal to best known",
+             sum(r["pyjobshop_makespan"] == r["best_known"] for r in rows)),
+            ("PyJobShop: mean % above best known", f"{statistics.mean(pj_dev):.2f}"),
+            ("PyJobShop: mean / max seconds",
+             f"{statistics.mean(r['pyjobshop_seconds'] for r in rows):.2f} / "
+             f"{max(r['pyjobshop_seconds'] for r in rows):.2f}"),
+            ("rackplan / PyJobShop makespan (mean ratio)",
+             f"{statistics.mean(r['makespan'] / r['pyjobshop_makespan'] for r in rows):.4f}"),
+        ]
     head = (f"suite {args.suite}, time limit {args.time_limit:g} s, {args.workers} workers"
             + (f", sample {args.sample} (seed 0)" if args.sample else "")
             + (f", only {args.only}" if args.only else "")
