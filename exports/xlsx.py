@@ -63,7 +63,7 @@ def build_workbook(doc: dict, scale: str = "auto") -> Workbook:
     wb = Workbook(write_only=True)
     timeline = Timeline.of(doc, scale)
     colours = _trade_colours(doc)
-    _summary(wb.create_sheet("Summary"), doc)
+    _summary(wb.create_sheet("Summary"), doc, timeline)
     _gantt(wb.create_sheet("Gantt"), doc, timeline, colours)
     _resources(wb.create_sheet("Resources"), doc, timeline)
     _gpus(wb.create_sheet("GPUs online"), doc, timeline)
@@ -122,9 +122,8 @@ def _local(timeline: Timeline, iso: str | None):
 
 
 # -- Summary ------------------------------------------------------------------------------------
-def _summary(ws, doc) -> None:
+def _summary(ws, doc, tl: Timeline) -> None:
     tz = ZoneInfo(doc["timezone"])
-    tl = Timeline.of(doc)
     ws.column_dimensions["A"].width = 30
     for col in "BCDEF":
         ws.column_dimensions[col].width = 18
