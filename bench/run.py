@@ -1,8 +1,12 @@
 """Solver benchmark on PSPLIB: rackplan against the best-known makespans and a priority-rule
 list scheduler (the leveling MS Project, P6 and TaskJuggler do), measured in the same run.
 
-    python bench/run.py j30|j60|j90|j120 [--time-limit S] [--sample N] [--workers N]
-                        [--psplib DIR] [--csv PATH]
+    python bench/run.py j30|j60|j90|j120|mm10|mm30 [--time-limit S] [--sample N]
+                        [--workers N] [--psplib DIR] [--csv PATH]
+
+mm10 and mm30 are the multi-mode sets (MRCPSP, .mm files with non-renewable resources); an
+instance missing from mm30's best-known table, or marked infeasible in mm10's, has no feasible
+schedule and must be reported infeasible.
 
 Prints a per-instance CSV (default bench/results-SUITE.csv) and a summary table. Every schedule
 passes rackplan's verifier (solve() raises otherwise, which fails the run).
@@ -31,18 +35,28 @@ from scheduler.load import load_plan  # noqa: E402
 from scheduler.schedule import SolveStatus  # noqa: E402
 from scheduler.verify import verify  # noqa: E402
 
-TABLES = {"j30": "j30_opt.txt", "j60": "j60_best.txt", "j90": "j90_best.txt",
-          "j120": "j120_best.txt"}
+# suite -> (instance folder, table of optimal/best-known makespans, file pattern)
+TABLES = {"j30": ("j30", "j30_opt.txt", "*.sm"), "j60": ("j60", "j60_best.txt", "*.sm"),
+          "j90": ("j90", "j90_best.txt", "*.sm"), "j120": ("j120", "j120_best.txt", "*.sm"),
+          "mm10": ("mrcpsp/j10", "mrcpsp/j10_opt.txt", "*.mm"),
+          "mm30": ("mrcpsp/j30", "mrcpsp/j30_best.txt", "*.mm")}
 SUITES = sorted(TABLES) + ["buildout"]
 
 
-def best_known(folder: Path, suite: str) -> dict[str, tuple[int, int, bool]]:
-    out = {}
-    for line in (folder / TABLES[suite]).read_text().splitlines():
+def best_known(folder: Path, suite: str) -> dict[str, tuple[int, int, bool] | None]:
+    """instance -> (best makespan, best lower bound, proven optimal), None when infeasible.
+    Tables have either `instance ub lb optimal ...` or `instance opt` columns."""
+    out: dict[str, tuple[int, int, bool] | None] = {}
+    for line in (folder / TABLES[suite][1]).read_text().splitlines():
         if line.startswith("#") or not line.strip():
             continue
-        name, ub, lb, optimal = line.split()[:4]
-        out[name] = (int(ub), int(lb), optimal == "1")
+        cols = line.split()
+        if cols[1] == "infeasible":
+            out[cols[0]] = None
+        elif len(cols) == 2:
+            out[cols[0]] = (int(cols[1]), int(cols[1]), True)
+        else:
+            out[cols[0]] = (int(cols[1]), int(cols[2]), cols[3] == "1")
     return out
 
 
@@ -53,15 +67,15 @@ def run_one(path: Path, time_limit: float, workers: int, params=()) -> dict:
     t = time.perf_counter()
     listed = list_schedule(plan, cals)
     list_time = time.perf_counter() - t
-    if verify(plan, listed):
+    if listed is not None and verify(plan, listed):
         raise SystemExit(f"{path}: list schedule failed verification")
     result = solve(plan, SolveOptions(time_limit=time_limit, workers=workers, seed=0,
                                       params=params))
-    if not result.status.has_schedule:
-        raise SystemExit(f"{path}: no schedule ({result.status.value})")
-    row = {"instance": path.stem, "status": result.status.value, "makespan": result.makespan,
-           "bound": result.bound, "cpm": cpm, "seconds": round(result.wall_time, 2),
-           "list_makespan": max(st.finish for st in listed.values()),
+    found = result.status.has_schedule
+    row = {"instance": path.stem, "status": result.status.value,
+           "makespan": result.makespan if found else None, "bound": result.bound, "cpm": cpm,
+           "seconds": round(result.wall_time, 2),
+           "list_makespan": max(st.finish for st in listed.values()) if listed else None,
            "list_seconds": round(list_time, 3)}
     if PYJOBSHOP:
         row.update(pyjobshop_peer(plan, cals, time_limit, workers))
@@ -85,14 +99,14 @@ def pyjobshop_peer(plan, cals, time_limit: float, workers: int) -> dict:
     model = Model()
     res = {rid: model.add_renewable(r.max_capacity, name=rid) for rid, r in
            plan.resources.items()}
-    tasks = {}
+    res.update({bid: model.add_consumable(b.total, name=bid) for bid, b in plan.budgets.items()})
+    tasks, modes = {}, []  # modes: PyJobShop's mode index -> (task id, our mode index)
     for tid, task in plan.tasks.items():
-        job_task = model.add_task(name=tid)
-        mode = task.modes[0]
-        rids = list(mode.demands)
-        model.add_mode(job_task, [res[r] for r in rids], mode.duration,
-                       [mode.demands[r] for r in rids])
-        tasks[tid] = job_task
+        tasks[tid] = model.add_task(name=tid)
+        for idx, mode in enumerate(task.modes):
+            use = {**mode.demands, **mode.spends}
+            model.add_mode(tasks[tid], [res[r] for r in use], mode.duration, list(use.values()))
+            modes.append((tid, idx))
     for tid, task in plan.tasks.items():
         for link in task.links:
             model.add_end_before_start(tasks[link.pred], tasks[tid], link.lag)
@@ -100,13 +114,18 @@ def pyjobshop_peer(plan, cals, time_limit: float, workers: int) -> dict:
     t = time.perf_counter()
     result = model.solve(time_limit=time_limit, display=False, num_workers=workers)
     seconds = time.perf_counter() - t
-    ids = list(plan.tasks)
-    schedule = {ids[i]: make_task(plan, cals, ids[i], st.start, 0)
-                for i, st in enumerate(result.best.tasks)}
+    status = result.status.name.lower()
+    if not result.best.tasks:
+        return {"pyjobshop_makespan": None, "pyjobshop_status": status,
+                "pyjobshop_seconds": round(seconds, 2)}
+    schedule = {}
+    for st in result.best.tasks:
+        tid, idx = modes[st.mode]
+        schedule[tid] = make_task(plan, cals, tid, st.start, idx)
     if verify(plan, schedule):
         raise SystemExit(f"{plan.file}: PyJobShop's schedule failed rackplan's verifier")
-    return {"pyjobshop_makespan": int(result.objective), "pyjobshop_status":
-            result.status.name.lower(), "pyjobshop_seconds": round(seconds, 2)}
+    return {"pyjobshop_makespan": int(result.objective), "pyjobshop_status": status,
+            "pyjobshop_seconds": round(seconds, 2)}
 
 
 def _value(text: str):
@@ -140,7 +159,8 @@ def main() -> None:
     if args.suite == "buildout":
         return buildout(args)
     table = best_known(args.psplib, args.suite)
-    files = sorted((args.psplib / args.suite).glob("*.sm"))
+    folder, _, pattern = TABLES[args.suite]
+    files = sorted((args.psplib / folder).glob(pattern))
     if args.only:
         wanted = set(args.only.read_text().split())
         files = [f for f in files if f.stem in wanted]
@@ -150,8 +170,10 @@ def main() -> None:
     rows = []
     for i, path in enumerate(files, 1):
         row = run_one(path, args.time_limit, args.workers, params)
-        ub, lb, optimal = table[path.stem]
+        ub, lb, optimal = table.get(path.stem) or (None, None, False)
         row.update(best_known=ub, best_lb=lb, best_is_optimal=int(optimal))
+        if ub is None and row["makespan"] is not None:
+            raise SystemExit(f"{path}: a schedule for an instance known to be infeasible")
         rows.append(row)
         print(f"[{i}/{len(files)}] {path.stem}: {row['makespan']} (best {ub}) "
               f"{row['status']} {row['seconds']} s", file=sys.stderr)
@@ -214,42 +236,71 @@ def buildout_one(gpus: int, time_limit: float, workers: int) -> dict:
 
 
 def summary(args, rows) -> str:
-    n = len(rows)
-    dev = [pct(r["makespan"], r["best_known"]) for r in rows]
-    list_dev = [pct(r["list_makespan"], r["best_known"]) for r in rows]
-    cpm_dev = [pct(r["makespan"], r["cpm"]) for r in rows]
+    feasible = [r for r in rows if r["best_known"] is not None]
+    infeasible = [r for r in rows if r["best_known"] is None]
+    solved = [r for r in feasible if r["makespan"] is not None]
+    listed = [r for r in feasible if r["list_makespan"] is not None]
+
+    def mean_dev(key, among):
+        return f"{statistics.mean(pct(r[key], r['best_known']) for r in among):.2f}" \
+            if among else "-"
+
     table = [
-        ("instances", n),
-        ("proven optimal", sum(r["status"] == SolveStatus.OPTIMAL.value for r in rows)),
-        ("equal to best known", sum(r["makespan"] == r["best_known"] for r in rows)),
-        ("mean % above best known", f"{statistics.mean(dev):.2f}"),
-        ("mean % above critical-path bound", f"{statistics.mean(cpm_dev):.2f}"),
+        ("instances (feasible / infeasible)", f"{len(feasible)} / {len(infeasible)}"),
+        ("proven optimal", sum(r["status"] == SolveStatus.OPTIMAL.value for r in feasible)),
+        ("equal to best known", sum(r["makespan"] == r["best_known"] for r in feasible)),
+        ("no schedule within the limit", len(feasible) - len(solved)),
+        ("mean % above best known", mean_dev("makespan", solved)),
+        ("mean % above critical-path bound",
+         f"{statistics.mean(pct(r['makespan'], r['cpm']) for r in solved):.2f}"
+         if solved else "-"),
         ("mean / max seconds", f"{statistics.mean(r['seconds'] for r in rows):.2f} / "
                                f"{max(r['seconds'] for r in rows):.2f}"),
-        ("list scheduler: mean % above best known", f"{statistics.mean(list_dev):.2f}"),
+        ("list scheduler: schedules found", f"{len(listed)} of {len(feasible)}"),
+        ("list scheduler: mean % above best known", mean_dev("list_makespan", listed)),
         ("list scheduler: equal to best known",
-         sum(r["list_makespan"] == r["best_known"] for r in rows)),
+         sum(r["list_makespan"] == r["best_known"] for r in listed)),
         ("rackplan / list scheduler makespan (mean ratio)",
-         f"{statistics.mean(r['makespan'] / r['list_makespan'] for r in rows):.3f}"),
+         f"{statistics.mean(r['makespan'] / r['list_makespan'] for r in listed):.3f}"
+         if listed else "-"),
     ]
+    if infeasible:
+        table.append(("infeasible instances reported infeasible",
+                      f"{sum(r['status'] == SolveStatus.INFEASIBLE.value for r in infeasible)}"
+                      f" of {len(infeasible)}"))
     if PYJOBSHOP:
-        pj_dev = [pct(r["pyjobshop_makespan"], r["best_known"]) for r in rows]
-        table += [
-            ("PyJobShop: proven optimal", sum(r["pyjobshop_status"] == "optimal" for r in rows)),
-            ("PyJobShop: equal to best known",
-             sum(r["pyjobshop_makespan"] == r["best_known"] for r in rows)),
-            ("PyJobShop: mean % above best known", f"{statistics.mean(pj_dev):.2f}"),
-            ("PyJobShop: mean / max seconds",
-             f"{statistics.mean(r['pyjobshop_seconds'] for r in rows):.2f} / "
-             f"{max(r['pyjobshop_seconds'] for r in rows):.2f}"),
-            ("rackplan / PyJobShop makespan (mean ratio)",
-             f"{statistics.mean(r['makespan'] / r['pyjobshop_makespan'] for r in rows):.4f}"),
-        ]
+        table += _pyjobshop_rows(feasible, infeasible)
     head = (f"suite {args.suite}, time limit {args.time_limit:g} s, {args.workers} workers"
             + (f", sample {args.sample} (seed 0)" if args.sample else "")
             + (f", only {args.only}" if args.only else "")
             + "".join(f", {p}" for p in args.param))
     return head + "\n" + tabulate(table, headers=["measure", "value"], tablefmt="github")
+
+
+def _pyjobshop_rows(feasible, infeasible) -> list:
+    both = [r for r in feasible if r["pyjobshop_makespan"] is not None
+            and r["makespan"] is not None]
+    pj = [r for r in feasible if r["pyjobshop_makespan"] is not None]
+    rows = [
+        ("PyJobShop: proven optimal", sum(r["pyjobshop_status"] == "optimal" for r in feasible)),
+        ("PyJobShop: equal to best known",
+         sum(r["pyjobshop_makespan"] == r["best_known"] for r in feasible)),
+        ("PyJobShop: no schedule within the limit", len(feasible) - len(pj)),
+        ("PyJobShop: mean % above best known",
+         f"{statistics.mean(pct(r['pyjobshop_makespan'], r['best_known']) for r in pj):.2f}"
+         if pj else "-"),
+        ("PyJobShop: mean / max seconds",
+         f"{statistics.mean(r['pyjobshop_seconds'] for r in feasible + infeasible):.2f} / "
+         f"{max(r['pyjobshop_seconds'] for r in feasible + infeasible):.2f}"),
+        ("rackplan / PyJobShop makespan (mean ratio, both found one)",
+         f"{statistics.mean(r['makespan'] / r['pyjobshop_makespan'] for r in both):.4f}"
+         if both else "-"),
+    ]
+    if infeasible:
+        rows.append(("PyJobShop: infeasible instances reported infeasible",
+                     f"{sum(r['pyjobshop_status'] == 'infeasible' for r in infeasible)} of "
+                     f"{len(infeasible)}"))
+    return rows
 
 
 if __name__ == "__main__":

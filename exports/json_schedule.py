@@ -8,7 +8,7 @@ import json
 from scheduler import __version__
 from scheduler.calendar import Calendars, nonworking_days
 from scheduler.explain import total_float
-from scheduler.schedule import Schedule
+from scheduler.schedule import Schedule, spent
 from scheduler.units import fmt_minutes
 
 
@@ -44,6 +44,7 @@ def schedule_to_dict(schedule: Schedule) -> dict:
         "nonworking_days": nonworking_days(plan, Calendars(plan), horizon),
         "tasks": [_task(schedule, tid, iso, floats[tid]) for tid in plan.tasks] if has else [],
         "resources": [_resource(schedule, res) for res in plan.resources.values()],
+        "budgets": _budgets(schedule),
         "targets": [_target(schedule, t, iso) for t in plan.targets.values()],
     }
 
@@ -81,6 +82,12 @@ def _resource(schedule, res) -> dict:
     horizon = max(schedule.makespan, 1)
     return {"id": res.id, "calendar": res.calendar, "trade": res.trade,
             "capacity": [list(step) for step in res.profile(horizon)]}
+
+
+def _budgets(schedule) -> list[dict]:
+    used = spent(schedule.plan, schedule.tasks) if schedule.status.has_schedule else {}
+    return [{"id": b.id, "unit": b.unit, "total": b.total, "spent": used.get(b.id)}
+            for b in schedule.plan.budgets.values()]
 
 
 def _target(schedule, target, iso) -> dict:

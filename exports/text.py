@@ -7,7 +7,7 @@ from collections import OrderedDict
 from tabulate import tabulate
 
 from scheduler.explain import critical_chain, peaks
-from scheduler.schedule import Schedule
+from scheduler.schedule import Schedule, spent
 
 STATUS_TEXT = {
     "optimal": "optimal (proven)",
@@ -25,6 +25,7 @@ def report(schedule: Schedule, chain_rows: int = 12) -> str:
         parts.append(_milestones(schedule))
         parts.append(_chain(schedule, chain_rows))
         parts.append(_peaks(schedule))
+        parts.append(_budgets(schedule))
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -138,6 +139,16 @@ def _crew(reason: str) -> str | None:
     if reason.startswith("waits for ") and " (busy with " in reason:
         return reason.removeprefix("waits for ").split(" (busy with ")[0]
     return None
+
+
+def _budgets(s: Schedule) -> str:
+    if not s.plan.budgets:
+        return ""
+    used = spent(s.plan, s.tasks)
+    rows = [(b.id, f"{used[b.id]:,}", f"{b.total:,}", f"{b.total - used[b.id]:,}", b.unit)
+            for b in s.plan.budgets.values()]
+    return "Budgets\n" + tabulate(rows, headers=["budget", "spent", "total", "left", "unit"],
+                                  colalign=("left", "right", "right", "right", "left"))
 
 
 def _peaks(s: Schedule) -> str:

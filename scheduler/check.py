@@ -163,6 +163,11 @@ def describe(plan: Plan, key: str) -> str:
         steps = plan.resources[rest].steps
         ramp = ", ".join(f"{c} from {when(s)}" for s, c in steps[1:])
         return f"capacity {steps[0][1]}" + (f" ({ramp})" if ramp else "")
+    if head == "budgets" and rest in plan.budgets:
+        b = plan.budgets[rest]
+        cheapest = sum(min(m.spends.get(rest, 0) for m in t.modes) for t in plan.tasks.values())
+        return (f"total {b.total:,}{' ' + b.unit if b.unit else ''}; the cheapest modes alone "
+                f"spend {cheapest:,}")
     if head == "storage" and rest in plan.storages:
         return f"holds at most {plan.storages[rest].capacity}"
     if head == "calendars" and rest in plan.calendars:

@@ -69,6 +69,52 @@ def tails(plan: Plan, order: list[str]) -> dict[str, int]:
     return tail
 
 
+def reference_modes(plan: Plan) -> dict[str, int] | None:
+    """A mode per task whose spending fits every budget, or None if this search finds none.
+
+    Starts from each task's cheapest mode (spend as a share of each budget) and, while a budget
+    is overspent, makes the single mode change that cuts the overspend most. The list scheduler
+    keeps this choice affordable for every task not yet placed.
+    """
+    totals = {b: max(1, budget.total) for b, budget in plan.budgets.items()}
+
+    def share(mode) -> float:
+        return sum(q / totals[b] for b, q in mode.spends.items() if b in totals)
+
+    choice = {tid: min(range(len(t.modes)), key=lambda m, t=t: (share(t.modes[m]),
+                                                                 t.modes[m].duration))
+              for tid, t in plan.tasks.items()}
+    spent = _spending(plan, choice)
+
+    def over(spending) -> int:
+        return sum(max(0, spending[b] - plan.budgets[b].total) for b in spending)
+
+    excess = over(spent)
+    while excess:
+        best = None
+        for tid, task in plan.tasks.items():
+            now = task.modes[choice[tid]].spends
+            for m, mode in enumerate(task.modes):
+                trial = {b: spent[b] - now.get(b, 0) + mode.spends.get(b, 0) for b in spent}
+                gain = excess - over(trial)
+                if gain > 0 and (best is None or gain > best[0]):
+                    best = (gain, tid, m, trial)
+        if best is None:
+            return None
+        _, tid, m, spent = best
+        choice[tid] = m
+        excess = over(spent)
+    return choice
+
+
+def _spending(plan: Plan, choice: dict[str, int]) -> dict[str, int]:
+    spent = {bid: 0 for bid in plan.budgets}
+    for tid, m in choice.items():
+        for bid, q in plan.tasks[tid].modes[m].spends.items():
+            spent[bid] += q
+    return spent
+
+
 class ListScheduler:
     def __init__(self, plan: Plan, cals: Calendars | None = None):
         self.plan = plan
@@ -76,6 +122,7 @@ class ListScheduler:
         self.order = topological_order(plan)
         self.tail = tails(plan, self.order)
         self.succ = plan.successors()
+        self.reference = reference_modes(plan) if plan.budgets else {}
 
     def run(self, rule: str = "tail", deadline: float | None = None):
         """A schedule {task: ScheduledTask}, or None if max lags or storage could not be met."""
@@ -99,6 +146,10 @@ class ListScheduler:
         self.usage = {rid: _Profile() for rid in plan.resources}
         self.cap = {rid: self._capacity(r) for rid, r in plan.resources.items()}
         self.level = {sid: self._storage_level(s) for sid, s in plan.storages.items()}
+        if self.reference is None:
+            return None  # no mode choice fits the budgets (CP-SAT decides)
+        self.spent = {bid: 0 for bid in plan.budgets}
+        self.reserved = _spending(plan, self.reference)
         index = {tid: i for i, tid in enumerate(plan.tasks)}  # ties go to plan order
         waiting = {tid: len({lk.pred for lk in t.links}) for tid, t in plan.tasks.items()}
         heap = [(self._priority(rule, tid, index[tid]), tid) for tid, n in waiting.items() if n == 0]
@@ -167,6 +218,8 @@ class ListScheduler:
         ls, le = self._bounds(tid, done, bump)
         best = None
         for m, mode in enumerate(task.modes):
+            if not self._affordable(tid, mode):
+                continue
             start = self._earliest(task, mode, ls, le)
             if start is None:
                 continue
@@ -174,6 +227,17 @@ class ListScheduler:
             if best is None or cand.finish < best.finish:
                 best = cand
         return best
+
+    def _affordable(self, tid, mode) -> bool:
+        """The mode fits the crews at all, and spending it still leaves every later task its
+        reference mode."""
+        if any(q > self.plan.resources[r].max_capacity for r, q in mode.demands.items()):
+            return False
+        if not self.reference:
+            return True
+        own = self.plan.tasks[tid].modes[self.reference[tid]].spends
+        return all(self.spent[b] + mode.spends.get(b, 0) + self.reserved[b] - own.get(b, 0)
+                   <= budget.total for b, budget in self.plan.budgets.items())
 
     def _earliest(self, task, mode, ls, le) -> int | None:
         cal = self.cals.get(task.calendar)
@@ -231,6 +295,10 @@ class ListScheduler:
 
     def _commit(self, st: ScheduledTask) -> None:
         task = self.plan.tasks[st.id]
+        if self.reference:
+            for bid in self.plan.budgets:
+                self.spent[bid] += task.modes[st.mode].spends.get(bid, 0)
+                self.reserved[bid] -= task.modes[self.reference[st.id]].spends.get(bid, 0)
         for rid, q in task.modes[st.mode].demands.items():
             self.usage[rid].add(st.start, st.finish, q)
         for sid, q in task.fills.items():

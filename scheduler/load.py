@@ -18,6 +18,7 @@ from .errors import PlanInvalid, Problem, did_you_mean
 from .plan import (
     CalendarSpec,
     Objective,
+    Budget,
     Plan,
     Resource,
     Storage,
@@ -25,15 +26,16 @@ from .plan import (
 )
 
 DEFAULT_MAX_TASKS = 250_000
-TOP_KEYS = {"project", "calendars", "resources", "storage", "deliveries", "levels", "tasks",
+TOP_KEYS = {"project", "calendars", "resources", "budgets", "storage", "deliveries", "levels", "tasks",
             "templates", "targets", "objective"}
 PROJECT_KEYS = {"name", "start", "timezone", "resolution", "max_tasks"}
 CALENDAR_KEYS = {"days", "shifts", "holidays", "off"}
 RESOURCE_KEYS = {"capacity", "calendar", "changes", "trade"}
+BUDGET_KEYS = {"total", "unit"}
 STORAGE_KEYS = {"capacity", "initial"}
 DELIVERY_KEYS = {"item", "quantity", "first", "per_day", "batches", "into"}
 LEVEL_KEYS = {"name", "count", "id", "total", "gpus"}
-TASK_KEYS = {"name", "duration", "uses", "modes", "after", "elapsed", "calendar", "needs",
+TASK_KEYS = {"name", "duration", "uses", "spends", "modes", "after", "elapsed", "calendar", "needs",
              "not_before", "gpus", "online", "fills", "empties"}
 LINK_KEYS = {"task", "type", "lag", "max_lag"}
 TARGET_KEYS = {"finish", "gpus", "by", "hard", "penalty", "name"}
@@ -227,6 +229,7 @@ class _Builder:
             return None
         calendars = self._calendars()
         resources = self._resources(calendars)
+        budgets = self._budgets(resources)
         storages = self._storages()
         deliveries = self._deliveries(storages)
         storages = self._storages_with_arrivals(storages, deliveries)
@@ -236,7 +239,8 @@ class _Builder:
             return None
         from .validate import Resolver
 
-        resolver = Resolver(self, levels, raw, calendars, resources, storages, deliveries)
+        resolver = Resolver(self, levels, raw, calendars, resources, storages, deliveries,
+                            budgets)
         tasks = resolver.tasks()
         targets = self._targets(resolver)
         objective = self._objective()
@@ -244,7 +248,7 @@ class _Builder:
             name=self.name, file=self.ctx.file, start=self.start, timezone=self.tz,
             slot_minutes=self.slot, calendars=calendars, resources=resources, storages=storages,
             tasks=tasks, targets=targets, objective=objective,
-            levels=tuple(level.name for level in levels),
+            levels=tuple(level.name for level in levels), budgets=budgets,
         )
         if not self.ctx.problems:
             from .validate import check_plan
@@ -374,6 +378,18 @@ class _Builder:
                         steps[max(at, 0)] = c
             trade = table.get("trade", rid)
             out[rid] = Resource(rid, cal, tuple(sorted(steps.items())), str(trade))
+        return out
+
+    def _budgets(self, resources) -> dict[str, Budget]:
+        out = {}
+        for bid, table in self._section("budgets").items():
+            where = f"budgets.{bid}"
+            if bid in resources:
+                self.ctx.error("value", where, f"'{bid}' is already a resource; give the budget "
+                               "another name")
+            elif self.keys(table, BUDGET_KEYS, where):
+                total = self.int_(table, "total", where)
+                out[bid] = Budget(bid, total or 0, str(table.get("unit", "")))
         return out
 
     def _storages(self) -> dict[str, Storage]:

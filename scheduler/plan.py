@@ -31,10 +31,12 @@ class Link:
 
 @dataclass(frozen=True)
 class Mode:
-    """One way to do a task: `duration` slots of work using `demands` {resource: units}."""
+    """One way to do a task: `duration` slots of work using `demands` {resource: units} while it
+    runs and spending `spends` {budget: amount} once if this mode is chosen."""
 
     duration: int
     demands: dict[str, int] = field(default_factory=dict)
+    spends: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,16 @@ class Resource:
             end = self.steps[i + 1][0] if i + 1 < len(self.steps) else max(horizon, start)
             out.append((start, end, cap))
         return out
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A non-renewable resource: the modes chosen may spend at most `total` over the project
+    (overtime hours, crane-rental days, an expediting fund; PSPLIB's non-renewable resources)."""
+
+    id: str
+    total: int
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,6 +153,7 @@ class Plan:
     targets: dict[str, Target]
     objective: Objective = field(default_factory=Objective)
     levels: tuple[str, ...] = ()
+    budgets: dict[str, Budget] = field(default_factory=dict)
 
     def slot_to_datetime(self, slot: int) -> pendulum.DateTime:
         return self.start.add(minutes=slot * self.slot_minutes)

@@ -84,6 +84,15 @@ def forecast(plan: Plan, tasks: dict[str, ScheduledTask], target: Target) -> int
     return max((tasks[t].finish for t in ids), default=0)
 
 
+def spent(plan: Plan, tasks: dict[str, ScheduledTask]) -> dict[str, int]:
+    """What the chosen modes spend of each budget."""
+    out = {bid: 0 for bid in plan.budgets}
+    for st in tasks.values():
+        for bid, q in plan.tasks[st.id].modes[st.mode].spends.items():
+            out[bid] += q
+    return out
+
+
 def gpu_until(plan: Plan, fallback: int) -> int:
     """The horizon of the gpu-hours objective: `objective.until`, else the latest target date."""
     if plan.objective.until is not None:

@@ -16,7 +16,8 @@ _LINK_TYPES = {t.value for t in LinkType}
 
 
 class Resolver:
-    def __init__(self, builder, levels, raw, calendars, resources, storages, deliveries):
+    def __init__(self, builder, levels, raw, calendars, resources, storages, deliveries,
+                 budgets=None):
         self.b = builder
         self.ctx = builder.ctx
         self.levels = levels
@@ -26,6 +27,7 @@ class Resolver:
         self.resources = resources
         self.storages = storages
         self.deliveries = deliveries
+        self.budgets = budgets or {}
         self.by_unit: dict[str, dict[str, str]] = {}
         for task in raw:
             self.by_unit.setdefault(task.unit.path, {})[task.step] = task.id
@@ -136,9 +138,9 @@ class Resolver:
 
     def _modes(self, table, where) -> list[Mode]:
         if "modes" in table:
-            if "duration" in table or "uses" in table:
-                self.ctx.error("value", where, "give either 'modes' or 'duration'/'uses', "
-                               "not both")
+            if "duration" in table or "uses" in table or "spends" in table:
+                self.ctx.error("value", where, "give either 'modes' or 'duration'/'uses'/"
+                               "'spends', not both")
             modes = table["modes"]
             if not isinstance(modes, list) or not modes:
                 self.ctx.error("type", f"{where}.modes", "must be a non-empty list of "
@@ -147,38 +149,44 @@ class Resolver:
             out = []
             for i, mode in enumerate(modes):
                 mw = f"{where}.modes[{i}]"
-                if self.b.keys(mode, {"duration", "uses"}, mw):
+                if self.b.keys(mode, {"duration", "uses", "spends"}, mw):
                     out.append(self._mode(mode, mw))
             return out or [Mode(1)]
         return [self._mode(table, where)]
 
     def _mode(self, table, where) -> Mode:
-        uses = table.get("uses", {})
-        demands: dict[str, int] = {}
-        if not isinstance(uses, dict):
-            self.ctx.error("type", f"{where}.uses", "must be a table {resource = units}")
-            uses = {}
-        for rid, amount in uses.items():
-            if rid not in self.resources:
-                self.ctx.error("unknown_ref", f"{where}.uses.{rid}", f"unknown resource '{rid}'"
-                               f"{did_you_mean(rid, self.resources)}")
-            elif isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
-                self.ctx.error("value", f"{where}.uses.{rid}", f"must be a whole number >= 1, "
-                               f"got {amount!r}")
-            else:
-                demands[rid] = amount
+        demands = self._amounts(table, "uses", self.resources, "resource", where)
+        spends = self._amounts(table, "spends", self.budgets, "budget", where, minimum=0)
         if "duration" not in table:
             self.ctx.error("missing", f"{where}.duration", "is required, e.g. '2h' "
                            "(0 for a milestone)")
-            return Mode(1, demands)
+            return Mode(1, demands, spends)
         value = table["duration"]
         if value in (0, "0") or value == "0h":
             if demands:
                 self.ctx.error("duration", f"{where}.duration", "must be positive for a task "
                                "that uses resources")
-            return Mode(0, {})
+            return Mode(0, {}, spends)
         duration = self.b.slots(value, f"{where}.duration", allow_zero=False)
-        return Mode(duration or 1, demands)
+        return Mode(duration or 1, demands, spends)
+
+    def _amounts(self, table, key, known, kind, where, minimum=1) -> dict[str, int]:
+        """`uses = {crew = 2}` / `spends = {overtime = 8}`: known names, whole amounts."""
+        given = table.get(key, {})
+        if not isinstance(given, dict):
+            self.ctx.error("type", f"{where}.{key}", f"must be a table {{{kind} = amount}}")
+            return {}
+        out: dict[str, int] = {}
+        for name, amount in given.items():
+            if name not in known:
+                self.ctx.error("unknown_ref", f"{where}.{key}.{name}", f"unknown {kind} "
+                               f"'{name}'{did_you_mean(name, known)}")
+            elif isinstance(amount, bool) or not isinstance(amount, int) or amount < minimum:
+                self.ctx.error("value", f"{where}.{key}.{name}", f"must be a whole number >= "
+                               f"{minimum}, got {amount!r}")
+            elif amount:
+                out[name] = amount
+        return out
 
     def _calendar(self, table, modes, where) -> str | None:
         used = {self.resources[r].calendar for m in modes for r in m.demands}

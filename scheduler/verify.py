@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from .calendar import Calendars
 from .plan import LinkType, Plan
-from .schedule import ScheduledTask, forecast
+from .schedule import ScheduledTask, forecast, spent
 
 
 def verify(plan: Plan, tasks: dict[str, ScheduledTask]) -> list[str]:
@@ -26,6 +26,7 @@ def verify(plan: Plan, tasks: dict[str, ScheduledTask]) -> list[str]:
     problems += _check_links(plan, tasks)
     problems += _check_capacities(plan, tasks)
     problems += _check_storages(plan, tasks)
+    problems += _check_budgets(plan, tasks)
     problems += _check_targets(plan, tasks)
     return problems
 
@@ -117,6 +118,12 @@ def _check_storages(plan, tasks) -> list[str]:
                            f"{storage.capacity}")
                 break
     return out
+
+
+def _check_budgets(plan, tasks) -> list[str]:
+    used = spent(plan, tasks)
+    return [f"budget {bid}: {used[bid]} spent, total {budget.total}"
+            for bid, budget in plan.budgets.items() if used[bid] > budget.total]
 
 
 def _check_targets(plan, tasks) -> list[str]:

@@ -55,6 +55,7 @@ class RackplanModel:
         self._task_variables()
         self._precedences()
         self._capacities()
+        self._budgets()
         self._storages()
         self._makespan()
         self._targets()
@@ -200,6 +201,22 @@ class RackplanModel:
             if sum(demands) > top:
                 self.model.add_cumulative(intervals, demands,
                                           self._capacity(f"resources.{rid}", top, sum(demands)))
+
+    def _budgets(self) -> None:
+        """The modes chosen spend at most each budget's total."""
+        for bid, budget in self.plan.budgets.items():
+            terms, fixed = [], 0
+            for task in self.plan.tasks.values():
+                tv = self.tasks[task.id]
+                for mode, lit in zip(task.modes, tv.modes):  # a milestone has one literal
+                    amount = mode.spends.get(bid, 0)
+                    if amount and lit is True:
+                        fixed += amount
+                    elif amount:
+                        terms.append(amount * lit)
+            ct = self.model.add(sum(terms) + fixed <= budget.total)
+            if self.relax:
+                ct.only_enforce_if(self.statement(f"budgets.{bid}"))
 
     def _storages(self) -> None:
         for sid, storage in self.plan.storages.items():
