@@ -45,8 +45,8 @@ def main():
     """Schedule AI data-center build-outs: racks, crews, docks, staging and targets.
 
     Write the plan as a TOML file (see plans/tutorial.toml), check it with `rackplan validate`,
-    and get an optimised, verified schedule with `rackplan schedule`. PSPLIB .sm files are read
-    too.
+    and get an optimised, verified schedule with `rackplan schedule`. PSPLIB .sm and .mm files are
+    read too.
 
     \b
     Exit status (schedule, validate, export):

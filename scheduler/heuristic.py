@@ -123,9 +123,15 @@ class ListScheduler:
         self.tail = tails(plan, self.order)
         self.succ = plan.successors()
         self.reference = reference_modes(plan) if plan.budgets else {}
+        self.given: dict = {}
 
-    def run(self, rule: str = "tail", deadline: float | None = None):
-        """A schedule {task: ScheduledTask}, or None if max lags or storage could not be met."""
+    def run(self, rule: str = "tail", deadline: float | None = None, given=None):
+        """A schedule {task: ScheduledTask}, or None if max lags or storage could not be met.
+
+        rule "given" replays the schedule `given` {task: ScheduledTask}: tasks in the order of
+        its starts, each in its mode, each as early as the tasks before it allow.
+        """
+        self.given = given or {}
         bumps: dict[str, int] = {}
         for _ in range(MAX_REPAIRS):
             result = self._pass(rule, bumps, deadline)
@@ -137,6 +143,8 @@ class ListScheduler:
 
     def _priority(self, rule: str, tid: str, idx: int):
         task = self.plan.tasks[tid]
+        if rule == "given":
+            return (self.given[tid].start, idx)
         if rule == "release":
             return (task.release, -self.tail[tid], idx)
         return (-self.tail[tid], task.release, idx)
@@ -146,10 +154,10 @@ class ListScheduler:
         self.usage = {rid: _Profile() for rid in plan.resources}
         self.cap = {rid: self._capacity(r) for rid, r in plan.resources.items()}
         self.level = {sid: self._storage_level(s) for sid, s in plan.storages.items()}
-        if self.reference is None:
+        if self.reference is None and not self.given:
             return None  # no mode choice fits the budgets (CP-SAT decides)
         self.spent = {bid: 0 for bid in plan.budgets}
-        self.reserved = _spending(plan, self.reference)
+        self.reserved = _spending(plan, self.reference or {})
         index = {tid: i for i, tid in enumerate(plan.tasks)}  # ties go to plan order
         waiting = {tid: len({lk.pred for lk in t.links}) for tid, t in plan.tasks.items()}
         heap = [(self._priority(rule, tid, index[tid]), tid) for tid, n in waiting.items() if n == 0]
@@ -218,7 +226,10 @@ class ListScheduler:
         ls, le = self._bounds(tid, done, bump)
         best = None
         for m, mode in enumerate(task.modes):
-            if not self._affordable(tid, mode):
+            if tid in self.given:  # replay: its own mode, already paid for
+                if self.given[tid].mode != m:
+                    continue
+            elif not self._affordable(tid, mode):
                 continue
             start = self._earliest(task, mode, ls, le)
             if start is None:
@@ -326,6 +337,14 @@ class ListScheduler:
             if excess > 0:
                 return link.pred, p.start + excess
         return None
+
+
+def left_justify(plan: Plan, tasks: dict, cals: Calendars | None = None,
+                 deadline: float | None = None):
+    """The schedule with every task moved as early as the tasks before it allow, keeping their
+    order and modes (a task never moves later where only crews and precedence matter), or None
+    if the replay failed (storage or max lags)."""
+    return ListScheduler(plan, cals).run("given", deadline, given=tasks)
 
 
 def list_schedule(plan: Plan, cals: Calendars | None = None, rules=("release", "tail"),

@@ -1,9 +1,13 @@
 """Lower bounds that hold for every schedule."""
 
-from conftest import make_plan
+from conftest import FAST, make_plan
 
-from scheduler.bounds import critical_path_bound, lower_bound
+from scheduler.bounds import FlowBound, critical_path_bound, earliest_finishes, lower_bound
 from scheduler.calendar import Calendars
+from scheduler.cpsat import solve
+from scheduler.heuristic import tails, topological_order
+from scheduler.load import load_plan
+from scheduler.schedule import SolveStatus
 
 
 def test_energy_bound_beats_the_critical_path():
@@ -44,3 +48,54 @@ def test_energy_bound_counts_working_time_only():
         uses = { crew = 1 }
     """)
     assert lower_bound(plan, Calendars(plan)) == 36
+
+
+FLOW = """
+    [resources.riggers]
+    capacity = 1
+    changes = [{ from = 2024-01-01T08:00:00, capacity = 4 }]   # a second contractor at 08:00
+    [resources.techs]
+    capacity = 1
+    [[levels]]
+    name = "rack"
+    count = 6
+    id = "rack-{1}"
+    [templates.rack.position]
+    duration = "2h"
+    uses = { riggers = 1 }
+    [templates.rack.power-on]
+    after = ["position"]
+    duration = "1h"
+    uses = { techs = 1 }
+"""
+
+
+def test_flow_line_bound_chains_the_steps():
+    """Tests six racks, positioned (2 h, riggers 1 then 4 from 08:00) then powered on (1 h, one
+    tech). Critical path 3 h. The crews' workload bounds: riggers 12 crew-hours at their top
+    capacity of 4 = 3 h (+ 1 h power-on); techs: first power-on at 02:00 + 6 h = 8. Flow line: positions finish no sooner than 2, 4, 6, 8, 9, 9 (the riggers' fluid rate), so
+    power-ons finish no sooner than 3, 5, 7, 9, 10, 11 -> 11. The optimum is 12 (positions at
+    0, 2, 4, 6, then two at 8; power-ons at 2, 4, 6, 8, 10, 11)."""
+    plan = make_plan(FLOW)
+    cals = Calendars(plan)
+    assert critical_path_bound(plan, cals) == 3
+    assert lower_bound(plan, cals) == 8
+    assert lower_bound(plan, cals, horizon=12) == 11
+    result = solve(plan, FAST)
+    assert result.status == SolveStatus.OPTIMAL and result.makespan == 12
+
+
+def test_flow_line_order_statistics_hold_for_a_real_schedule(root):
+    """Tests the bound's every k-th start and finish per step against the tutorial's solved
+    schedule: no step's k-th task starts or finishes before the bound says."""
+    plan = load_plan(root / "plans" / "tutorial.toml")
+    cals = Calendars(plan)
+    result = solve(plan, FAST)
+    start, _ = earliest_finishes(plan, cals)
+    flow = FlowBound(plan, cals, result.makespan, start, tails(plan, topological_order(plan)))
+    assert flow.bound() <= result.makespan
+    for group, tids in flow.groups.items():
+        starts = sorted(result.tasks[t].start for t in tids)
+        finishes = sorted(result.tasks[t].finish for t in tids)
+        assert all(b <= a for b, a in zip(flow.S[group], starts)), group
+        assert all(b <= a for b, a in zip(flow.F[group], finishes)), group
