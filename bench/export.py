@@ -61,6 +61,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("plan", nargs="?", default="plans/colossus-122d.toml")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--readme", action="store_true",
+                    help="also write the table into bench/README.md")
     args = ap.parse_args()
     plan = load_plan(args.plan)
     tasks = list_schedule(plan)
@@ -88,11 +90,16 @@ def main() -> None:
     for kind, (secs, peak, size) in results.items():
         rows.append((kind, f"{secs:.2f}", f"{secs / base:.2f}", f"{size / 1e6:.2f}",
                      f"{peak / 1e6:.0f}"))
-    print(f"plan: {args.plan}  tasks: {len(plan.tasks):,}  schedule document: {doc_time:.2f} s"
-          f"  workbook cells with values: {cells:,}")
-    print(f"baseline: openpyxl write-only, {cells:,} plain cells: {base:.2f} s")
-    print(tabulate(rows, headers=["export", "seconds", "x baseline", "MB on disk",
-                                  "peak MB (Python heap)"]))
+    table = (f"plan: {args.plan}  tasks: {len(plan.tasks):,}  schedule document: "
+             f"{doc_time:.2f} s  workbook cells with values: {cells:,}\n"
+             f"baseline: openpyxl write-only, {cells:,} plain cells: {base:.2f} s\n\n"
+             + tabulate(rows, headers=["export", "seconds", "x baseline", "MB on disk",
+                                       "peak MB (Python heap)"], tablefmt="github"))
+    print(table)
+    if args.readme:
+        import readme
+
+        readme.update(f"export {Path(args.plan).name}", table)
     for p in folder.iterdir():
         os.unlink(p)
     folder.rmdir()

@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import readme  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from scheduler.bounds import critical_path_bound  # noqa: E402
@@ -129,6 +130,8 @@ def pyjobshop_peer(plan, cals, time_limit: float, workers: int) -> dict:
 
 
 def _value(text: str):
+    if "," in text:
+        return [_value(part) for part in text.split(",") if part]
     for cast in (int, float):
         try:
             return cast(text)
@@ -155,7 +158,13 @@ def main() -> None:
     ap.add_argument("--only", type=Path, help="file listing the instance names to run")
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                     help="extra CP-SAT parameter, e.g. use_energetic_reasoning_in_cumulative=1")
+    ap.add_argument("--no-peer", action="store_true", help="skip PyJobShop (long runs)")
+    ap.add_argument("--readme", action="store_true",
+                    help="also write the table into bench/README.md (its block for this command)")
     args = ap.parse_args()
+    if args.no_peer:
+        global PYJOBSHOP
+        PYJOBSHOP = False
     if args.suite == "buildout":
         return buildout(args)
     table = best_known(args.psplib, args.suite)
@@ -182,7 +191,17 @@ def main() -> None:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    print(summary(args, rows))
+    table = summary(args, rows)
+    print(table)
+    if args.readme:
+        readme.update(_readme_key(args), table)
+
+
+def _readme_key(args) -> str:
+    """One README block per suite and way of running it (full set, sample, only, parameters)."""
+    return " ".join([args.suite, f"{args.time_limit:g}s"]
+                    + ([f"sample{args.sample}"] if args.sample else [])
+                    + ([f"only:{args.only.name}"] if args.only else []) + args.param)
 
 
 def buildout(args) -> None:
@@ -200,8 +219,11 @@ def buildout(args) -> None:
                                str(args.workers)], capture_output=True, text=True, check=True)
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(f"{gpus:,} GPUs done", file=sys.stderr)
-    print(f"buildout, time limit {args.time_limit:g} s, {args.workers} workers")
-    print(tabulate(rows, headers="keys", tablefmt="github"))
+    table = (f"buildout, time limit {args.time_limit:g} s, {args.workers} workers\n"
+             + tabulate(rows, headers="keys", tablefmt="github"))
+    print(table)
+    if args.readme:
+        readme.update(f"buildout {args.gpus} {args.time_limit:g}s", table)
 
 
 def buildout_one(gpus: int, time_limit: float, workers: int) -> dict:

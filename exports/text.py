@@ -60,7 +60,7 @@ def _summary(s: Schedule) -> str:
         rows.append(("finish", f"{_when(plan, s.makespan)}  (day {_days(plan, s.makespan):.1f})"))
         if s.makespan_bound is not None:
             rows.append(("finish lower bound", f"day {_days(plan, s.makespan_bound):.1f} "
-                         "(critical path and crew workloads: no schedule ends sooner)"))
+                         "(critical path, crew workloads, flow line: no schedule ends sooner)"))
         if plan.objective.kind == "gpu-hours" and s.objective is not None:
             hours = -s.objective * plan.slot_minutes / 60
             rows.append(("GPU-hours online", f"{hours:,.0f} before {_when(plan, s.gpu_until)}"))

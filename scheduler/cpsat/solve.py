@@ -91,7 +91,10 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     params.log_search_progress = options.log
     params.stop_after_first_solution = options.first_solution
     for name, value in options.params:
-        setattr(params, name, value)
+        if isinstance(value, (list, tuple)):  # a repeated field, e.g. subsolvers
+            getattr(params, name).extend(value)
+        else:
+            setattr(params, name, value)
     # Ctrl-C is ours: the caller's thread turns it into stop_search(). CP-SAT's own SIGINT
     # handler raced with Python's and crashed the process (std::bad_function_call).
     params.catch_sigint_signal = False
