@@ -141,8 +141,10 @@ def solver_options(time_help: str):
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 @click.option("--max-tasks", type=click.IntRange(min=1), default=None,
               help="Refuse plans that expand to more tasks.")
+@click.option("--gap", type=click.FloatRange(min=0, max=100), default=0.0, metavar="PERCENT",
+              help="Stop once the schedule is proven within PERCENT of optimal (e.g. 1).")
 def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ics_path,
-             mspdi_path, timescale, quiet, max_tasks):
+             mspdi_path, timescale, quiet, max_tasks, gap):
     """Find the best schedule for PLAN within the time limit and report it.
 
     A fast list-scheduling heuristic seeds CP-SAT; the answer is never worse than it. Every
@@ -156,7 +158,7 @@ def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ic
     outputs = _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path)
     loaded = _load(plan, max_tasks)
     _check(outputs)
-    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
+    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, gap_limit=gap / 100)
     try:
         result = solve(loaded, options, progress=None if quiet else _progress(loaded))
     except KeyboardInterrupt:

@@ -93,3 +93,17 @@ def test_unknown_status_in_the_cli(tmp_path):
                                        "--workers", "1"])
     assert result.exit_code == 1, result.output
     assert "no schedule found within the time limit" in result.output
+
+
+def test_gap_limit_accepts_a_close_enough_schedule():
+    """Tests --gap on CREW: the list scheduler finishes at 6 (x first), the crew's workload
+    proves 5, a gap of 1/6 = 16.7%. A 20% limit keeps the heuristic's schedule without a
+    search; a 10% limit searches on to the optimum 5."""
+    plan = make_plan(CREW)
+    loose = solve(plan, SolveOptions(time_limit=10, workers=1, seed=0, gap_limit=0.20))
+    assert (loose.status, loose.makespan, loose.bound, loose.source) == (
+        SolveStatus.FEASIBLE, 6, 5, "heuristic")
+    tight = solve(plan, SolveOptions(time_limit=10, workers=1, seed=0, gap_limit=0.10))
+    assert (tight.status, tight.makespan) == (SolveStatus.OPTIMAL, 5)
+    result = CliRunner().invoke(main, ["schedule", "--help"])
+    assert "--gap PERCENT" in result.output

@@ -35,6 +35,7 @@ class SolveOptions:
     log: bool = False
     first_solution: bool = False  # any schedule will do (rackplan check): stop at the first
     params: tuple[tuple[str, object], ...] = ()  # extra CP-SAT parameters (benchmark tuning)
+    gap_limit: float = 0.0  # stop once within this fraction of the proven bound (0.01 = 1%)
 
 
 class _Watch(cp_model.CpSolverSolutionCallback):
@@ -72,10 +73,11 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
                         seed_time, seed_time, gpu_until(plan, lower))
     if seed_ok and plan.objective.kind == "finish":
         value = objective_value(plan, seed_tasks, gpu_until(plan, lower))
-        if value <= lower:  # the heuristic meets the proven bound: nothing left to search
-            return Schedule(plan, SolveStatus.OPTIMAL, seed_tasks, value, value, lower,
-                            "heuristic", time.monotonic() - started, seed_time,
-                            gpu_until(plan, lower))
+        if value <= lower or value - lower <= options.gap_limit * value:
+            # The heuristic meets the proven bound (or is close enough): nothing to search.
+            return Schedule(plan, SolveStatus.OPTIMAL if value <= lower else SolveStatus.FEASIBLE,
+                            seed_tasks, value, min(value, lower), lower, "heuristic",
+                            time.monotonic() - started, seed_time, gpu_until(plan, lower))
     horizon = _horizon(plan, cals, seed_tasks, seed_ok, lower)
     until = gpu_until(plan, horizon)
     built = RackplanModel(plan, cals, horizon, until).build()
@@ -90,6 +92,7 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     params.random_seed = options.seed
     params.log_search_progress = options.log
     params.stop_after_first_solution = options.first_solution
+    params.relative_gap_limit = options.gap_limit
     for name, value in options.params:
         if isinstance(value, (list, tuple)):  # a repeated field, e.g. subsolvers
             getattr(params, name).extend(value)
