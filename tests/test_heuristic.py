@@ -27,3 +27,23 @@ def test_heuristic_on_colossus_meets_122_days(root):
     tasks = list_schedule(plan, rules=("release",))
     assert verify(plan, tasks) == []
     assert max(t.finish for t in tasks.values()) <= 122 * 24
+
+
+def test_left_justify_moves_slack_tasks_early_and_keeps_the_order():
+    """Tests the replay of a solver's schedule: y[0,2) x[2,5) z[4,5) on one crew (z needs no
+    crew and waits only for y) becomes y[0,2) x[2,5) z[2,3): the crew order y-before-x stays,
+    z moves to y's finish."""
+    from conftest import make_plan
+    from test_explain import CREW
+
+    from scheduler.calendar import Calendars
+    from scheduler.heuristic import left_justify
+    from scheduler.schedule import make_task
+
+    plan = make_plan(CREW)
+    cals = Calendars(plan)
+    given = {"y": make_task(plan, cals, "y", 0, 0), "x": make_task(plan, cals, "x", 2, 0),
+             "z": make_task(plan, cals, "z", 4, 0)}
+    moved = left_justify(plan, given, cals)
+    assert {t: (s.start, s.finish) for t, s in moved.items()} == {
+        "y": (0, 2), "x": (2, 5), "z": (2, 3)}
