@@ -61,7 +61,7 @@ def best_known(folder: Path, suite: str) -> dict[str, tuple[int, int, bool] | No
     return out
 
 
-def run_one(path: Path, time_limit: float, workers: int, params=()) -> dict:
+def run_one(path: Path, time_limit: float, workers: int, params=(), hint: bool = True) -> dict:
     plan = load_plan(path)
     cals = Calendars(plan)
     cpm = critical_path_bound(plan, cals)
@@ -71,7 +71,7 @@ def run_one(path: Path, time_limit: float, workers: int, params=()) -> dict:
     if listed is not None and verify(plan, listed):
         raise SystemExit(f"{path}: list schedule failed verification")
     result = solve(plan, SolveOptions(time_limit=time_limit, workers=workers, seed=0,
-                                      params=params))
+                                      params=params, use_heuristic=hint))
     found = result.status.has_schedule
     row = {"instance": path.stem, "status": result.status.value,
            "makespan": result.makespan if found else None, "bound": result.bound, "cpm": cpm,
@@ -159,6 +159,8 @@ def main() -> None:
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                     help="extra CP-SAT parameter, e.g. use_energetic_reasoning_in_cumulative=1")
     ap.add_argument("--no-peer", action="store_true", help="skip PyJobShop (long runs)")
+    ap.add_argument("--no-hint", action="store_true",
+                    help="solve without the list scheduler's schedule as a hint")
     ap.add_argument("--readme", action="store_true",
                     help="also write the table into bench/README.md (its block for this command)")
     args = ap.parse_args()
@@ -178,7 +180,7 @@ def main() -> None:
     params = tuple((k, _value(v)) for k, v in (p.split("=", 1) for p in args.param))
     rows = []
     for i, path in enumerate(files, 1):
-        row = run_one(path, args.time_limit, args.workers, params)
+        row = run_one(path, args.time_limit, args.workers, params, not args.no_hint)
         ub, lb, optimal = table.get(path.stem) or (None, None, False)
         row.update(best_known=ub, best_lb=lb, best_is_optimal=int(optimal))
         if ub is None and row["makespan"] is not None:
@@ -201,7 +203,8 @@ def _readme_key(args) -> str:
     """One README block per suite and way of running it (full set, sample, only, parameters)."""
     return " ".join([args.suite, f"{args.time_limit:g}s"]
                     + ([f"sample{args.sample}"] if args.sample else [])
-                    + ([f"only:{args.only.name}"] if args.only else []) + args.param)
+                    + ([f"only:{args.only.name}"] if args.only else [])
+                    + (["no-hint"] if args.no_hint else []) + args.param)
 
 
 def buildout(args) -> None:
@@ -295,6 +298,7 @@ def summary(args, rows) -> str:
     head = (f"suite {args.suite}, time limit {args.time_limit:g} s, {args.workers} workers"
             + (f", sample {args.sample} (seed 0)" if args.sample else "")
             + (f", only {args.only}" if args.only else "")
+            + (", no hint" if args.no_hint else "")
             + "".join(f", {p}" for p in args.param))
     return head + "\n" + tabulate(table, headers=["measure", "value"], tablefmt="github")
 

@@ -23,7 +23,7 @@ def lower_bound(plan: Plan, cals: Calendars, horizon: int | None = None) -> int:
     from .heuristic import tails
 
     start, finish = earliest_finishes(plan, cals)
-    tail = tails(plan, topological_order(plan))
+    tail = after_finish(plan, tails(plan, topological_order(plan)))
     best = max([max(finish.values(), default=0)]
                + [energy_bound(plan, cals, rid, start, tail) for rid in plan.resources])
     if horizon is not None and horizon > best:
@@ -31,8 +31,21 @@ def lower_bound(plan: Plan, cals: Calendars, horizon: int | None = None) -> int:
     return best
 
 
+def after_finish(plan: Plan, tail: dict[str, int]) -> dict[str, int]:
+    """Slots the project runs on, at least, after each task finishes: the longest tail of a
+    finish-to-start successor (lag + its own tail) or a finish-to-finish lag."""
+    out = {tid: 0 for tid in plan.tasks}
+    for task in plan.tasks.values():
+        for link in task.links:
+            if link.type == LinkType.FS:
+                out[link.pred] = max(out[link.pred], link.lag + tail[task.id])
+            elif link.type == LinkType.FF:
+                out[link.pred] = max(out[link.pred], link.lag)
+    return out
+
+
 def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],
-                 tail: dict[str, int]) -> int:
+                 after: dict[str, int]) -> int:
     """No schedule ends before crew `rid` has done all its work: from the earliest start of any
     of its tasks, W crew-slots at capacity C take W/C of its working time, and the shortest
     chain after any of its tasks still follows."""
@@ -45,8 +58,7 @@ def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],
     calendars = {t.calendar for t in users}
     cal = cals.get(res.calendar if calendars == {res.calendar} else None)
     first = min(start[t.id] for t in users)
-    after = min(tail[t.id] - min(m.duration for m in t.modes) for t in users)
-    return cal.finish(cal.next_working(first), slots) + max(0, after)
+    return cal.finish(cal.next_working(first), slots) + min(after[t.id] for t in users)
 
 
 def earliest_finishes(plan: Plan, cals: Calendars) -> tuple[dict[str, int], dict[str, int]]:
@@ -95,9 +107,9 @@ class FlowBound:
     """
 
     def __init__(self, plan: Plan, cals: Calendars, horizon: int, start: dict[str, int],
-                 tail: dict[str, int]):
+                 after: dict[str, int]):
         self.plan, self.cals, self.horizon = plan, cals, horizon
-        self.es, self.tail = start, tail
+        self.es, self.after = start, after
         self.group_of: dict[str, str] = {}
         self.groups: dict[str, list[str]] = defaultdict(list)
         for task in plan.tasks.values():
@@ -114,9 +126,7 @@ class FlowBound:
             tids = self.groups[g]
             self.S[g] = self._starts(g, tids)
             self.F[g] = self._finishes(g, tids)
-            after = min(self.tail[t] - min(m.duration for m in self.plan.tasks[t].modes)
-                        for t in tids)
-            best = max(best, self.F[g][-1] + max(0, after))
+            best = max(best, self.F[g][-1] + min(self.after[t] for t in tids))
         return min(best, self.horizon)
 
     def _group_order(self) -> list[str]:

@@ -61,10 +61,16 @@ def tails(plan: Plan, order: list[str]) -> dict[str, int]:
         dur = min(m.duration for m in plan.tasks[tid].modes)
         best = dur
         for nxt, link in succ[tid]:
-            if link.type in (LinkType.FS, LinkType.FF):
+            # A lower bound on (project end - this start), so the bounds may use it too:
+            # FF and SF constrain the successor's finish only, not what follows it.
+            if link.type == LinkType.FS:
                 best = max(best, dur + link.lag + tail[nxt])
-            else:
+            elif link.type == LinkType.SS:
                 best = max(best, link.lag + tail[nxt])
+            elif link.type == LinkType.FF:
+                best = max(best, dur + link.lag)
+            else:
+                best = max(best, link.lag)
         tail[tid] = best
     return tail
 

@@ -2,7 +2,13 @@
 
 from conftest import FAST, make_plan
 
-from scheduler.bounds import FlowBound, critical_path_bound, earliest_finishes, lower_bound
+from scheduler.bounds import (
+    FlowBound,
+    after_finish,
+    critical_path_bound,
+    earliest_finishes,
+    lower_bound,
+)
 from scheduler.calendar import Calendars
 from scheduler.cpsat import solve
 from scheduler.heuristic import tails, topological_order
@@ -92,10 +98,32 @@ def test_flow_line_order_statistics_hold_for_a_real_schedule(root):
     cals = Calendars(plan)
     result = solve(plan, FAST)
     start, _ = earliest_finishes(plan, cals)
-    flow = FlowBound(plan, cals, result.makespan, start, tails(plan, topological_order(plan)))
+    after = after_finish(plan, tails(plan, topological_order(plan)))
+    flow = FlowBound(plan, cals, result.makespan, start, after)
     assert flow.bound() <= result.makespan
     for group, tids in flow.groups.items():
         starts = sorted(result.tasks[t].start for t in tids)
         finishes = sorted(result.tasks[t].finish for t in tids)
         assert all(b <= a for b, a in zip(flow.S[group], starts)), group
         assert all(b <= a for b, a in zip(flow.F[group], finishes)), group
+
+
+def test_bounds_do_not_chain_through_finish_to_finish_links():
+    """Tests an FF link: 'b' (10 h, no crew) must finish no sooner than 'a' (10 h on the crew)
+    finishes, so both can run side by side and the optimum is 10 h. Reading FF like FS put 10 h
+    of 'b' after 'a' and claimed 20 h from the crew's workload (a bug, fixed)."""
+    plan = make_plan("""
+        [resources.crew]
+        capacity = 1
+        [tasks.a]
+        duration = "10h"
+        uses = { crew = 1 }
+        [tasks.b]
+        duration = "10h"
+        after = [{ task = "a", type = "FF" }]
+    """)
+    cals = Calendars(plan)
+    assert lower_bound(plan, cals) == 10
+    assert lower_bound(plan, cals, horizon=10) == 10
+    result = solve(plan, FAST)
+    assert result.status == SolveStatus.OPTIMAL and result.makespan == 10
