@@ -228,7 +228,9 @@ class FlowBound:
                     if lk.type == LinkType.FS and h != chain[-1] and h in self.F and \
                             all(rid in m.demands for m in self.plan.tasks[lk.pred].modes):
                         preds.setdefault(h, []).append((t, lk.pred))
+            # One to one: every task has exactly one predecessor there, each a different one.
             step = next((h for h, pairs in preds.items() if len(pairs) == len(tids)
+                         and len({t for t, _ in pairs}) == len(tids)
                          and len({p for _, p in pairs}) == len(tids)
                          and len(self.groups[h]) == len(tids)), None)
             if step is None or step in chain:

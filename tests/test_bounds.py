@@ -1,5 +1,6 @@
 """Lower bounds that hold for every schedule."""
 
+import pytest
 from conftest import FAST, make_plan
 
 from scheduler.bounds import (
@@ -127,3 +128,50 @@ def test_bounds_do_not_chain_through_finish_to_finish_links():
     assert lower_bound(plan, cals, horizon=10) == 10
     result = solve(plan, FAST)
     assert result.status == SolveStatus.OPTIMAL and result.makespan == 10
+
+
+def _random_flow_plan(rng) -> str:
+    """Racks in halls; each rack's steps chain (sometimes branch) on crews with capacity steps,
+    behind a per-hall step; durations 1-4 h; some steps in elapsed time."""
+    crews = ["riggers", "fitters", "techs"]
+    text = ""
+    for crew in crews:
+        first, later = rng.randint(1, 2), rng.randint(1, 3)
+        text += (f"[resources.{crew}]\ncapacity = {first}\n"
+                 f"changes = [{{ from = 2024-01-01T{rng.randint(2, 9):02d}:00:00, "
+                 f"capacity = {later} }}]\n")
+    text += ('[[levels]]\nname = "hall"\ncount = 2\nid = "hall-{A}"\n'
+             f'[[levels]]\nname = "rack"\ncount = {rng.randint(2, 4)}\nid = "rack-{{1}}"\n')
+    text += f'[templates.hall.loop]\nduration = "{rng.randint(1, 6)}h"\nuses = {{ fitters = 1 }}\n'
+    steps = [f"s{i}" for i in range(rng.randint(2, 4))]
+    for i, step in enumerate(steps):
+        after = [rng.choice(steps[:i])] if i else []
+        if i and rng.random() < 0.3:
+            after.append("hall:loop")
+        crew = rng.choice(crews + [None])
+        text += f'[templates.rack.{step}]\nduration = "{rng.randint(1, 4)}h"\n'
+        text += f"uses = {{ {crew} = 1 }}\n" if crew else ""
+        text += f"after = {after!r}\n".replace("'", '"') if after else ""
+    return text
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_flow_line_bound_never_exceeds_a_proven_optimum(seed):
+    """Tests the bound on random small flow lines: never above CP-SAT's proven optimum, and
+    every step's k-th start and finish bounds hold in the optimal schedule."""
+    import random
+
+    plan = make_plan(_random_flow_plan(random.Random(seed)))
+    cals = Calendars(plan)
+    result = solve(plan, FAST)
+    assert result.status == SolveStatus.OPTIMAL
+    assert lower_bound(plan, cals, horizon=result.makespan) <= result.makespan
+    start, _ = earliest_finishes(plan, cals)
+    flow = FlowBound(plan, cals, result.makespan, start,
+                     after_finish(plan, tails(plan, topological_order(plan))))
+    flow.bound()
+    for group in flow.S:
+        starts = sorted(result.tasks[t].start for t in flow.groups[group])
+        finishes = sorted(result.tasks[t].finish for t in flow.groups[group])
+        assert all(b <= a for b, a in zip(flow.S[group], starts)), group
+        assert all(b <= a for b, a in zip(flow.F[group], finishes)), group
