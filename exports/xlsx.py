@@ -169,6 +169,19 @@ def _summary(ws, doc, tl: Timeline) -> None:
         ws.append([cell(ws, r["id"]), cell(ws, max(use[r["id"]], default=0)),
                    cell(ws, max(c for _, _, c in r["capacity"])),
                    cell(ws, busy / available, fmt="0%")])
+    _summary_budgets(ws, doc.get("budgets") or [])
+
+
+def _summary_budgets(ws, budgets) -> None:
+    if not budgets:
+        return
+    ws.append([])
+    ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in
+               ("Budget", "Spent", "Total", "Left", "Unit")])
+    for b in budgets:
+        left = None if b["spent"] is None else b["total"] - b["spent"]
+        ws.append([cell(ws, b["id"]), cell(ws, b["spent"]), cell(ws, b["total"]),
+                   cell(ws, left), cell(ws, b["unit"])])
 
 
 def _days(doc, slots):

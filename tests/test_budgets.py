@@ -121,3 +121,17 @@ def test_reports_show_budget_use():
     assert "overtime        6        6       0  h" in text
     doc = json.loads(json.dumps(schedule_to_dict(result)))
     assert doc["budgets"] == [{"id": "overtime", "unit": "h", "total": 6, "spent": 6}]
+
+
+def test_workbook_summary_lists_budgets(tmp_path):
+    """Tests the Summary sheet's Budgets rows, read back: overtime 6 spent of 6, 0 left, h."""
+    from openpyxl import load_workbook
+
+    from exports.xlsx import write_workbook
+
+    result = solve(make_plan(CHAIN % 6), FAST)
+    path = tmp_path / "plan.xlsx"
+    write_workbook(schedule_to_dict(result), path)
+    rows = [[c.value for c in row] for row in load_workbook(path)["Summary"].iter_rows()]
+    header = rows.index(["Budget", "Spent", "Total", "Left", "Unit", None])
+    assert rows[header + 1][:5] == ["overtime", 6, 6, 0, "h"]
