@@ -28,8 +28,12 @@ def machine() -> str:
 
 
 def block(key: str, table: str) -> str:
-    command = "python bench/" + " ".join([Path(sys.argv[0]).name] +
-                                         [a for a in sys.argv[1:] if a != "--readme"])
+    args, skip = [], False
+    for arg in sys.argv[1:]:  # the CSV path is where this run kept its rows, not part of it
+        if not skip and arg not in ("--readme", "--csv"):
+            args.append(arg)
+        skip = arg == "--csv"
+    command = "python bench/" + " ".join([Path(sys.argv[0]).name] + args)
     today = datetime.date.today().isoformat()
     return (f"<!-- bench: {key} -->\n`{command}` — {today}, {machine()}\n\n{table.strip()}\n"
             f"<!-- /bench: {key} -->")

@@ -222,7 +222,7 @@ def buildout(args) -> None:
                                str(args.workers)], capture_output=True, text=True, check=True)
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(f"{gpus:,} GPUs done", file=sys.stderr)
-    table = (f"buildout, time limit {args.time_limit:g} s, {args.workers} workers\n"
+    table = (f"buildout, time limit {args.time_limit:g} s, {args.workers} workers\n\n"
              + tabulate(rows, headers="keys", tablefmt="github"))
     print(table)
     if args.readme:
@@ -300,7 +300,7 @@ def summary(args, rows) -> str:
             + (f", only {args.only}" if args.only else "")
             + (", no hint" if args.no_hint else "")
             + "".join(f", {p}" for p in args.param))
-    return head + "\n" + tabulate(table, headers=["measure", "value"], tablefmt="github")
+    return head + "\n\n" + tabulate(table, headers=["measure", "value"], tablefmt="github")
 
 
 def _pyjobshop_rows(feasible, infeasible) -> list:
