@@ -180,14 +180,25 @@ class RackplanModel:
                         ct.only_enforce_if(self.statement(f"{task.source}.after"))
 
     def _capacities(self) -> None:
-        by_resource: dict[str, tuple[list, list]] = {r: ([], []) for r in self.plan.resources}
+        by_resource: dict[str, tuple[list, list, list]] = {r: ([], [], [])
+                                                          for r in self.plan.resources}
         for task in self.plan.tasks.values():
             tv = self.tasks[task.id]
+            uses: dict[str, list[tuple[int, int]]] = {}
             for idx, mode in enumerate(task.modes):
                 for rid, amount in mode.demands.items():
-                    by_resource[rid][0].append(tv.intervals[idx])
-                    by_resource[rid][1].append(amount)
-        for rid, (intervals, demands) in by_resource.items():
+                    uses.setdefault(rid, []).append((idx, amount))
+            for rid, modes in uses.items():
+                intervals, demands, peaks = by_resource[rid]
+                if len(modes) == 1:
+                    intervals.append(tv.intervals[modes[0][0]])
+                    demands.append(modes[0][1])
+                else:
+                    interval, demand = self._shared_use(task.id, tv, rid, modes)
+                    intervals.append(interval)
+                    demands.append(demand)
+                peaks.append(max(q for _, q in modes))
+        for rid, (intervals, demands, peaks) in by_resource.items():
             if not intervals:
                 continue
             res = self.plan.resources[rid]
@@ -198,9 +209,28 @@ class RackplanModel:
                     intervals.append(self.model.new_fixed_size_interval_var(
                         lo, hi - lo, f"{rid}.reduced@{lo}"))
                     demands.append(top - cap)
-            if sum(demands) > top:
+                    peaks.append(top - cap)
+            if sum(peaks) > top:
                 self.model.add_cumulative(intervals, demands,
-                                          self._capacity(f"resources.{rid}", top, sum(demands)))
+                                          self._capacity(f"resources.{rid}", top, sum(peaks)))
+
+    def _shared_use(self, tid, tv, rid, modes):
+        """One interval for all of a task's modes that use `rid`, its demand set by the mode
+        chosen (as PyJobShop does): one interval per task in the crew's cumulative, not one
+        per mode."""
+        m = self.model
+        used = m.new_bool_var(f"{tid}.uses.{rid}")
+        m.add(used == sum(tv.modes[idx] for idx, _ in modes))
+        span = m.new_int_var(0, self.horizon, f"{tid}.span.{rid}")
+        m.add(span == tv.end - tv.start)
+        interval = m.new_optional_interval_var(tv.start, span, tv.end, used, f"{tid}.{rid}")
+        idxs = {idx for idx, _ in modes}
+        self.derived.append((used, lambda ts, i=idxs: int(ts[tid].mode in i)))
+        self.derived.append((span, lambda ts: ts[tid].finish - ts[tid].start))
+        demand = m.new_int_var(0, max(q for _, q in modes), f"{tid}.demand.{rid}")
+        m.add(demand == sum(q * tv.modes[idx] for idx, q in modes))  # cumulative: affine only
+        self.derived.append((demand, lambda ts: dict(modes).get(ts[tid].mode, 0)))
+        return interval, demand
 
     def _budgets(self) -> None:
         """The modes chosen spend at most each budget's total."""
