@@ -266,10 +266,6 @@ def summary(args, rows) -> str:
     solved = [r for r in feasible if r["makespan"] is not None]
     listed = [r for r in feasible if r["list_makespan"] is not None]
 
-    def mean_dev(key, among):
-        return f"{statistics.mean(pct(r[key], r['best_known']) for r in among):.2f}" \
-            if among else "-"
-
     table = [
         ("instances (feasible / infeasible)", f"{len(feasible)} / {len(infeasible)}"),
         ("proven optimal", sum(r["status"] == SolveStatus.OPTIMAL.value for r in feasible)),
@@ -303,6 +299,12 @@ def summary(args, rows) -> str:
     return head + "\n\n" + tabulate(table, headers=["measure", "value"], tablefmt="github")
 
 
+def mean_dev(key: str, among: list) -> str:
+    """Mean % of `key` above the best-known makespan, "-" for no rows."""
+    return f"{statistics.mean(pct(r[key], r['best_known']) for r in among):.2f}" \
+        if among else "-"
+
+
 def _pyjobshop_rows(feasible, infeasible) -> list:
     both = [r for r in feasible if r["pyjobshop_makespan"] is not None
             and r["makespan"] is not None]
@@ -312,9 +314,7 @@ def _pyjobshop_rows(feasible, infeasible) -> list:
         ("PyJobShop: equal to best known",
          sum(r["pyjobshop_makespan"] == r["best_known"] for r in feasible)),
         ("PyJobShop: no schedule within the limit", len(feasible) - len(pj)),
-        ("PyJobShop: mean % above best known",
-         f"{statistics.mean(pct(r['pyjobshop_makespan'], r['best_known']) for r in pj):.2f}"
-         if pj else "-"),
+        ("PyJobShop: mean % above best known", mean_dev("pyjobshop_makespan", pj)),
         ("PyJobShop: mean / max seconds",
          f"{statistics.mean(r['pyjobshop_seconds'] for r in feasible + infeasible):.2f} / "
          f"{max(r['pyjobshop_seconds'] for r in feasible + infeasible):.2f}"),

@@ -8,7 +8,7 @@ import bisect
 from collections import defaultdict
 
 from .calendar import Calendars
-from .heuristic import topological_order
+from .heuristic import dependency_order, topological_order
 from .plan import LinkType, Plan
 
 
@@ -137,21 +137,11 @@ class FlowBound:
             g = self.group_of[task.id]
             preds[g].update(self.group_of[lk.pred] for lk in task.links
                             if self.group_of[lk.pred] != g)
-        succs: dict[str, list[str]] = defaultdict(list)
+        succs: dict[str, list[str]] = {g: [] for g in self.groups}
         for g, ps in preds.items():
-            for p in ps:
+            for p in sorted(ps):
                 succs[p].append(g)
-        waiting = {g: len(ps) for g, ps in preds.items()}
-        ready = [g for g in self.groups if waiting[g] == 0]
-        order = []
-        while ready:
-            g = ready.pop()
-            order.append(g)
-            for nxt in succs[g]:
-                waiting[nxt] -= 1
-                if waiting[nxt] == 0:
-                    ready.append(nxt)
-        return order
+        return dependency_order(self.groups, succs)
 
     def _starts(self, g: str, tids: list[str]) -> list[int]:
         starts = sorted(self.es[t] for t in tids)

@@ -6,6 +6,7 @@ import bisect
 from dataclasses import dataclass
 
 from .calendar import Calendars
+from .heuristic import dependency_order
 from .plan import LinkType
 from .schedule import Schedule
 
@@ -159,24 +160,11 @@ def _due_dates(schedule) -> dict[str, int]:
 def _reverse_order(tasks, succ) -> list[str]:
     """Tasks so that every successor comes before its predecessors (successor links form a DAG:
     plan links, plus hand-overs that go forward in time)."""
-    indeg = {tid: 0 for tid in tasks}
-    for tid in tasks:
-        for nxt, _, _ in succ[tid]:
-            indeg[tid] += 1
-    ready = [tid for tid, n in indeg.items() if n == 0]
     preds: dict[str, list[str]] = {tid: [] for tid in tasks}
     for tid in tasks:
         for nxt, _, _ in succ[tid]:
             preds[nxt].append(tid)
-    order = []
-    while ready:
-        tid = ready.pop()
-        order.append(tid)
-        for p in preds[tid]:
-            indeg[p] -= 1
-            if indeg[p] == 0:
-                ready.append(p)
-    return order
+    return dependency_order(tasks, preds)
 
 
 def peaks(schedule: Schedule) -> list[Peak]:

@@ -39,17 +39,28 @@ class _Profile:
 
 
 def topological_order(plan: Plan) -> list[str]:
-    indeg = {tid: len({link.pred for link in t.links}) for tid, t in plan.tasks.items()}
     succ = plan.successors()
-    ready = [tid for tid, d in indeg.items() if d == 0]
+    # dict.fromkeys keeps the plan's order: no hash-seed effects on the result
+    return dependency_order(plan.tasks, {t: list(dict.fromkeys(s for s, _ in succ[t]))
+                                         for t in plan.tasks})
+
+
+def dependency_order(nodes, after) -> list:
+    """Kahn's order: each node before every node listed in `after[node]`; nodes on a cycle are
+    left out. Ties go to the node made ready last (deterministic for ordered inputs)."""
+    waiting = {n: 0 for n in nodes}
+    for n in nodes:
+        for m in after[n]:
+            waiting[m] += 1
+    ready = [n for n, count in waiting.items() if count == 0]
     order = []
     while ready:
-        tid = ready.pop()
-        order.append(tid)
-        for nxt in dict.fromkeys(s for s, _ in succ[tid]):  # ordered: no hash-seed effects
-            indeg[nxt] -= 1
-            if indeg[nxt] == 0:
-                ready.append(nxt)
+        n = ready.pop()
+        order.append(n)
+        for m in after[n]:
+            waiting[m] -= 1
+            if waiting[m] == 0:
+                ready.append(m)
     return order
 
 
