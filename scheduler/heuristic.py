@@ -14,6 +14,7 @@ import heapq
 import time
 
 from .calendar import Calendars
+from .modes import usable_modes
 from .plan import LinkType, Plan
 from .schedule import ScheduledTask, make_task
 
@@ -86,7 +87,8 @@ def tails(plan: Plan, order: list[str]) -> dict[str, int]:
     return tail
 
 
-def reference_modes(plan: Plan) -> dict[str, int] | None:
+def reference_modes(plan: Plan, usable: dict[str, tuple[int, ...]] | None = None
+                    ) -> dict[str, int] | None:
     """A mode per task whose spending fits every budget, or None if this search finds none.
 
     Starts from each task's cheapest mode (spend as a share of each budget) and, while a budget
@@ -98,8 +100,12 @@ def reference_modes(plan: Plan) -> dict[str, int] | None:
     def share(mode) -> float:
         return sum(q / totals[b] for b, q in mode.spends.items() if b in totals)
 
-    choice = {tid: min(range(len(t.modes)), key=lambda m, t=t: (share(t.modes[m]),
-                                                                 t.modes[m].duration))
+    usable = usable if usable is not None else usable_modes(plan)
+
+    def modes(tid):
+        return usable.get(tid, range(len(plan.tasks[tid].modes)))
+
+    choice = {tid: min(modes(tid), key=lambda m, t=t: (share(t.modes[m]), t.modes[m].duration))
               for tid, t in plan.tasks.items()}
     spent = _spending(plan, choice)
 
@@ -111,7 +117,8 @@ def reference_modes(plan: Plan) -> dict[str, int] | None:
         best = None
         for tid, task in plan.tasks.items():
             now = task.modes[choice[tid]].spends
-            for m, mode in enumerate(task.modes):
+            for m in modes(tid):
+                mode = task.modes[m]
                 trial = {b: spent[b] - now.get(b, 0) + mode.spends.get(b, 0) for b in spent}
                 gain = excess - over(trial)
                 if gain > 0 and (best is None or gain > best[0]):
@@ -139,7 +146,8 @@ class ListScheduler:
         self.order = topological_order(plan)
         self.tail = tails(plan, self.order)
         self.succ = plan.successors()
-        self.reference = reference_modes(plan) if plan.budgets else {}
+        self.usable = usable_modes(plan)
+        self.reference = reference_modes(plan, self.usable) if plan.budgets else {}
         self.given: dict = {}
 
     def run(self, rule: str = "tail", deadline: float | None = None, given=None):
@@ -246,7 +254,7 @@ class ListScheduler:
             if tid in self.given:  # replay: its own mode, already paid for
                 if self.given[tid].mode != m:
                     continue
-            elif not self._affordable(tid, mode):
+            elif m not in self.usable.get(tid, (m,)) or not self._affordable(tid, mode):
                 continue
             start = self._earliest(task, mode, ls, le)
             if start is None:

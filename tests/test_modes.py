@@ -1,0 +1,106 @@
+"""Modes no optimal schedule needs (scheduler/modes.py), and the solver and list scheduler
+leaving them out."""
+
+from conftest import FAST, make_plan
+
+from scheduler.calendar import Calendars
+from scheduler.cpsat import solve
+from scheduler.cpsat.model import RackplanModel
+from scheduler.heuristic import list_schedule
+from scheduler.modes import usable_modes
+from scheduler.plan import Budget, Mode, Plan, Task
+from scheduler.schedule import SolveStatus
+from scheduler.verify import verify
+
+CREW = """
+[resources.crew]
+capacity = 2
+"""
+
+
+def test_dominated_modes_are_dropped():
+    """Tests each rule of dominance: mode 1 is slower with the same crew (dropped), mode 2 uses
+    more crew for the same time (dropped), mode 3 repeats mode 0 (dropped: the first stays),
+    mode 4 is slower but needs no crew (kept)."""
+    plan = make_plan(CREW + """
+[tasks.a]
+modes = [{ duration = "2h", uses = { crew = 1 } },
+         { duration = "3h", uses = { crew = 1 } },
+         { duration = "2h", uses = { crew = 2 } },
+         { duration = "2h", uses = { crew = 1 } },
+         { duration = "5h" }]
+""")
+    assert usable_modes(plan) == {"a": (0, 4)}
+
+
+def test_a_faster_mode_that_costs_more_is_kept():
+    """Tests that a trade-off is not dominance: 4 h free or 2 h with overtime both stay."""
+    plan = make_plan("""
+[budgets.overtime]
+total = 10
+[tasks.a]
+modes = [{ duration = "4h" }, { duration = "2h", spends = { overtime = 3 } }]
+""")
+    assert usable_modes(plan) == {"a": (0, 1)}
+
+
+def _budget_plan(total: int) -> Plan:
+    """Two tasks, each 4 h at no cost or 1 h for 3 units (task a) or 2 units (task b)."""
+    tasks = {
+        "a": Task("a", "a", (Mode(4), Mode(1, spends={"B": 3})), None),
+        "b": Task("b", "b", (Mode(4, spends={"B": 1}), Mode(1, spends={"B": 2})), None),
+    }
+    base = make_plan("")
+    return Plan(name="t", file="t.toml", start=base.start, timezone="UTC", slot_minutes=60,
+                calendars={}, resources={}, storages={}, tasks=tasks, targets={},
+                objective=base.objective, budgets={"B": Budget("B", total)})
+
+
+def test_a_mode_the_budget_cannot_pay_for_is_dropped():
+    """Tests the budget rule with a total of 3: b spends at least 1, so a's 3-unit mode would
+    make 4 > 3 and goes; b's 2-unit mode fits with a's free mode (2 <= 3) and stays."""
+    assert usable_modes(_budget_plan(3)) == {"a": (0,), "b": (0, 1)}
+    assert usable_modes(_budget_plan(4)) == {"a": (0, 1), "b": (0, 1)}
+
+
+def test_the_budget_rule_is_skipped_when_explaining_conflicts():
+    """Tests exact=False: budgets may be dropped when explaining infeasibility, so only
+    dominance counts there."""
+    assert usable_modes(_budget_plan(3), exact=False) == {"a": (0, 1), "b": (0, 1)}
+
+
+def test_a_task_with_no_affordable_mode_keeps_them_all():
+    """Tests an infeasible budget (b alone needs 1 of 0): every mode of both tasks fails the
+    budget rule, nothing is dropped, and the solver reports INFEASIBLE on the plan as written."""
+    plan = _budget_plan(0)
+    assert usable_modes(plan) == {"a": (0, 1), "b": (0, 1)}
+    assert solve(plan, FAST).status == SolveStatus.INFEASIBLE
+
+
+def test_solver_and_list_scheduler_never_pick_a_dropped_mode():
+    """Tests a chain of two tasks where the dropped mode ties with the kept one (same length,
+    more crew): both ways of scheduling use mode 0, and the optimum is 2 + 2 = 4 h."""
+    plan = make_plan(CREW + """
+[tasks.a]
+modes = [{ duration = "2h", uses = { crew = 2 } }, { duration = "2h", uses = { crew = 1 } }]
+[tasks.b]
+after = ["a"]
+modes = [{ duration = "2h", uses = { crew = 2 } }, { duration = "2h", uses = { crew = 1 } }]
+""")
+    assert usable_modes(plan) == {"a": (1,), "b": (1,)}
+    listed = list_schedule(plan)
+    assert verify(plan, listed) == []
+    assert {st.mode for st in listed.values()} == {1}
+    result = solve(plan, FAST)
+    assert result.status == SolveStatus.OPTIMAL and result.makespan == 4
+    assert {st.mode for st in result.tasks.values()} == {1}
+
+
+def test_model_records_the_usable_modes():
+    """Tests that the CP-SAT model is built with the same filter (its literals for dropped
+    modes are fixed to false; the test above shows the effect)."""
+    plan = _budget_plan(3)
+    built = RackplanModel(plan, Calendars(plan), 20, 0).build()
+    assert built.usable == {"a": (0,), "b": (0, 1)}
+    relaxed = RackplanModel(plan, Calendars(plan), 20, 0, relax=True).build()
+    assert relaxed.usable == {"a": (0, 1), "b": (0, 1)}
