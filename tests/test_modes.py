@@ -104,3 +104,60 @@ def test_model_records_the_usable_modes():
     assert built.usable == {"a": (0,), "b": (0, 1)}
     relaxed = RackplanModel(plan, Calendars(plan), 20, 0, relax=True).build()
     assert relaxed.usable == {"a": (0, 1), "b": (0, 1)}
+
+
+# Three tasks, each pair too much for one of three crews of 2 (a+b on x, b+c on y, a+c on z),
+# and a task d that fits beside any of them.
+TRIANGLE = """
+[resources.x]
+capacity = 2
+[resources.y]
+capacity = 2
+[resources.z]
+capacity = 2
+[tasks.a]
+duration = "3h"
+uses = { x = 1, z = 2 }
+[tasks.b]
+duration = "2h"
+uses = { x = 2, y = 1 }
+[tasks.c]
+duration = "4h"
+uses = { y = 2, z = 1 }
+[tasks.d]
+duration = "5h"
+"""
+
+
+def test_tasks_that_clash_pairwise_on_different_crews_form_one_clique():
+    """Tests the redundant no-overlap: no crew sees all three of a, b, c, but they clash
+    pairwise, so they run one at a time: 3 + 2 + 4 = 9 h; d (5 h) runs beside them."""
+    plan = make_plan(TRIANGLE)
+    built = RackplanModel(plan, Calendars(plan), 20, 0).build()
+    assert [sorted(c) for c in built.cliques] == [["a", "b", "c"]]
+    result = solve(plan, FAST)
+    assert result.status == SolveStatus.OPTIMAL and result.makespan == 9
+
+
+def test_precedence_joins_a_clique():
+    """Tests a chain a -> c next to b, which clashes with a on one crew and with c on another:
+    one clique of three (one precedence pair, two crew conflicts), optimum 2 + 2 + 2 = 6 h."""
+    plan = make_plan("""
+[resources.crew]
+capacity = 3
+[resources.lift]
+capacity = 1
+[tasks.a]
+duration = "2h"
+uses = { crew = 2 }
+[tasks.b]
+duration = "2h"
+uses = { crew = 2, lift = 1 }
+[tasks.c]
+duration = "2h"
+uses = { lift = 1 }
+after = ["a"]
+""")
+    built = RackplanModel(plan, Calendars(plan), 20, 0).build()
+    assert [sorted(c) for c in built.cliques] == [["a", "b", "c"]]
+    assert solve(plan, FAST).makespan == 6

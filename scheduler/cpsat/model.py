@@ -49,6 +49,7 @@ class RackplanModel:
     relax: bool = False
     statements: dict[str, cp_model.IntVar] = field(default_factory=dict)
     usable: dict[str, tuple[int, ...]] = field(default_factory=dict)  # modes worth choosing
+    cliques: list[list[str]] = field(default_factory=list)  # tasks that run one at a time
 
     def statement(self, key: str) -> cp_model.IntVar:
         if key not in self.statements:
@@ -60,6 +61,7 @@ class RackplanModel:
         self._task_variables()
         self._precedences()
         self._capacities()
+        self._disjunctions()
         self._budgets()
         self._storages()
         self._makespan()
@@ -222,6 +224,41 @@ class RackplanModel:
             if sum(peaks) > top:
                 self.model.add_cumulative(intervals, demands,
                                           self._capacity(f"resources.{rid}", top, sum(peaks)))
+
+    def _disjunctions(self) -> None:
+        """No-overlap constraints over cliques of tasks no two of which can run at once, because
+        together they ask some crew for more than it has or one must finish before the other
+        starts. Redundant with the cumulatives and links, but edge-finding over such a clique
+        sees what no single cumulative does (Baptiste and Le Pape's redundant disjunctive
+        constraints). Built only for plans small enough for the pairwise check."""
+        tasks = [t for t in self.plan.tasks.values()
+                 if all(m.duration > 0 for m in t.modes)]  # zero-length modes overlap anything
+        if not 3 <= len(tasks) <= MAX_CLIQUE_TASKS:
+            return
+        least = {t.id: self._least_demands(t) for t in tasks}
+        tops = {rid: r.max_capacity for rid, r in self.plan.resources.items()}
+        before = _fs_ancestors(self.plan)
+        ids = [t.id for t in tasks]
+        crews: dict[str, set[str]] = {tid: set() for tid in ids}  # resource conflicts
+        order: dict[str, set[str]] = {tid: set() for tid in ids}  # precedence
+        for i, a in enumerate(ids):
+            for b in ids[i + 1:]:
+                if any(q + least[b].get(r, 0) > tops[r] for r, q in least[a].items()):
+                    crews[a].add(b)
+                    crews[b].add(a)
+                elif b in before[a] or a in before[b]:
+                    order[a].add(b)
+                    order[b].add(a)
+        self.cliques = _cliques(ids, crews, order)
+        for clique in self.cliques:
+            self.model.add_no_overlap([iv for tid in clique for iv in self.tasks[tid].intervals])
+
+    def _least_demands(self, task) -> dict[str, int]:
+        """What the task asks of each crew whichever usable mode it runs in."""
+        idxs = self.usable.get(task.id, range(len(task.modes)))
+        modes = [task.modes[i] for i in idxs]
+        return {rid: min(m.demands.get(rid, 0) for m in modes)
+                for rid in modes[0].demands if all(m.demands.get(rid, 0) for m in modes)}
 
     def _shared_use(self, tid, tv, rid, modes):
         """One interval for all of a task's modes that use `rid`, its demand set by the mode
@@ -449,6 +486,45 @@ class RackplanModel:
                     mode = idx
             out[tid] = (solver.value(tv.start), mode)
         return out
+
+
+MAX_CLIQUE_TASKS = 1000  # the pairwise conflict check is quadratic
+
+
+def _fs_ancestors(plan: Plan) -> dict[str, set[str]]:
+    """{task: the tasks that must finish before it starts} through FS links with lag >= 0."""
+    out: dict[str, set[str]] = {}
+    for tid in topological_order(plan):
+        mine: set[str] = set()
+        for link in plan.tasks[tid].links:
+            if link.type == LinkType.FS and link.lag >= 0:
+                mine.add(link.pred)
+                mine |= out[link.pred]
+        out[tid] = mine
+    return out
+
+
+def _cliques(ids, crews, order) -> list[list[str]]:
+    """Greedy maximal cliques of the conflict graph (crew conflicts or precedence), each grown
+    from a task with crew conflicts, preferring tasks with the most of them; only cliques of
+    three or more with at least two crew conflicts are worth a constraint."""
+    def degree(t):
+        return (len(crews[t]), len(order[t]))
+
+    seen, out = set(), []
+    for seed in sorted((t for t in ids if crews[t]), key=degree, reverse=True):
+        clique = [seed]
+        common = crews[seed] | order[seed]
+        for cand in sorted(common, key=degree, reverse=True):
+            if cand in common:
+                clique.append(cand)
+                common &= crews[cand] | order[cand]
+        key = frozenset(clique)
+        conflicts = sum(len(crews[t] & key) for t in clique) // 2
+        if len(clique) >= 3 and conflicts >= 2 and key not in seen:
+            seen.add(key)
+            out.append(clique)
+    return out
 
 
 def _precedes(plan: Plan, first: str, last: str) -> bool:
