@@ -137,6 +137,8 @@ def test_tasks_that_clash_pairwise_on_different_crews_form_one_clique():
     assert [sorted(c) for c in built.cliques] == [["a", "b", "c"]]
     result = solve(plan, FAST)
     assert result.status == SolveStatus.OPTIMAL and result.makespan == 9
+    # Explaining infeasibility may drop a crew's capacity: no clique may outlive it.
+    assert RackplanModel(plan, Calendars(plan), 20, 0, relax=True).build().cliques == []
 
 
 def test_precedence_joins_a_clique():
@@ -161,3 +163,29 @@ after = ["a"]
     built = RackplanModel(plan, Calendars(plan), 20, 0).build()
     assert [sorted(c) for c in built.cliques] == [["a", "b", "c"]]
     assert solve(plan, FAST).makespan == 6
+
+
+def test_crew_work_limit_is_tight_but_valid():
+    """Tests the linear limit on a crew's work in the modes chosen, where it is exactly tight.
+    p (3 h) comes first and c (2 h) last; between them a and b each take 2 h on the one-person
+    crew or 5 h without it. Both on the crew: 3 + 2 + 2 + 2 = 9 h, and their 4 h of work fill
+    the window 9 - 3 - 2 = 4 h exactly; any other choice takes 3 + 5 + 2 = 10 h. The optimum
+    is 9 h with both on the crew (a limit off by one slot would make it 10)."""
+    plan = make_plan("""
+[resources.crew]
+capacity = 1
+[tasks.p]
+duration = "3h"
+[tasks.a]
+after = ["p"]
+modes = [{ duration = "2h", uses = { crew = 1 } }, { duration = "5h" }]
+[tasks.b]
+after = ["p"]
+modes = [{ duration = "2h", uses = { crew = 1 } }, { duration = "5h" }]
+[tasks.c]
+duration = "2h"
+after = ["a", "b"]
+""")
+    result = solve(plan, FAST)
+    assert result.status == SolveStatus.OPTIMAL and result.makespan == 9
+    assert result.tasks["a"].mode == 0 and result.tasks["b"].mode == 0

@@ -231,6 +231,8 @@ class RackplanModel:
         starts. Redundant with the cumulatives and links, but edge-finding over such a clique
         sees what no single cumulative does (Baptiste and Le Pape's redundant disjunctive
         constraints). Built only for plans small enough for the pairwise check."""
+        if self.relax:
+            return  # a dropped capacity statement would still be enforced here
         tasks = [t for t in self.plan.tasks.values()
                  if all(m.duration > 0 for m in t.modes)]  # zero-length modes overlap anything
         if not 3 <= len(tasks) <= MAX_CLIQUE_TASKS:
@@ -489,6 +491,7 @@ class RackplanModel:
 
 
 MAX_CLIQUE_TASKS = 1000  # the pairwise conflict check is quadratic
+MAX_CLIQUES = 10
 
 
 def _fs_ancestors(plan: Plan) -> dict[str, set[str]]:
@@ -505,17 +508,19 @@ def _fs_ancestors(plan: Plan) -> dict[str, set[str]]:
 
 
 def _cliques(ids, crews, order) -> list[list[str]]:
-    """Greedy maximal cliques of the conflict graph (crew conflicts or precedence), each grown
-    from a task with crew conflicts, preferring tasks with the most of them; only cliques of
-    three or more with at least two crew conflicts are worth a constraint."""
-    def degree(t):
-        return (len(crews[t]), len(order[t]))
+    """The largest greedy maximal cliques of the conflict graph (crew conflicts or precedence),
+    each grown from a task with crew conflicts, preferring tasks with the most of them; only
+    cliques of three or more with at least two crew conflicts are worth a constraint."""
+    pos = {t: i for i, t in enumerate(ids)}
+
+    def rank(t):  # most conflicts first; ties in plan order (never in set order: hashing varies)
+        return (-len(crews[t]), -len(order[t]), pos[t])
 
     seen, out = set(), []
-    for seed in sorted((t for t in ids if crews[t]), key=degree, reverse=True):
+    for seed in sorted((t for t in ids if crews[t]), key=rank):
         clique = [seed]
         common = crews[seed] | order[seed]
-        for cand in sorted(common, key=degree, reverse=True):
+        for cand in sorted(common, key=rank):
             if cand in common:
                 clique.append(cand)
                 common &= crews[cand] | order[cand]
@@ -524,7 +529,9 @@ def _cliques(ids, crews, order) -> list[list[str]]:
         if len(clique) >= 3 and conflicts >= 2 and key not in seen:
             seen.add(key)
             out.append(clique)
-    return out
+    # Each no-overlap costs propagation time: all of them (20-30 on a J60 instance) lost proofs
+    # that the largest ten keep (bench/README.md, "What was tried").
+    return sorted(out, key=len, reverse=True)[:MAX_CLIQUES]
 
 
 def _precedes(plan: Plan, first: str, last: str) -> bool:
