@@ -26,40 +26,53 @@ def usable_modes(plan: Plan, exact: bool = True) -> dict[str, tuple[int, ...]]:
     infeasible and the solver, not this filter, should say why.
     """
     usable = {tid: list(range(len(t.modes))) for tid, t in plan.tasks.items() if len(t.modes) > 1}
+    least = _Runnable(plan, usable) if exact else None
     changed = True
     while changed:
         changed = False
-        least = _least_spending(plan, usable) if exact else {}
         for tid, idxs in usable.items():
             modes = plan.tasks[tid].modes
             keep = [i for i in idxs
-                    if not (exact and _cannot_run(plan, tid, modes[i], least))
+                    if (least is None or least.can_run(tid, modes[i]))
                     and not any(_dominates(modes[j], modes[i], j < i) for j in idxs if j != i)]
             if keep and len(keep) < len(idxs):
                 usable[tid] = keep
                 changed = True
-                least = _least_spending(plan, usable) if exact else {}
+                if least is not None:
+                    least.update(tid, keep)
     return {tid: tuple(idxs) for tid, idxs in usable.items()}
 
 
-def _least_spending(plan: Plan, usable) -> dict[str, dict[str, int]]:
-    """{budget: {task: the least it spends in any usable mode}}."""
-    least: dict[str, dict[str, int]] = {bid: {} for bid in plan.budgets}
-    for tid, task in plan.tasks.items():
-        idxs = usable.get(tid, range(len(task.modes)))
-        for bid in plan.budgets:
-            least[bid][tid] = min(task.modes[i].spends.get(bid, 0) for i in idxs)
-    return least
+class _Runnable:
+    """Whether a mode can run at all: its crews' capacity, and the least each task must spend of
+    each budget in its usable modes, with their sums, kept up to date one task at a time
+    (recomputing them over the plan after every change would be quadratic in the tasks)."""
 
+    def __init__(self, plan: Plan, usable: dict[str, list[int]]):
+        self.plan = plan
+        self.each = {tid: self._of(tid, usable.get(tid, range(len(task.modes))))
+                     for tid, task in plan.tasks.items()}
+        self.total = {bid: sum(spend[bid] for spend in self.each.values())
+                      for bid in plan.budgets}
 
-def _cannot_run(plan: Plan, tid: str, mode: Mode, least) -> bool:
-    if any(q > plan.resources[r].max_capacity for r, q in mode.demands.items()):
-        return True
-    for bid, budget in plan.budgets.items():
-        others = sum(least[bid].values()) - least[bid][tid]
-        if mode.spends.get(bid, 0) + others > budget.total:
-            return True
-    return False
+    def _of(self, tid: str, idxs) -> dict[str, int]:
+        modes = self.plan.tasks[tid].modes
+        return {bid: min(modes[i].spends.get(bid, 0) for i in idxs) for bid in self.plan.budgets}
+
+    def update(self, tid: str, idxs) -> None:
+        new = self._of(tid, idxs)
+        for bid, q in new.items():
+            self.total[bid] += q - self.each[tid][bid]
+        self.each[tid] = new
+
+    def can_run(self, tid: str, mode: Mode) -> bool:
+        """The crews have what `mode` asks, and spending it leaves every budget enough for every
+        other task's cheapest usable mode."""
+        plan = self.plan
+        if any(q > plan.resources[r].max_capacity for r, q in mode.demands.items()):
+            return False
+        return all(mode.spends.get(bid, 0) + self.total[bid] - self.each[tid][bid] <= b.total
+                   for bid, b in plan.budgets.items())
 
 
 def _dominates(a: Mode, b: Mode, a_first: bool) -> bool:

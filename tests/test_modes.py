@@ -96,13 +96,18 @@ modes = [{ duration = "2h", uses = { crew = 2 } }, { duration = "2h", uses = { c
     assert {st.mode for st in result.tasks.values()} == {1}
 
 
+def _built(plan, relax=False) -> RackplanModel:
+    """The CP-SAT model of a small plan (horizon 20 slots), as solve() or check would build it."""
+    return RackplanModel(plan, Calendars(plan), 20, 0, relax=relax).build()
+
+
 def test_model_records_the_usable_modes():
     """Tests that the CP-SAT model is built with the same filter (its literals for dropped
     modes are fixed to false; the test above shows the effect)."""
     plan = _budget_plan(3)
-    built = RackplanModel(plan, Calendars(plan), 20, 0).build()
+    built = _built(plan)
     assert built.usable == {"a": (0,), "b": (0, 1)}
-    relaxed = RackplanModel(plan, Calendars(plan), 20, 0, relax=True).build()
+    relaxed = _built(plan, relax=True)
     assert relaxed.usable == {"a": (0, 1), "b": (0, 1)}
 
 
@@ -133,12 +138,12 @@ def test_tasks_that_clash_pairwise_on_different_crews_form_one_clique():
     """Tests the redundant no-overlap: no crew sees all three of a, b, c, but they clash
     pairwise, so they run one at a time: 3 + 2 + 4 = 9 h; d (5 h) runs beside them."""
     plan = make_plan(TRIANGLE)
-    built = RackplanModel(plan, Calendars(plan), 20, 0).build()
+    built = _built(plan)
     assert [sorted(c) for c in built.cliques] == [["a", "b", "c"]]
     result = solve(plan, FAST)
     assert result.status == SolveStatus.OPTIMAL and result.makespan == 9
     # Explaining infeasibility may drop a crew's capacity: no clique may outlive it.
-    assert RackplanModel(plan, Calendars(plan), 20, 0, relax=True).build().cliques == []
+    assert _built(plan, relax=True).cliques == []
 
 
 def test_precedence_joins_a_clique():
@@ -160,7 +165,7 @@ duration = "2h"
 uses = { lift = 1 }
 after = ["a"]
 """)
-    built = RackplanModel(plan, Calendars(plan), 20, 0).build()
+    built = _built(plan)
     assert [sorted(c) for c in built.cliques] == [["a", "b", "c"]]
     assert solve(plan, FAST).makespan == 6
 
