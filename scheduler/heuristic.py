@@ -21,7 +21,7 @@ from .schedule import ScheduledTask, make_task
 MAX_REPAIRS = 40
 
 
-class _Profile:
+class Profile:
     """An integer per slot that grows on demand; `fill` is the value of unseen slots."""
 
     def __init__(self, fill: int = 0):
@@ -37,6 +37,13 @@ class _Profile:
         vals = self.values
         for t in range(lo, hi):
             vals[t] += amount
+
+
+def capacity_profile(res) -> Profile:
+    """A resource's capacity per slot, its capacity steps included."""
+    prof = Profile(res.steps[-1][1])
+    prof.values = [res.capacity_at(t) for t in range(res.steps[-1][0] + 1)]
+    return prof
 
 
 def topological_order(plan: Plan) -> list[str]:
@@ -176,8 +183,8 @@ class ListScheduler:
 
     def _pass(self, rule, bumps, deadline):
         plan = self.plan
-        self.usage = {rid: _Profile() for rid in plan.resources}
-        self.cap = {rid: self._capacity(r) for rid, r in plan.resources.items()}
+        self.usage = {rid: Profile() for rid in plan.resources}
+        self.cap = {rid: capacity_profile(r) for rid, r in plan.resources.items()}
         self.level = {sid: self._storage_level(s) for sid, s in plan.storages.items()}
         if self.reference is None and not self.given:
             return None  # no mode choice fits the budgets (CP-SAT decides)
@@ -215,14 +222,8 @@ class ListScheduler:
                 blocked = []
         return done
 
-    def _capacity(self, res) -> _Profile:
-        prof = _Profile(res.steps[-1][1])
-        last = res.steps[-1][0]
-        prof.values = [res.capacity_at(t) for t in range(last + 1)]
-        return prof
-
-    def _storage_level(self, storage) -> _Profile:
-        prof = _Profile(storage.initial)
+    def _storage_level(self, storage) -> Profile:
+        prof = Profile(storage.initial)
         for slot, qty in storage.arrivals:
             prof.fill += qty
             prof.ensure(slot + 1)

@@ -18,6 +18,7 @@ from ..bounds import lower_bound
 from ..calendar import Calendars
 from ..errors import VerificationError
 from ..heuristic import left_justify, list_schedule
+from ..justify import forward_backward
 from ..plan import Plan
 from ..schedule import Schedule, SolveStatus, gpu_until, make_task, objective_value
 from ..verify import verify
@@ -62,7 +63,10 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     cals = Calendars(plan)
     seed_tasks = None
     if options.use_heuristic:
-        seed_tasks = list_schedule(plan, cals, time_budget=max(5.0, options.time_limit / 2))
+        budget = max(5.0, options.time_limit / 2)
+        seed_tasks = list_schedule(plan, cals, time_budget=budget)
+        if seed_tasks is not None:
+            seed_tasks = forward_backward(plan, seed_tasks, cals, started + budget)
     seed_ok = seed_tasks is not None and not verify(plan, seed_tasks)
     lower = lower_bound(plan, cals, max(st.finish for st in seed_tasks.values())
                         if seed_ok and seed_tasks else None)
@@ -132,10 +136,13 @@ def _left_justified(plan, cals, found, until, deadline):
     one). Kept only if verified and no worse by the objective."""
     moved = left_justify(plan, found, cals, deadline)
     if moved is None or verify(plan, moved):
-        return found
-    if objective_value(plan, moved, until) <= objective_value(plan, found, until):
+        moved = found
+    elif objective_value(plan, moved, until) > objective_value(plan, found, until):
+        moved = found
+    better = forward_backward(plan, moved, cals, deadline)
+    if better is not moved and verify(plan, better):
         return moved
-    return found
+    return better
 
 
 def _horizon(plan, cals, seed, seed_ok, lower) -> int:
