@@ -8,7 +8,7 @@ import bisect
 from collections import defaultdict
 
 from .calendar import Calendars
-from .heuristic import dependency_order, topological_order
+from .heuristic import dependency_order, tails, topological_order
 from .plan import LinkType, Plan
 
 
@@ -20,8 +20,6 @@ def critical_path_bound(plan: Plan, cals: Calendars) -> int:
 def lower_bound(plan: Plan, cals: Calendars, horizon: int | None = None) -> int:
     """The best of the critical-path bound, each crew's energy bound and, given a horizon (a
     finish some schedule reaches), the flow-line bound."""
-    from .heuristic import tails
-
     start, finish = earliest_finishes(plan, cals)
     tail = after_finish(plan, tails(plan, topological_order(plan)))
     best = max([max(finish.values(), default=0)]
