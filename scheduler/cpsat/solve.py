@@ -61,10 +61,10 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     """The best verified schedule found within the options' limits."""
     started = time.monotonic()
     cals = Calendars(plan)
-    seed_tasks = None
+    seed_tasks = hint = None
     if options.use_heuristic:
         budget = max(5.0, options.time_limit / 2)
-        seed_tasks = list_schedule(plan, cals, time_budget=budget)
+        seed_tasks = hint = list_schedule(plan, cals, time_budget=budget)
         if seed_tasks is not None:
             seed_tasks = forward_backward(plan, seed_tasks, cals, started + budget)
     seed_ok = seed_tasks is not None and not verify(plan, seed_tasks)
@@ -82,13 +82,17 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
             return Schedule(plan, SolveStatus.OPTIMAL if value <= lower else SolveStatus.FEASIBLE,
                             seed_tasks, value, min(value, lower), lower, "heuristic",
                             time.monotonic() - started, seed_time, gpu_until(plan, lower))
-    horizon = _horizon(plan, cals, seed_tasks, seed_ok, lower)
+    # CP-SAT gets the list schedule before forward-backward improvement, as horizon and hint:
+    # with the improved one it ended worse on PSPLIB (MRCPSP J30's 27 hardest at 10 s: 9 at
+    # best known against 13; a J120 sample at 10 s: 3.19% above best known against 2.45%).
+    hint_ok = seed_ok if hint is seed_tasks else hint is not None and not verify(plan, hint)
+    horizon = _horizon(plan, cals, hint, hint_ok, lower)
     until = gpu_until(plan, horizon)
     built = RackplanModel(plan, cals, horizon, until).build()
     if plan.objective.kind == "finish":
         built.model.add(built.makespan >= lower)  # proven: lets CP-SAT prune and stop sooner
-    if seed_tasks is not None:
-        built.add_hint(seed_tasks)
+    if hint is not None:
+        built.add_hint(hint)
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(0.1, options.time_limit - (time.monotonic() - started))
