@@ -287,7 +287,7 @@ def summary(args, rows) -> str:
         ("list scheduler: mean % above best known", mean_dev("list_makespan", listed)),
         ("list scheduler: equal to best known",
          sum(r["list_makespan"] == r["best_known"] for r in listed)),
-        ("list scheduler + forward-backward (rackplan's hint): mean % above best known",
+        ("list scheduler + forward-backward (fallback answer): mean % above best known",
          mean_dev("justified_makespan", listed)),
         ("rackplan / list scheduler makespan (mean ratio)",
          f"{statistics.mean(r['makespan'] / r['list_makespan'] for r in listed):.3f}"

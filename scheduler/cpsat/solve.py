@@ -137,7 +137,9 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
 def _left_justified(plan, cals, found, until, deadline):
     """CP-SAT places tasks off the critical chain anywhere their slack allows; replaying its
     order as early as possible gives the schedule a planner expects (and sometimes a better
-    one). Kept only if verified and no worse by the objective."""
+    one); forward-backward improvement follows where it applies (on the J60 instances
+    checked it never shortened CP-SAT's schedule: a safeguard). Each step is kept only if
+    verified and no worse by the objective."""
     moved = left_justify(plan, found, cals, deadline)
     if moved is None or verify(plan, moved):
         moved = found
