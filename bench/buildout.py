@@ -1,10 +1,11 @@
 """Generate build-out plans like plans/colossus-122d.toml at any size.
 
-    python bench/buildout.py GPUS [-o PATH]
+    python bench/buildout.py GPUS [--gpu-hours DAYS] [-o PATH]
 
 Halls of about 25,000 GPUs (49 arrays of 8 racks of 64 GPUs), crews, docks and staging scaled with
 the number of halls, rack deliveries at 20 racks a day per hall, the same per-rack, per-array and
 per-hall steps, and a target of 122 days. All figures are estimates, as in the Colossus plan.
+With --gpu-hours, the objective is GPU-hours online in the first DAYS days instead of the finish.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ ARRAYS_PER_HALL = 49
 RACKS_PER_ARRAY = 8
 
 
-def plan_text(gpus: int) -> str:
+def plan_text(gpus: int, gpu_hours: int | None = None) -> str:
     racks = math.ceil(gpus / RACK_GPUS)
     halls = math.ceil(racks / (ARRAYS_PER_HALL * RACKS_PER_ARRAY))
     scale = halls / 4  # the Colossus plan has 4 halls
@@ -181,15 +182,21 @@ online = true
 [targets.done-122d]
 by = "122d"
 hard = true
-'''
+''' + (f'''
+[objective]
+kind = "gpu-hours"
+until = "{gpu_hours}d"
+''' if gpu_hours else '')
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("gpus", type=int)
+    ap.add_argument("--gpu-hours", type=int, metavar="DAYS",
+                    help="maximise GPU-hours online in the first DAYS days")
     ap.add_argument("-o", "--output", type=Path)
     args = ap.parse_args()
-    text = plan_text(args.gpus)
+    text = plan_text(args.gpus, args.gpu_hours)
     if args.output:
         args.output.write_text(text)
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
+from dataclasses import dataclass
 
 from .calendar import Calendars
 from .heuristic import dependency_order, tails, topological_order
@@ -20,13 +21,87 @@ def critical_path_bound(plan: Plan, cals: Calendars) -> int:
 def lower_bound(plan: Plan, cals: Calendars, horizon: int | None = None) -> int:
     """The best of the critical-path bound, each crew's energy bound and, given a horizon (a
     finish some schedule reaches), the flow-line bound."""
+    return bounds(plan, cals, horizon).finish
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What no schedule beats: its finish, when GPUs can come online, when soft targets can be
+    reached."""
+
+    finish: int  # slots
+    online: list[tuple[int, int]]  # (slot, GPUs): see _online_order
+    reach: dict[str, int]  # soft target -> the earliest slot it can be reached
+
+    def objective(self, plan: Plan, until: int) -> int:
+        """A lower bound on the objective the model minimises (schedule.objective_value), the
+        gpu-hours objective counted up to `until`."""
+        penalty = sum(plan.targets[t].penalty * max(0, slot - plan.targets[t].due)
+                      for t, slot in self.reach.items())
+        if plan.objective.kind == "gpu-hours":
+            return penalty - sum(gpus * max(0, until - slot) for slot, gpus in self.online)
+        return self.finish + penalty
+
+
+def bounds(plan: Plan, cals: Calendars, horizon: int | None = None) -> Bounds:
+    """Lower bounds on the finish and the objective. Given a horizon (a finish some schedule
+    reaches) the flow-line bound joins in, and its order statistics bound when GPUs can come
+    online, so a gpu-hours objective or a soft GPU target is bounded as well as the finish."""
     start, finish = earliest_finishes(plan, cals)
     tail = after_finish(plan, tails(plan, topological_order(plan)))
     best = max([max(finish.values(), default=0)]
                + [energy_bound(plan, cals, rid, start, tail) for rid in plan.resources])
-    if horizon is not None and horizon > best:
-        best = max(best, FlowBound(plan, cals, horizon, start, tail).bound())
-    return best
+    flow = None
+    online_matters = plan.objective.kind == "gpu-hours" or any(
+        t.gpus and not t.hard for t in plan.targets.values())
+    if horizon is not None and (horizon > best or online_matters):
+        flow = FlowBound(plan, cals, horizon, start, tail)
+        best = max(best, flow.bound())
+    online = _online_order(plan, flow, finish)
+    reach = {t.id: _earliest_reach(t, best, finish, online, flow)
+             for t in plan.targets.values() if not t.hard}
+    return Bounds(best, online, reach)
+
+
+def _online_order(plan: Plan, flow: FlowBound | None, finish: dict[str, int]
+                  ) -> list[tuple[int, int]]:
+    """(slot, GPUs) pairs such that no schedule has more GPUs online by any slot than the pairs
+    up to it, nor more GPU-slots before any date. Per step of identical units (e.g. every
+    array's acceptance) the k-th finish is at least F[k] (the flow line's order statistics, or
+    the k-th earliest critical-path finish), and the k earliest finishers bring at most the k
+    largest GPU counts online; the pairs take the largest counts first."""
+    by_group: dict[str, list[str]] = defaultdict(list)
+    for task in plan.tasks.values():
+        if task.gpus:
+            by_group[task.source or task.id].append(task.id)
+    out = []
+    for g, tids in by_group.items():
+        ks = flow.F.get(g) if flow is not None and len(flow.groups[g]) == len(tids) else None
+        slots = ks or sorted(finish[t] for t in tids)
+        gpus = sorted((plan.tasks[t].gpus for t in tids), reverse=True)
+        out.extend(zip(slots, gpus))
+    return sorted(out)
+
+
+def _earliest_reach(target, finish_bound: int, finish: dict[str, int],
+                    online: list[tuple[int, int]], flow: FlowBound | None) -> int:
+    """No schedule reaches the target sooner."""
+    if target.gpus:
+        total = 0
+        for slot, gpus in online:
+            total += gpus
+            if total >= target.gpus:
+                return slot
+        return 0  # never reached: the plan's validation reports it
+    if not target.tasks:
+        return finish_bound
+    reach = max(finish[t] for t in target.tasks)
+    if flow is not None:
+        wanted = set(target.tasks)
+        for g, tids in flow.groups.items():
+            if g in flow.F and wanted.issuperset(tids):
+                reach = max(reach, flow.F[g][-1])
+    return reach
 
 
 def after_finish(plan: Plan, tail: dict[str, int]) -> dict[str, int]:

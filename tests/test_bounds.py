@@ -6,6 +6,7 @@ from conftest import FAST, make_plan
 from scheduler.bounds import (
     FlowBound,
     after_finish,
+    bounds,
     critical_path_bound,
     earliest_finishes,
     lower_bound,
@@ -175,3 +176,69 @@ def test_flow_line_bound_never_exceeds_a_proven_optimum(seed):
         finishes = sorted(result.tasks[t].finish for t in flow.groups[group])
         assert all(b <= a for b, a in zip(flow.S[group], starts)), group
         assert all(b <= a for b, a in zip(flow.F[group], finishes)), group
+
+
+GPU_ARRAYS = """
+    [resources.crew]
+    capacity = 1
+    [[levels]]
+    name = "array"
+    count = 2
+    id = "array-{1}"
+    [[levels]]
+    name = "rack"
+    count = 2
+    id = "rack-{1}"
+    gpus = 64
+    [templates.rack.install]
+    duration = "2h"
+    uses = { crew = 1 }
+    [templates.array.accept]
+    after = ["rack:install"]
+    duration = 0
+    online = true
+"""
+
+
+def test_gpu_hours_bound_from_the_flow_line():
+    """Tests two arrays of two racks (128 GPUs each), each rack a 2 h install on one crew,
+    GPU-hours counted to 10 h. The crew finishes installs no sooner than 2, 4, 6, 8, so one
+    array is accepted no sooner than 4 and both no sooner than 8: at most 128 x 6 + 128 x 2 =
+    1024 GPU-hours, which installing array by array reaches (optimal). The critical path alone
+    allows both at 2: 2 x 128 x 8 = 2048."""
+    plan = make_plan(GPU_ARRAYS + """
+        [objective]
+        kind = "gpu-hours"
+        until = "10h"
+    """)
+    proven = bounds(plan, Calendars(plan), horizon=8)
+    assert proven.online == [(4, 128), (8, 128)]
+    assert proven.objective(plan, 10) == -1024
+    assert bounds(plan, Calendars(plan)).objective(plan, 10) == -2048
+    result = solve(plan, FAST)
+    assert (result.status, result.objective, result.bound) == (SolveStatus.OPTIMAL, -1024, -1024)
+
+
+def test_soft_targets_add_their_least_lateness_to_the_bound():
+    """Tests the same arrays with the finish objective and two soft targets: 256 GPUs by 6 h
+    (2 per hour late) and every install done by 7 h (3 per hour late). Both arrays are online
+    no sooner than 8 and the installs end no sooner than 8 (the flow line's last finish), so
+    the objective is at least finish 8 + 2 x 2 + 3 x 1 = 15, which the array-by-array schedule
+    reaches."""
+    plan = make_plan(GPU_ARRAYS + """
+        [targets.all-gpus]
+        gpus = 256
+        by = "6h"
+        hard = false
+        penalty = 2
+        [targets.installed]
+        finish = ["rack:install"]
+        by = "7h"
+        hard = false
+        penalty = 3
+    """)
+    proven = bounds(plan, Calendars(plan), horizon=8)
+    assert proven.reach == {"all-gpus": 8, "installed": 8}
+    assert proven.objective(plan, 10) == 15
+    result = solve(plan, FAST)
+    assert (result.status, result.objective, result.bound) == (SolveStatus.OPTIMAL, 15, 15)

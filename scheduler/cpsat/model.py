@@ -39,6 +39,7 @@ class RackplanModel:
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     tasks: dict[str, TaskVars] = field(default_factory=dict)
     makespan: cp_model.IntVar | None = None
+    objective: cp_model.LinearExprT | None = None  # what the model minimises
     lateness: dict[str, cp_model.IntVar] = field(default_factory=dict)
     reach: dict[str, cp_model.IntVar] = field(default_factory=dict)
     reached: dict[str, dict[str, cp_model.IntVar]] = field(default_factory=dict)
@@ -447,9 +448,10 @@ class RackplanModel:
                     m.add_min_equality(capped, [self.tasks[task.id].end, until])
                     self.derived.append((capped, lambda ts, t=task.id: min(ts[t].finish, until)))
                     terms.append(task.gpus * (capped - until))
-            m.minimize(sum(terms) + penalty)
+            self.objective = sum(terms) + penalty
         else:
-            m.minimize(self.makespan + penalty)
+            self.objective = self.makespan + penalty
+        m.minimize(self.objective)
 
     # -- hints and solutions ----------------------------------------------------------------------
     def add_hint(self, tasks: dict[str, ScheduledTask]) -> None:

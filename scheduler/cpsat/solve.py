@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from ..bounds import lower_bound
+from ..bounds import bounds
 from ..calendar import Calendars
 from ..errors import VerificationError
 from ..heuristic import left_justify, list_schedule
@@ -51,7 +51,7 @@ class _Watch(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         self.best = int(self.objective_value)
-        self.bound = max(self.bound or 0, int(self.best_objective_bound))
+        self.bound = _higher(self.bound, int(self.best_objective_bound))
         if self.first is None:
             self.first = time.monotonic() - self.started
 
@@ -68,20 +68,10 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
         if seed_tasks is not None:
             seed_tasks = forward_backward(plan, seed_tasks, cals, started + budget)
     seed_ok = seed_tasks is not None and not verify(plan, seed_tasks)
-    lower = lower_bound(plan, cals, max(st.finish for st in seed_tasks.values())
-                        if seed_ok and seed_tasks else None)
+    proven = bounds(plan, cals, max(st.finish for st in seed_tasks.values())
+                    if seed_ok and seed_tasks else None)
+    lower = proven.finish
     seed_time = time.monotonic() - started
-    if seed_ok and options.first_solution:
-        value = objective_value(plan, seed_tasks, gpu_until(plan, lower))
-        return Schedule(plan, SolveStatus.FEASIBLE, seed_tasks, value, None, lower, "heuristic",
-                        seed_time, seed_time, gpu_until(plan, lower))
-    if seed_ok and plan.objective.kind == "finish":
-        value = objective_value(plan, seed_tasks, gpu_until(plan, lower))
-        if value <= lower or value - lower <= options.gap_limit * value:
-            # The heuristic meets the proven bound (or is close enough): nothing to search.
-            return Schedule(plan, SolveStatus.OPTIMAL if value <= lower else SolveStatus.FEASIBLE,
-                            seed_tasks, value, min(value, lower), lower, "heuristic",
-                            time.monotonic() - started, seed_time, gpu_until(plan, lower))
     # CP-SAT gets the list schedule before forward-backward improvement, as horizon and hint:
     # with the improved one it ended worse on PSPLIB (MRCPSP J30's 27 hardest at 10 s: 9 at
     # best known against 13; a J120 sample at 10 s: 3.19% above best known against 2.45%).
@@ -89,9 +79,23 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     # list schedule's finish is a safe horizon whenever the seed checked out.
     horizon = _horizon(plan, cals, hint, seed_ok, lower)
     until = gpu_until(plan, horizon)
+    floor = proven.objective(plan, until)  # no schedule scores lower
+    if seed_ok and options.first_solution:
+        value = objective_value(plan, seed_tasks, until)
+        return Schedule(plan, SolveStatus.FEASIBLE, seed_tasks, value, floor, lower,
+                        "heuristic", seed_time, seed_time, until)
+    if seed_ok:
+        value = objective_value(plan, seed_tasks, until)
+        if value <= floor or value - floor <= options.gap_limit * abs(value):
+            # The heuristic meets the proven bound (or is close enough): nothing to search.
+            return Schedule(plan, SolveStatus.OPTIMAL if value <= floor else SolveStatus.FEASIBLE,
+                            seed_tasks, value, min(value, floor), lower, "heuristic",
+                            time.monotonic() - started, seed_time, until)
     built = RackplanModel(plan, cals, horizon, until).build()
+    # Proven bounds as constraints: CP-SAT prunes with them and stops once it meets them.
     if plan.objective.kind == "finish":
-        built.model.add(built.makespan >= lower)  # proven: lets CP-SAT prune and stop sooner
+        built.model.add(built.makespan >= lower)
+    built.model.add(built.objective >= floor)
     if hint is not None:
         built.add_hint(hint)
     solver = cp_model.CpSolver()
@@ -118,14 +122,14 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     if seed_ok:
         # Report the heuristic's verified schedule at once; CP-SAT only improves on it.
         watch.best = objective_value(plan, seed_tasks, until)
-        watch.bound = lower if plan.objective.kind == "finish" else None
+        watch.bound = floor
         if progress:
             progress(time.monotonic() - started, watch.best, watch.bound)
     status = _run(solver, built.model, watch, started, progress)
     # The replay that left-justifies CP-SAT's schedule may overrun the limit by a tenth.
     watch.replay_deadline = started + 1.1 * options.time_limit + 1
     result = _result(plan, cals, built, solver, status, watch, seed_tasks, seed_ok, seed_time,
-                     until, lower)
+                     until, lower, floor)
     result.wall_time = time.monotonic() - started
     result.interrupted = watch.interrupted
     if result.status.has_schedule:
@@ -133,6 +137,11 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
         if problems:
             raise VerificationError(problems)
     return result
+
+
+def _higher(bound: int | None, new: int) -> int:
+    """The better of two lower bounds (objectives may be negative: never `bound or 0`)."""
+    return new if bound is None else max(bound, new)
 
 
 def _justified(plan, cals, found, until, deadline):
@@ -176,7 +185,7 @@ def _run(solver, model, watch, started, progress) -> int:
     def work():
         try:
             solver.best_bound_callback = lambda b: setattr(
-                watch, "bound", max(watch.bound or int(b), int(b)))
+                watch, "bound", _higher(watch.bound, int(b)))
         except AttributeError:  # older OR-Tools: bound comes with solutions only
             pass
         box["status"] = solver.solve(model, watch)
@@ -200,14 +209,13 @@ def _run(solver, model, watch, started, progress) -> int:
 
 
 def _result(plan, cals, built, solver, status, watch, seed, seed_ok, seed_time, until,
-            lower) -> Schedule:
+            lower, floor) -> Schedule:
     if status == cp_model.MODEL_INVALID:
         raise VerificationError([f"CP-SAT rejected the model: {built.model.validate()}"])
     bound = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
         bound = int(solver.best_objective_bound) if status != cp_model.UNKNOWN else watch.bound
-    if plan.objective.kind == "finish":
-        bound = max(bound or 0, lower)
+    bound = _higher(bound, floor)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         found = {tid: make_task(plan, cals, tid, s, m) for tid, (s, m) in built.read(solver).items()}
         found = _justified(plan, cals, found, until, watch.replay_deadline)
