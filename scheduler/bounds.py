@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .calendar import Calendars
-from .heuristic import dependency_order, tails, topological_order
+from .heuristic import dependency_order, earliest_finishes, tails, topological_order
 from .plan import LinkType, Plan
 
 
@@ -132,32 +132,6 @@ def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],
     cal = cals.get(res.calendar if calendars == {res.calendar} else None)
     first = min(start[t.id] for t in users)
     return cal.finish(cal.next_working(first), slots) + min(after[t.id] for t in users)
-
-
-def earliest_finishes(plan: Plan, cals: Calendars) -> tuple[dict[str, int], dict[str, int]]:
-    """Earliest start and finish of every task, ignoring resources and storage."""
-    start: dict[str, int] = {}
-    finish: dict[str, int] = {}
-    for tid in topological_order(plan):
-        task = plan.tasks[tid]
-        ls, le = task.release, 0
-        for link in task.links:
-            if link.type == LinkType.FS:
-                ls = max(ls, finish[link.pred] + link.lag)
-            elif link.type == LinkType.SS:
-                ls = max(ls, start[link.pred] + link.lag)
-            elif link.type == LinkType.FF:
-                le = max(le, finish[link.pred] + link.lag)
-            else:
-                le = max(le, start[link.pred] + link.lag)
-        cal = cals.get(task.calendar)
-        ends = []
-        for mode in task.modes:
-            s = ls if mode.duration == 0 else cal.next_working(ls)
-            ends.append(cal.finish(s, mode.duration))
-        start[tid] = ls
-        finish[tid] = max(min(ends), le)
-    return start, finish
 
 
 class FlowBound:

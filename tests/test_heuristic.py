@@ -47,3 +47,54 @@ def test_left_justify_moves_slack_tasks_early_and_keeps_the_order():
     moved = left_justify(plan, given, cals)
     assert {t: (s.start, s.finish) for t, s in moved.items()} == {
         "y": (0, 2), "x": (2, 5), "z": (2, 3)}
+
+
+INTERLEAVED_ARRAYS = """
+    [resources.crew]
+    capacity = 1
+    [tasks.a1]
+    duration = "2h"
+    uses = { crew = 1 }
+    [tasks.b1]
+    duration = "2h"
+    uses = { crew = 1 }
+    [tasks.a2]
+    duration = "2h"
+    uses = { crew = 1 }
+    [tasks.b2]
+    duration = "2h"
+    uses = { crew = 1 }
+    [tasks.accept-a]
+    after = ["a1", "a2"]
+    duration = 0
+    gpus = 100
+    [tasks.accept-b]
+    after = ["b1", "b2"]
+    duration = 0
+    gpus = 100
+    [objective]
+    kind = "gpu-hours"
+    until = "10h"
+"""
+
+
+def test_online_rule_finishes_one_array_before_starting_the_next():
+    """Tests four 2 h installs on one crew, listed a1 b1 a2 b2, each array's 100 GPUs online
+    once its two installs are done, GPU-hours counted to 10 h. The release rule keeps plan
+    order: A online at 6, B at 8 = 100 x 4 + 100 x 2 = 600. The online rule does A's installs
+    first: A at 4, B at 8 = 100 x 6 + 100 x 2 = 800, the bound (installs end no sooner than 2,
+    4, 6, 8; CP-SAT proves it here, as the tasks are not steps of a template)."""
+    from scheduler.calendar import Calendars
+    from scheduler.cpsat import solve
+    from scheduler.heuristic import ListScheduler
+    from scheduler.schedule import SolveStatus, objective_value
+
+    plan = make_plan(INTERLEAVED_ARRAYS)
+    released = ListScheduler(plan, Calendars(plan)).run("release")
+    assert objective_value(plan, released, 10) == -600
+    best = list_schedule(plan)
+    assert verify(plan, best) == []
+    assert (best["accept-a"].finish, best["accept-b"].finish) == (4, 8)
+    assert objective_value(plan, best, 10) == -800
+    result = solve(plan)
+    assert (result.status, result.objective) == (SolveStatus.OPTIMAL, -800)
