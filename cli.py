@@ -294,6 +294,8 @@ def _progress(plan):
             parts.append(f"best objective {best:,}")
         if bound is not None and plan.objective.kind == "finish":
             parts.append(f"bound day {bound / day:.1f}")
+        elif bound is not None:
+            parts.append(f"bound {bound:,}")
         if best and bound is not None:
             parts.append(f"gap {100 * max(0, best - bound) / abs(best):.1f}%")
         click.echo("  ".join(parts), err=True)

@@ -136,3 +136,16 @@ def test_infeasible_schedule_says_what_was_not_written(tmp_path):
     assert f"rackplan: run `rackplan check {plan}` for the plan statements that conflict" in \
         result.stderr
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_progress_line_for_the_gpu_hours_objective(capsys):
+    """Tests a gpu-hours progress line: objective -600 (GPU-slots, negated), proven bound -800,
+    gap (-600 - -800) / 600 = 33.3%."""
+    from conftest import make_plan
+
+    import cli
+
+    plan = make_plan('[tasks.t]\nduration = "1h"\ngpus = 8\n[objective]\nkind = "gpu-hours"\n'
+                     'until = "10h"\n')
+    cli._progress(plan)(2.0, -600, -800)
+    assert capsys.readouterr().err == "[    2s]  best objective -600  bound -800  gap 33.3%\n"
