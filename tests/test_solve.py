@@ -326,3 +326,27 @@ def test_same_schedule_across_processes(root, tmp_path):
         out.append([(t["id"], t["start_slot"], t["mode"])
                     for t in json.loads(target.read_text())["tasks"]])
     assert out[0] == out[1]
+
+
+def test_a_hard_date_for_everything_caps_the_gpu_hours_horizon():
+    """Tests the horizon of a gpu-hours plan: without a finish to stop at, it is the sum of
+    every task's length + 1 (4 + 1 + 2 + 1 = 8 slots); a hard 'everything by 7 h' caps it at 7,
+    and the optimum (big first: 640, both done by 6) still fits."""
+    from conftest import FAST, make_plan
+
+    from scheduler.calendar import Calendars
+    from scheduler.cpsat import solve
+    from scheduler.cpsat.solve import _horizon
+    from scheduler.heuristic import list_schedule
+
+    body = GPUS + """
+        [objective]
+        kind = "gpu-hours"
+        until = "10h"
+    """
+    capped = make_plan(body + '[targets.all]\nby = "7h"\nhard = true\n')
+    for plan, horizon in ((make_plan(body), 8), (capped, 7)):
+        cals = Calendars(plan)
+        assert _horizon(plan, cals, list_schedule(plan, cals), True, 6) == horizon
+    s = solve(capped, FAST)
+    assert (s.status, s.objective) == (SolveStatus.OPTIMAL, -640)

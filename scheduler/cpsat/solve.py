@@ -175,7 +175,11 @@ def _horizon(plan, cals, seed, seed_ok, lower) -> int:
     if seed is not None:
         total = min(total, 3 * max(st.finish for st in seed.values()))
     dues = [t.due for t in plan.targets.values()]
-    return max(total, lower, max(dues, default=0), 1)
+    horizon = max(total, lower, max(dues, default=0), 1)
+    # A hard "everything by" date ends every feasible schedule: a shorter horizon is a smaller
+    # model (the 1M-GPU gpu-hours plan: 122 days instead of three times the list schedule's).
+    every = [t.due for t in plan.targets.values() if t.hard and not t.tasks and not t.gpus]
+    return min([horizon] + [max(due, 1) for due in every])
 
 
 def _run(solver, model, watch, started, progress) -> int:
