@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from .calendar import Calendars
 from .heuristic import dependency_order, earliest_finishes, tails, topological_order
 from .plan import LinkType, Plan
+from .schedule import reached_at
 
 
 def critical_path_bound(plan: Plan, cals: Calendars) -> int:
@@ -52,9 +53,7 @@ def bounds(plan: Plan, cals: Calendars, horizon: int | None = None) -> Bounds:
     best = max([max(finish.values(), default=0)]
                + [energy_bound(plan, cals, rid, start, tail) for rid in plan.resources])
     flow = None
-    online_matters = plan.objective.kind == "gpu-hours" or any(
-        t.gpus and not t.hard for t in plan.targets.values())
-    if horizon is not None and (horizon > best or online_matters):
+    if horizon is not None and (horizon > best or plan.values_gpus_online):
         flow = FlowBound(plan, cals, horizon, start, tail)
         best = max(best, flow.bound())
     online = _online_order(plan, flow, finish)
@@ -87,12 +86,8 @@ def _earliest_reach(target, finish_bound: int, finish: dict[str, int],
                     online: list[tuple[int, int]], flow: FlowBound | None) -> int:
     """No schedule reaches the target sooner."""
     if target.gpus:
-        total = 0
-        for slot, gpus in online:
-            total += gpus
-            if total >= target.gpus:
-                return slot
-        return 0  # never reached: the plan's validation reports it
+        reached = reached_at(online, target.gpus)
+        return 0 if reached is None else reached  # never reached: validation reports it
     if not target.tasks:
         return finish_bound
     reach = max(finish[t] for t in target.tasks)

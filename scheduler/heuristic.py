@@ -426,9 +426,8 @@ def list_schedule(plan: Plan, cals: Calendars | None = None, rules=None,
     from .schedule import gpu_until, objective_value
 
     if rules is None:
-        online = plan.objective.kind == "gpu-hours" or any(
-            t.gpus and not t.hard for t in plan.targets.values())
-        rules = ("release", "online", "tail") if online else ("release", "tail")
+        rules = (("release", "online", "tail") if plan.values_gpus_online
+                 else ("release", "tail"))
 
     scheduler = ListScheduler(plan, cals)
     deadline = time.monotonic() + time_budget if time_budget else None

@@ -158,6 +158,13 @@ class Plan:
     def slot_to_datetime(self, slot: int) -> pendulum.DateTime:
         return self.start.add(minutes=slot * self.slot_minutes)
 
+    @property
+    def values_gpus_online(self) -> bool:
+        """Whether when GPUs come online matters, not only the finish: a gpu-hours objective or
+        a soft GPU target."""
+        return self.objective.kind == "gpu-hours" or any(
+            t.gpus and not t.hard for t in self.targets.values())
+
     def successors(self) -> dict[str, list[tuple[str, Link]]]:
         out: dict[str, list[tuple[str, Link]]] = {tid: [] for tid in self.tasks}
         for task in self.tasks.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -73,15 +74,20 @@ def make_task(plan: Plan, cals: Calendars, tid: str, start: int, mode: int) -> S
 def forecast(plan: Plan, tasks: dict[str, ScheduledTask], target: Target) -> int | None:
     """The slot at which a target is reached: finish of its tasks, or when N GPUs are online."""
     if target.gpus:
-        online = 0
-        for finish, gpus in sorted((tasks[t].finish, plan.tasks[t].gpus) for t in tasks
-                                   if plan.tasks[t].gpus):
-            online += gpus
-            if online >= target.gpus:
-                return finish
-        return None
+        return reached_at(((tasks[t].finish, plan.tasks[t].gpus) for t in tasks
+                           if plan.tasks[t].gpus), target.gpus)
     ids = target.tasks or tasks.keys()
     return max((tasks[t].finish for t in ids), default=0)
+
+
+def reached_at(online: Iterable[tuple[int, int]], gpus: int) -> int | None:
+    """The first slot by which `gpus` GPUs are online, from (slot, GPUs) pairs; None if never."""
+    total = 0
+    for slot, count in sorted(online):
+        total += count
+        if total >= gpus:
+            return slot
+    return None
 
 
 def spent(plan: Plan, tasks: dict[str, ScheduledTask]) -> dict[str, int]:

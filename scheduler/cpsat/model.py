@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from ..bounds import after_finish, earliest_finishes
+from ..bounds import after_finish
 from ..calendar import Calendars
-from ..heuristic import tails, topological_order
+from ..heuristic import earliest_finishes, tails, topological_order
 from ..modes import usable_modes
 from ..plan import LinkType, Plan
 from ..schedule import ScheduledTask, forecast
