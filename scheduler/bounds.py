@@ -5,6 +5,8 @@ the crews that do them."""
 from __future__ import annotations
 
 import bisect
+import itertools
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -33,6 +35,10 @@ class Bounds:
     finish: int  # slots
     online: list[tuple[int, int]]  # (slot, GPUs): see _online_order
     reach: dict[str, int]  # soft target -> the earliest slot it can be reached
+    # GPU steps fed by a flow line (Line), and the (slot, GPUs) pairs of the other GPU tasks:
+    # the gpu-hours bound sums the two; `online` holds both as pairs.
+    lines: tuple[Line, ...] = ()
+    others: tuple[tuple[int, int], ...] | None = None  # None: every pair is in `others`
 
     def objective(self, plan: Plan, until: int) -> int:
         """A lower bound on the objective the model minimises (schedule.objective_value), the
@@ -40,8 +46,67 @@ class Bounds:
         penalty = sum(plan.targets[t].penalty * max(0, slot - plan.targets[t].due)
                       for t, slot in self.reach.items())
         if plan.objective.kind == "gpu-hours":
-            return penalty - sum(gpus * max(0, until - slot) for slot, gpus in self.online)
+            others = self.online if self.others is None else self.others
+            return penalty - _gpu_slots(others, until) - sum(
+                line.gpu_slots(until) for line in self.lines)
         return self.finish + penalty
+
+
+def _gpu_slots(pairs, until: int) -> int:
+    return sum(gpus * max(0, until - slot) for slot, gpus in pairs)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A step that brings GPUs online, fed by a flow line of units (arrays gathering racks).
+
+    The k-th of its tasks to finish is done no sooner than count[k-1] (its own order
+    statistics) nor than units[m-1], m being the units the first k gather (the m-th unit's
+    earliest finish, plus the steps between). Tasks come in kinds (units each, GPUs each, how
+    many): a build-out has full arrays and maybe one partial array."""
+
+    kinds: tuple[tuple[int, int, int], ...]
+    count: tuple[int, ...]
+    units: tuple[int, ...]
+
+    def caps(self) -> list[tuple[int, int]]:
+        """(slot, GPUs) increments: by any slot, no schedule has more of these GPUs online. By
+        slot t the tasks done gather no more units than are through by t (a knapsack), and
+        are no more than count allows."""
+        best = _knapsack(self.kinds, len(self.units))
+        by_units, last = [], 0
+        for m, done in enumerate(self.units, start=1):
+            if best[m] > last:
+                by_units.append((done, best[m] - last))
+                last = best[m]
+        gpus = sorted((g for _, g, n in self.kinds for _ in range(n)), reverse=True)
+        return _lower_envelope(list(zip(self.count, gpus)), by_units)
+
+    def gpu_slots(self, until: int) -> int:
+        """The most GPU-slots these tasks can be online before `until`, over every order in
+        which the kinds can finish (a sequencing bound: exact for this relaxation, and below
+        the per-slot caps, which let each slot pick its own best set). Falls back to the caps
+        when the orders are too many to enumerate."""
+        states = math.prod(n + 1 for _, _, n in self.kinds)
+        if states > MAX_STATES:
+            return _gpu_slots(self.caps(), until)
+        most: dict[tuple[int, ...], int] = {}
+        for state in itertools.product(*(range(n + 1) for _, _, n in self.kinds)):
+            k = sum(state)
+            if k == 0:
+                most[state] = 0
+                continue
+            m = sum(c * size for c, (size, _, _) in zip(state, self.kinds))
+            gain = max(0, until - max(self.count[k - 1], self.units[m - 1]))
+            most[state] = max(most[state[:i] + (c - 1,) + state[i + 1:]] + gain * gpus
+                              for i, (c, (_, gpus, _)) in enumerate(zip(state, self.kinds))
+                              if c)
+        return most[tuple(n for _, _, n in self.kinds)]
+
+
+# Orders of kinds enumerated by the sequencing bound (product of (count + 1) over kinds): a
+# build-out of full arrays and one partial array has 2 x (arrays + 1).
+MAX_STATES = 100_000
 
 
 def bounds(plan: Plan, cals: Calendars, horizon: int | None = None) -> Bounds:
@@ -56,15 +121,17 @@ def bounds(plan: Plan, cals: Calendars, horizon: int | None = None) -> Bounds:
     if horizon is not None and (horizon > best or plan.values_gpus_online):
         flow = FlowBound(plan, cals, horizon, start, tail)
         best = max(best, flow.bound())
-    online = _online_order(plan, flow, finish)
+    lines, others = _online_order(plan, flow, finish)
+    online = sorted(others + [pair for line in lines for pair in line.caps()])
     reach = {t.id: _earliest_reach(t, best, finish, online, flow)
              for t in plan.targets.values() if not t.hard}
-    return Bounds(best, online, reach)
+    return Bounds(best, online, reach, tuple(lines), tuple(others))
 
 
 def _online_order(plan: Plan, flow: FlowBound | None, finish: dict[str, int]
-                  ) -> list[tuple[int, int]]:
-    """(slot, GPUs) pairs such that no schedule has more GPUs online by any slot than the pairs
+                  ) -> tuple[list[Line], list[tuple[int, int]]]:
+    """Bounds on when GPUs come online: Lines for the GPU steps a flow line feeds, (slot, GPUs)
+    pairs for the rest, such that no schedule has more GPUs online by any slot than the pairs
     up to it, nor more GPU-slots before any date. Per step of identical units (e.g. every
     array's acceptance) the k-th finish is at least F[k] (the flow line's order statistics, or
     the k-th earliest critical-path finish), and the k earliest finishers bring at most the k
@@ -73,13 +140,38 @@ def _online_order(plan: Plan, flow: FlowBound | None, finish: dict[str, int]
     for task in plan.tasks.values():
         if task.gpus:
             by_group[task.source or task.id].append(task.id)
-    out = []
+    lines, others = [], []
     for g, tids in by_group.items():
-        ks = flow.F.get(g) if flow is not None and len(flow.groups[g]) == len(tids) else None
+        whole = flow is not None and len(flow.groups[g]) == len(tids)
+        line = flow.line(g) if whole else None
+        if line is not None:
+            lines.append(line)
+            continue
+        ks = flow.F.get(g) if whole else None
         slots = ks or sorted(finish[t] for t in tids)
         gpus = sorted((plan.tasks[t].gpus for t in tids), reverse=True)
-        out.extend(zip(slots, gpus))
-    return sorted(out)
+        others.extend(zip(slots, gpus))
+    return lines, others
+
+
+def _lower_envelope(a: list[tuple[int, int]], b: list[tuple[int, int]]
+                    ) -> list[tuple[int, int]]:
+    """(slot, GPUs) increments of the smaller of two caps on the GPUs online by each slot (both
+    given as increments; both caps hold, so the smaller does)."""
+    def running(pairs):
+        total, out = 0, {}
+        for slot, n in sorted(pairs):
+            total += n
+            out[slot] = total
+        return out
+    ra, rb = running(a), running(b)
+    out, ca, cb, last = [], 0, 0, 0
+    for slot in sorted(set(ra) | set(rb)):
+        ca, cb = ra.get(slot, ca), rb.get(slot, cb)
+        if min(ca, cb) > last:
+            out.append((slot, min(ca, cb) - last))
+            last = min(ca, cb)
+    return out
 
 
 def _earliest_reach(target, finish_bound: int, finish: dict[str, int],
@@ -269,6 +361,71 @@ class FlowBound:
                 return chain
             chain.append(step)
 
+    def line(self, g: str) -> Line | None:
+        """Group g as a Line, if its tasks gather units of another step.
+
+        Walking back from g through steps linked one to one (acceptance, burn-in, fabric test)
+        to a step whose tasks each wait for their own set of tasks of group H (an array's racks'
+        diagnostics), each g task finishes at least `delay` (the shortest durations and lags on
+        the way) after the last of its set in H. So the first k g tasks to finish gather m
+        units, and the last of them is done no sooner than the m-th finish in H (its order
+        statistics F) plus the delay. Unlike the count order statistics alone, this does not
+        let a short partial array lead while every full array's GPUs are counted as early."""
+        step, delay, unit_of = g, 0, {t: t for t in self.groups[g]}
+        while True:
+            delay += self._shortest(step)
+            hop = self._one_to_one(step)
+            if hop is None:
+                break
+            step, lag, pred_of = hop
+            delay += lag
+            unit_of = {t: pred_of[u] for t, u in unit_of.items()}
+        gathered = self._gathered(step)
+        if gathered is None:
+            return None
+        h, lag, sets = gathered
+        kinds: dict[tuple[int, int], int] = defaultdict(int)
+        for t, u in unit_of.items():
+            kinds[(len(sets[u]), self.plan.tasks[t].gpus)] += 1
+        return Line(tuple((size, gpus, n) for (size, gpus), n in sorted(kinds.items())),
+                    tuple(self.F[g]), tuple(f + delay + lag for f in self.F[h]))
+
+    def _shortest(self, g: str) -> int:
+        return min(min(m.duration for m in self.plan.tasks[t].modes) for t in self.groups[g])
+
+    def _fs_preds(self, g: str) -> dict[str, dict[str, list[str]]]:
+        """{group h: {task of g: its FS predecessors in h}}."""
+        out: dict[str, dict[str, list[str]]] = defaultdict(dict)
+        for t in self.groups[g]:
+            for lk in self.plan.tasks[t].links:
+                h = self.group_of[lk.pred]
+                if lk.type == LinkType.FS and h != g and h in self.F:
+                    out[h].setdefault(t, []).append(lk.pred)
+        return out
+
+    def _lag(self, g: str, h: str) -> int:
+        return min(lk.lag for t in self.groups[g] for lk in self.plan.tasks[t].links
+                   if lk.type == LinkType.FS and self.group_of[lk.pred] == h)
+
+    def _one_to_one(self, g: str) -> tuple[str, int, dict[str, str]] | None:
+        """A group h every task of g waits for through exactly one task of its own."""
+        tids = self.groups[g]
+        for h, sets in self._fs_preds(g).items():
+            if len(sets) == len(tids) == len(self.groups[h]) and \
+                    all(len(ps) == 1 for ps in sets.values()) and \
+                    len({ps[0] for ps in sets.values()}) == len(tids):
+                return h, self._lag(g, h), {t: ps[0] for t, ps in sets.items()}
+        return None
+
+    def _gathered(self, g: str) -> tuple[str, int, dict[str, list[str]]] | None:
+        """A group h every task of g waits for through its own (disjoint) set of h's tasks."""
+        tids = self.groups[g]
+        for h, sets in self._fs_preds(g).items():
+            members = [p for ps in sets.values() for p in ps]
+            if len(sets) == len(tids) and len(set(members)) == len(members) > len(tids):
+                return h, self._lag(g, h), sets
+        return None
+
     def _capacity_prefix(self, rid: str, cal) -> list[int]:
         """prefix[t] = crew-slots `rid` offers in working slots before t."""
         key = (rid, cal.id)
@@ -279,6 +436,44 @@ class FlowBound:
                 prefix.append(prefix[-1] + (res.capacity_at(t) if cal.is_working(t) else 0))
             self._prefix[key] = prefix
         return self._prefix[key]
+
+
+# Exact knapsack up to this many kinds of unit (units per task, GPUs); beyond, its LP relaxation.
+MAX_KINDS = 20
+
+
+def _knapsack(kinds: tuple[tuple[int, int, int], ...], units: int) -> list[int]:
+    """best[m] >= the most GPUs tasks of these kinds (units each, GPUs each, how many) bring
+    within m units, m = 0..units. Exact over few kinds (a build-out has one or two: full arrays
+    and a partial one), by bounded knapsack with binary splitting; else the fractional
+    relaxation, rounded down."""
+    if len(kinds) > MAX_KINDS:
+        return _fractional([(size, gpus) for size, gpus, n in kinds for _ in range(n)], units)
+    best = [0] * (units + 1)
+    for size, gpus, count in kinds:
+        take = 1
+        while count > 0:  # 1, 2, 4, ... copies: any count up to the total is a sum of these
+            n = min(take, count)
+            count -= n
+            take *= 2
+            w, v = size * n, gpus * n
+            if w <= units:
+                best = best[:w] + [max(a, b + v) for a, b in zip(best[w:], best)]
+    for m in range(1, units + 1):
+        best[m] = max(best[m], best[m - 1])
+    return best
+
+
+def _fractional(items: list[tuple[int, int]], units: int) -> list[int]:
+    items = sorted(items, key=lambda item: item[1] / item[0], reverse=True)
+    best, i, used, whole = [0], 0, 0, 0
+    for m in range(1, units + 1):
+        while i < len(items) and used + items[i][0] <= m:
+            whole += items[i][1]
+            used += items[i][0]
+            i += 1
+        best.append(whole + (items[i][1] * (m - used) // items[i][0] if i < len(items) else 0))
+    return best
 
 
 def _needed(sets: list[list[str]]) -> list[int] | None:

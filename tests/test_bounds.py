@@ -242,3 +242,106 @@ def test_soft_targets_add_their_least_lateness_to_the_bound():
     assert proven.objective(plan, 10) == 15
     result = solve(plan, FAST)
     assert (result.status, result.objective, result.bound) == (SolveStatus.OPTIMAL, 15, 15)
+
+
+PARTIAL_ARRAY = """
+    [resources.crew]
+    capacity = 1
+    [[levels]]
+    name = "array"
+    count = 2
+    id = "array-{1}"
+    [[levels]]
+    name = "rack"
+    count = 2
+    id = "rack-{1}"
+    total = 3
+    gpus = 64
+    [templates.rack.install]
+    duration = "2h"
+    uses = { crew = 1 }
+    [templates.array.accept]
+    after = ["rack:install"]
+    duration = 0
+    online = true
+    [objective]
+    kind = "gpu-hours"
+    until = "10h"
+"""
+
+
+def test_a_partial_array_cannot_lead_with_a_full_arrays_gpus():
+    """Tests a full array (2 racks, 128 GPUs) and a partial one (1 rack, 64 GPUs), each rack a
+    2 h install on one crew, GPU-hours counted to 10 h. Installs finish no sooner than 2, 4, 6.
+    The first acceptance can come at 2 (the partial array) and the second at 6, so the counts
+    alone allow 128 GPUs at 2 and 64 at 6: 128 x 8 + 64 x 4 = 1280. Counted in racks, the
+    first array to finish is the partial one at 2 (then the full one at 6: 64 x 8 + 128 x 4)
+    or the full one at 4 (then the partial at 6: 128 x 6 + 64 x 4), 1024 either way, which
+    is the optimum: the bound now proves it."""
+    plan = make_plan(PARTIAL_ARRAY)
+    proven = bounds(plan, Calendars(plan), horizon=6)
+    assert proven.objective(plan, 10) == -1024
+    # By each slot: 64 GPUs by 2 (one rack's array), 128 by 4, all 192 by 6.
+    assert proven.online == [(2, 64), (4, 64), (6, 64)]
+    result = solve(plan, FAST)
+    assert (result.status, result.objective, result.bound) == (SolveStatus.OPTIMAL, -1024, -1024)
+
+
+@pytest.mark.parametrize("case", range(12))
+def test_gpu_hours_bound_never_above_the_optimum(case):
+    """Tests the GPU-hours bound on small random build-outs (arrays of unequal rack counts,
+    racks through two crews, a burn-in) against CP-SAT's proven optimum of the plain model,
+    which knows nothing of the bound: the bound must never promise more GPU-hours."""
+    import random
+
+    from ortools.sat.python import cp_model
+
+    from scheduler.cpsat.model import RackplanModel
+
+    rng = random.Random(case)
+    arrays, per = rng.randint(2, 3), rng.randint(2, 3)
+    plan = make_plan(f"""
+        [resources.riggers]
+        capacity = {rng.randint(1, 2)}
+        [resources.fiber]
+        capacity = 2
+        [[levels]]
+        name = "array"
+        count = {arrays}
+        id = "array-{{1}}"
+        [[levels]]
+        name = "rack"
+        count = {per}
+        id = "rack-{{1}}"
+        total = {arrays * per - rng.randint(0, per - 1)}
+        gpus = 64
+        [templates.rack.position]
+        duration = "{rng.randint(1, 3)}h"
+        uses = {{ riggers = 1 }}
+        [templates.rack.cable]
+        after = ["position"]
+        modes = [{{ duration = "{rng.randint(2, 4)}h", uses = {{ fiber = 1 }} }},
+                 {{ duration = "{rng.randint(1, 2)}h", uses = {{ fiber = 2 }} }}]
+        [templates.array.burn-in]
+        after = ["rack:cable"]
+        duration = "{rng.randint(0, 3)}h"
+        [templates.array.accept]
+        after = ["burn-in"]
+        duration = 0
+        online = true
+        [objective]
+        kind = "gpu-hours"
+        until = "{rng.randint(12, 30)}h"
+    """)
+    cals = Calendars(plan)
+    horizon = sum(max(m.duration for m in t.modes) for t in plan.tasks.values())
+    until = plan.objective.until
+    built = RackplanModel(plan, cals, horizon, until).build()
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_time_in_seconds = 20
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    proven = bounds(plan, cals, horizon)
+    assert proven.lines  # the bound under test applies
+    assert proven.objective(plan, until) <= solver.objective_value
