@@ -37,8 +37,8 @@ class Bounds:
     reach: dict[str, int]  # soft target -> the earliest slot it can be reached
     # GPU steps fed by a flow line (Line), and the (slot, GPUs) pairs of the other GPU tasks:
     # the gpu-hours bound sums the two; `online` holds both as pairs.
-    lines: tuple[Line, ...] = ()
-    others: tuple[tuple[int, int], ...] | None = None  # None: every pair is in `others`
+    lines: tuple[Line, ...]
+    others: tuple[tuple[int, int], ...]
 
     def objective(self, plan: Plan, until: int) -> int:
         """A lower bound on the objective the model minimises (schedule.objective_value), the
@@ -46,8 +46,7 @@ class Bounds:
         penalty = sum(plan.targets[t].penalty * max(0, slot - plan.targets[t].due)
                       for t, slot in self.reach.items())
         if plan.objective.kind == "gpu-hours":
-            others = self.online if self.others is None else self.others
-            return penalty - _gpu_slots(others, until) - sum(
+            return penalty - _gpu_slots(self.others, until) - sum(
                 line.gpu_slots(until) for line in self.lines)
         return self.finish + penalty
 
@@ -371,6 +370,8 @@ class FlowBound:
         units, and the last of them is done no sooner than the m-th finish in H (its order
         statistics F) plus the delay. Unlike the count order statistics alone, this does not
         let a short partial array lead while every full array's GPUs are counted as early."""
+        if g not in self.F:  # left out of the flow line (on a cycle of groups)
+            return None
         step, delay, unit_of = g, 0, {t: t for t in self.groups[g]}
         while True:
             delay += self._shortest(step)
