@@ -244,26 +244,8 @@ def test_soft_targets_add_their_least_lateness_to_the_bound():
     assert (result.status, result.objective, result.bound) == (SolveStatus.OPTIMAL, 15, 15)
 
 
-PARTIAL_ARRAY = """
-    [resources.crew]
-    capacity = 1
-    [[levels]]
-    name = "array"
-    count = 2
-    id = "array-{1}"
-    [[levels]]
-    name = "rack"
-    count = 2
-    id = "rack-{1}"
-    total = 3
-    gpus = 64
-    [templates.rack.install]
-    duration = "2h"
-    uses = { crew = 1 }
-    [templates.array.accept]
-    after = ["rack:install"]
-    duration = 0
-    online = true
+# The same two arrays, the second holding one rack (3 racks in all), GPU-hours to 10 h.
+PARTIAL_ARRAY = GPU_ARRAYS.replace("    gpus = 64", "    total = 3\n    gpus = 64") + """
     [objective]
     kind = "gpu-hours"
     until = "10h"
