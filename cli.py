@@ -10,9 +10,9 @@ import sys
 
 import click
 
-from scheduler import __version__
-from scheduler.errors import PlanInvalid, VerificationError
-from scheduler.load import load_plan
+from .scheduler import __version__
+from .scheduler.errors import PlanInvalid, VerificationError
+from .scheduler.load import load_plan
 
 EXIT_OK, EXIT_NO_SCHEDULE, EXIT_INVALID = 0, 1, 2
 
@@ -25,7 +25,7 @@ def _load(plan_path: str, max_tasks: int | None = None):
         for line in exc.lines():
             click.echo(line, err=True)
         if os.environ.get("GITHUB_ACTIONS") == "true":
-            from exports.check_report import annotation
+            from .exports.check_report import annotation
 
             for p in exc.problems:
                 click.echo(annotation("error", exc.file, p.line,
@@ -99,7 +99,7 @@ def _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path) -> dict[str, 
 
 
 def _write(doc: dict, outputs: dict[str, str], timescale: str) -> None:
-    from exports import ExportError, write_outputs
+    from .exports import ExportError, write_outputs
 
     try:
         for text in write_outputs(doc, outputs, timescale):
@@ -109,7 +109,7 @@ def _write(doc: dict, outputs: dict[str, str], timescale: str) -> None:
 
 
 def _check(outputs: dict[str, str]) -> None:
-    from exports import ExportError, check_outputs
+    from .exports import ExportError, check_outputs
 
     try:
         check_outputs(outputs)
@@ -151,9 +151,9 @@ def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ic
     schedule is checked by an independent verifier before it is shown or written. Ctrl-C stops
     the search and keeps the best schedule found so far. Output files are written atomically.
     """
-    from exports.json_schedule import schedule_to_dict
-    from exports.text import report
-    from scheduler.cpsat import SolveOptions, solve
+    from .exports.json_schedule import schedule_to_dict
+    from .exports.text import report
+    from .scheduler.cpsat import SolveOptions, solve
 
     outputs = _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path)
     loaded = _load(plan, max_tasks)
@@ -193,8 +193,8 @@ def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ic
 def export(schedule_json, json_path, xlsx_path, csv_path, ics_path, mspdi_path, timescale):
     """Write SCHEDULE.json (from `rackplan schedule --json`) as a workbook, CSV, iCalendar or
     MS Project XML, without solving again."""
-    from exports import ExportError
-    from exports.json_schedule import load_schedule
+    from .exports import ExportError
+    from .exports.json_schedule import load_schedule
 
     outputs = _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path)
     if not outputs:
@@ -233,8 +233,8 @@ def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet)
     follow the DCMA 14-point assessment. Under GitHub Actions (GITHUB_ACTIONS=true) the
     findings are also printed as annotations on the plan's lines.
     """
-    from exports.check_report import check_json, github_annotations, junit, text
-    from scheduler.check import check as run_check
+    from .exports.check_report import check_json, github_annotations, junit, text
+    from .scheduler.check import check as run_check
 
     outputs = {"json": json_path, "junit": junit_path}
     if sum(1 for p in outputs.values() if p == "-") > 1:
@@ -267,7 +267,7 @@ def _write_text(path, make) -> None:
     if path == "-":
         click.echo(make(), nl=False)
         return
-    from exports.atomic import ExportError, write_atomic
+    from .exports.atomic import ExportError, write_atomic
 
     try:
         write_atomic(path, make().encode("utf-8"))

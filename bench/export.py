@@ -23,14 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from openpyxl import Workbook, load_workbook  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
-from exports.csv_tasks import write_csv  # noqa: E402
-from exports.ics import write_ics  # noqa: E402
-from exports.json_schedule import schedule_to_dict, write_json  # noqa: E402
-from exports.mspdi import write_mspdi  # noqa: E402
-from exports.xlsx import write_workbook  # noqa: E402
-from scheduler.heuristic import list_schedule  # noqa: E402
-from scheduler.load import load_plan  # noqa: E402
-from scheduler.schedule import Schedule, SolveStatus  # noqa: E402
+from rackplan.exports.csv_tasks import write_csv  # noqa: E402
+from rackplan.exports.ics import write_ics  # noqa: E402
+from rackplan.exports.json_schedule import schedule_to_dict, write_json  # noqa: E402
+from rackplan.exports.mspdi import write_mspdi  # noqa: E402
+from rackplan.exports.xlsx import write_workbook  # noqa: E402
+from rackplan.scheduler.heuristic import list_schedule  # noqa: E402
+from rackplan.scheduler.load import load_plan  # noqa: E402
+from rackplan.scheduler.schedule import Schedule, SolveStatus  # noqa: E402
 
 
 def baseline(num_cells: int, width: int = 17) -> None:

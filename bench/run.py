@@ -28,14 +28,14 @@ sys.path.insert(0, str(ROOT))
 import readme  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
-from scheduler.bounds import bounds, critical_path_bound  # noqa: E402
-from scheduler.calendar import Calendars  # noqa: E402
-from scheduler.cpsat import SolveOptions, solve  # noqa: E402
-from scheduler.heuristic import list_schedule  # noqa: E402
-from scheduler.justify import forward_backward  # noqa: E402
-from scheduler.load import load_plan  # noqa: E402
-from scheduler.schedule import SolveStatus, objective_value  # noqa: E402
-from scheduler.verify import verify  # noqa: E402
+from rackplan.scheduler.bounds import bounds, critical_path_bound  # noqa: E402
+from rackplan.scheduler.calendar import Calendars  # noqa: E402
+from rackplan.scheduler.cpsat import SolveOptions, solve  # noqa: E402
+from rackplan.scheduler.heuristic import list_schedule  # noqa: E402
+from rackplan.scheduler.justify import forward_backward  # noqa: E402
+from rackplan.scheduler.load import load_plan  # noqa: E402
+from rackplan.scheduler.schedule import SolveStatus, objective_value  # noqa: E402
+from rackplan.scheduler.verify import verify  # noqa: E402
 
 # suite -> (instance folder, table of optimal/best-known makespans, file pattern)
 TABLES = {"j30": ("j30", "j30_opt.txt", "*.sm"), "j60": ("j60", "j60_best.txt", "*.sm"),
@@ -101,7 +101,7 @@ def pyjobshop_peer(plan, cals, time_limit: float, workers: int) -> dict:
     """PyJobShop (same CP-SAT engine, its own model) on the same instance; verified by ours."""
     from pyjobshop import Model
 
-    from scheduler.schedule import make_task
+    from rackplan.scheduler.schedule import make_task
 
     model = Model()
     res = {rid: model.add_renewable(r.max_capacity, name=rid) for rid, r in

@@ -9,9 +9,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from tabulate import tabulate
 
-from scheduler.check import CheckReport, describe
-from scheduler.lint import RULES
-from scheduler.load import locate
+from ..scheduler.check import CheckReport, describe
+from ..scheduler.lint import RULES
+from ..scheduler.load import locate
 
 from .text import _compress, slack_text, span
 

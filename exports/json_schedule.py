@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 
-from scheduler import __version__
-from scheduler.calendar import Calendars, nonworking_days
-from scheduler.explain import total_float
-from scheduler.schedule import Schedule, spent
-from scheduler.units import fmt_minutes
+from ..scheduler import __version__
+from ..scheduler.calendar import Calendars, nonworking_days
+from ..scheduler.explain import total_float
+from ..scheduler.schedule import Schedule, spent
+from ..scheduler.units import fmt_minutes
 
 
 def schedule_to_dict(schedule: Schedule) -> dict:

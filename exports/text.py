@@ -6,8 +6,8 @@ from collections import OrderedDict
 
 from tabulate import tabulate
 
-from scheduler.explain import critical_chain, peaks
-from scheduler.schedule import Schedule, spent
+from ..scheduler.explain import critical_chain, peaks
+from ..scheduler.schedule import Schedule, spent
 
 STATUS_TEXT = {
     "optimal": "optimal (proven)",

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.cpsat import SolveOptions, solve
-from scheduler.load import plan_from_toml
+from rackplan.scheduler.cpsat import SolveOptions, solve
+from rackplan.scheduler.load import plan_from_toml
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = SolveOptions(time_limit=10, workers=1, seed=0)

@@ -3,7 +3,7 @@
 import pytest
 from conftest import FAST, make_plan
 
-from scheduler.bounds import (
+from rackplan.scheduler.bounds import (
     FlowBound,
     after_finish,
     bounds,
@@ -11,11 +11,11 @@ from scheduler.bounds import (
     earliest_finishes,
     lower_bound,
 )
-from scheduler.calendar import Calendars
-from scheduler.cpsat import solve
-from scheduler.heuristic import tails, topological_order
-from scheduler.load import load_plan
-from scheduler.schedule import SolveStatus
+from rackplan.scheduler.calendar import Calendars
+from rackplan.scheduler.cpsat import solve
+from rackplan.scheduler.heuristic import tails, topological_order
+from rackplan.scheduler.load import load_plan
+from rackplan.scheduler.schedule import SolveStatus
 
 
 def test_energy_bound_beats_the_critical_path():
@@ -278,7 +278,7 @@ def test_gpu_hours_bound_never_above_the_optimum(case):
 
     from ortools.sat.python import cp_model
 
-    from scheduler.cpsat.model import RackplanModel
+    from rackplan.scheduler.cpsat.model import RackplanModel
 
     rng = random.Random(case)
     arrays, per = rng.randint(2, 3), rng.randint(2, 3)

@@ -5,13 +5,13 @@ import json
 
 from conftest import FAST, make_plan
 
-from exports.json_schedule import schedule_to_dict
-from exports.text import report
-from scheduler.check import check
-from scheduler.cpsat import solve
-from scheduler.heuristic import list_schedule, reference_modes
-from scheduler.schedule import SolveStatus, make_task, spent
-from scheduler.verify import verify
+from rackplan.exports.json_schedule import schedule_to_dict
+from rackplan.exports.text import report
+from rackplan.scheduler.check import check
+from rackplan.scheduler.cpsat import solve
+from rackplan.scheduler.heuristic import list_schedule, reference_modes
+from rackplan.scheduler.schedule import SolveStatus, make_task, spent
+from rackplan.scheduler.verify import verify
 
 # Three steps one after another. Each takes 4 h, or 2 h with 3 h of overtime paid; the overtime
 # budget is 6 h, so two of the three can be rushed.
@@ -73,7 +73,7 @@ modes = [{ duration = "1h", spends = { A = 5 } }, { duration = "2h", spends = { 
 def test_verifier_catches_overspending():
     """Tests the independent check: all three rushed modes spend 9 h of a 6 h budget."""
     plan = make_plan(CHAIN % 6)
-    from scheduler.calendar import Calendars
+    from rackplan.scheduler.calendar import Calendars
 
     cals = Calendars(plan)
     tasks = {"a": make_task(plan, cals, "a", 0, 1), "b": make_task(plan, cals, "b", 2, 1),
@@ -107,7 +107,7 @@ hard = true
     assert result.schedule.makespan == 8
     assert result.conflict == ["budgets.overtime", "targets.soon"]
     assert result.conflict_minimal
-    from scheduler.check import describe
+    from rackplan.scheduler.check import describe
 
     assert describe(plan, "budgets.overtime") == ("total 6 h; the cheapest modes alone "
                                                   "spend 0")
@@ -127,7 +127,7 @@ def test_workbook_summary_lists_budgets(tmp_path):
     """Tests the Summary sheet's Budgets rows, read back: overtime 6 spent of 6, 0 left, h."""
     from openpyxl import load_workbook
 
-    from exports.xlsx import write_workbook
+    from rackplan.exports.xlsx import write_workbook
 
     result = solve(make_plan(CHAIN % 6), FAST)
     path = tmp_path / "plan.xlsx"

@@ -2,8 +2,8 @@
 
 import pendulum
 
-from scheduler.calendar import WorkTime
-from scheduler.plan import CalendarSpec
+from rackplan.scheduler.calendar import WorkTime
+from rackplan.scheduler.plan import CalendarSpec
 
 
 def _cal(shifts, days=range(7), holidays=(), tz="UTC", start="2024-01-01T00:00:00"):

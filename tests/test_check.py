@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import make_plan
 
-from cli import main
-from scheduler.check import check
-from scheduler.cpsat.conflict import holds
-from scheduler.load import load_plan
+from rackplan.cli import main
+from rackplan.scheduler.check import check
+from rackplan.scheduler.cpsat.conflict import holds
+from rackplan.scheduler.load import load_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ["--time-limit", "20", "--workers", "1", "-q"]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cli import main
+from rackplan.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 TUTORIAL = str(ROOT / "plans" / "tutorial.toml")
@@ -143,7 +143,7 @@ def test_progress_line_for_the_gpu_hours_objective(capsys):
     gap (-600 - -800) / 600 = 33.3%."""
     from conftest import make_plan
 
-    import cli
+    from rackplan import cli
 
     plan = make_plan('[tasks.t]\nduration = "1h"\ngpus = 8\n[objective]\nkind = "gpu-hours"\n'
                      'until = "10h"\n')

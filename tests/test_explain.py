@@ -5,13 +5,13 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import FAST, make_plan
 
-from cli import main
-from scheduler.cpsat import SolveOptions, solve
-from scheduler.explain import critical_chain, peaks
-from scheduler.heuristic import list_schedule
-from scheduler.load import load_plan
-from scheduler.plan import Target
-from scheduler.schedule import SolveStatus, objective_value
+from rackplan.cli import main
+from rackplan.scheduler.cpsat import SolveOptions, solve
+from rackplan.scheduler.explain import critical_chain, peaks
+from rackplan.scheduler.heuristic import list_schedule
+from rackplan.scheduler.load import load_plan
+from rackplan.scheduler.plan import Target
+from rackplan.scheduler.schedule import SolveStatus, objective_value
 
 J120 = Path(__file__).parent / "data" / "psplib" / "j12012_3.sm"
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from cli import main
+from rackplan.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 TUTORIAL = str(ROOT / "plans" / "tutorial.toml")
@@ -150,7 +150,7 @@ def test_formula_injection_guard(tmp_path):
 
 def test_atomic_write_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
     """Tests that a crash while writing leaves the existing workbook untouched, no temp file."""
-    from exports import xlsx
+    from rackplan.exports import xlsx
 
     target = tmp_path / "plan.xlsx"
     target.write_bytes(b"the old workbook")

@@ -2,9 +2,9 @@
 
 from conftest import MAX_LAG_PLAN, make_plan
 
-from scheduler.heuristic import list_schedule
-from scheduler.load import load_plan
-from scheduler.verify import verify
+from rackplan.scheduler.heuristic import list_schedule
+from rackplan.scheduler.load import load_plan
+from rackplan.scheduler.verify import verify
 
 
 def test_heuristic_repairs_a_broken_max_lag():
@@ -36,9 +36,9 @@ def test_left_justify_moves_slack_tasks_early_and_keeps_the_order():
     from conftest import make_plan
     from test_explain import CREW
 
-    from scheduler.calendar import Calendars
-    from scheduler.heuristic import left_justify
-    from scheduler.schedule import make_task
+    from rackplan.scheduler.calendar import Calendars
+    from rackplan.scheduler.heuristic import left_justify
+    from rackplan.scheduler.schedule import make_task
 
     plan = make_plan(CREW)
     cals = Calendars(plan)
@@ -84,10 +84,10 @@ def test_online_rule_finishes_one_array_before_starting_the_next():
     order: A online at 6, B at 8 = 100 x 4 + 100 x 2 = 600. The online rule does A's installs
     first: A at 4, B at 8 = 100 x 6 + 100 x 2 = 800, the bound (installs end no sooner than 2,
     4, 6, 8; CP-SAT proves it here, as the tasks are not steps of a template)."""
-    from scheduler.calendar import Calendars
-    from scheduler.cpsat import solve
-    from scheduler.heuristic import ListScheduler
-    from scheduler.schedule import SolveStatus, objective_value
+    from rackplan.scheduler.calendar import Calendars
+    from rackplan.scheduler.cpsat import solve
+    from rackplan.scheduler.heuristic import ListScheduler
+    from rackplan.scheduler.schedule import SolveStatus, objective_value
 
     plan = make_plan(INTERLEAVED_ARRAYS)
     released = ListScheduler(plan, Calendars(plan)).run("release")

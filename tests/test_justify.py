@@ -2,12 +2,12 @@
 
 from conftest import FAST, MAX_LAG_PLAN, make_plan
 
-from scheduler.calendar import Calendars
-from scheduler.cpsat import solve
-from scheduler.heuristic import list_schedule
-from scheduler.justify import forward_backward, right_justify
-from scheduler.schedule import SolveStatus, make_task
-from scheduler.verify import verify
+from rackplan.scheduler.calendar import Calendars
+from rackplan.scheduler.cpsat import solve
+from rackplan.scheduler.heuristic import list_schedule
+from rackplan.scheduler.justify import forward_backward, right_justify
+from rackplan.scheduler.schedule import SolveStatus, make_task
+from rackplan.scheduler.verify import verify
 
 # One crew of 2. The list scheduler starts c first (longest tail: c + d = 6 h against a + b =
 # 5 h): c [0,3) on 1; a needs both, so [3,5); b [5,8); d needs both and the crew holds b until

@@ -2,7 +2,7 @@
 
 from conftest import make_plan
 
-from scheduler.load import load_plan
+from rackplan.scheduler.load import load_plan
 
 HIERARCHY = """
 [[levels]]

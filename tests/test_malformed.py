@@ -3,8 +3,8 @@ never a silent acceptance."""
 
 import pytest
 
-from scheduler.errors import PlanInvalid
-from scheduler.load import plan_from_toml
+from rackplan.scheduler.errors import PlanInvalid
+from rackplan.scheduler.load import plan_from_toml
 
 BASE = '[project]\nname = "x"\nstart = 2024-01-01\n'
 BAD_HEADERS = [

@@ -3,14 +3,14 @@ leaving them out."""
 
 from conftest import FAST, make_plan
 
-from scheduler.calendar import Calendars
-from scheduler.cpsat import solve
-from scheduler.cpsat.model import RackplanModel
-from scheduler.heuristic import list_schedule
-from scheduler.modes import usable_modes
-from scheduler.plan import Budget, Mode, Plan, Task
-from scheduler.schedule import SolveStatus
-from scheduler.verify import verify
+from rackplan.scheduler.calendar import Calendars
+from rackplan.scheduler.cpsat import solve
+from rackplan.scheduler.cpsat.model import RackplanModel
+from rackplan.scheduler.heuristic import list_schedule
+from rackplan.scheduler.modes import usable_modes
+from rackplan.scheduler.plan import Budget, Mode, Plan, Task
+from rackplan.scheduler.schedule import SolveStatus
+from rackplan.scheduler.verify import verify
 
 CREW = """
 [resources.crew]

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.cpsat import SolveOptions, solve
-from scheduler.load import load_plan
-from scheduler.schedule import SolveStatus
+from rackplan.scheduler.cpsat import SolveOptions, solve
+from rackplan.scheduler.load import load_plan
+from rackplan.scheduler.schedule import SolveStatus
 
 DATA = Path(__file__).parent / "data" / "psplib"
 OPTIMA = {line.split()[0]: int(line.split()[1]) for line in (DATA / "opt.txt").read_text()
@@ -64,7 +64,7 @@ def test_mrcpsp_plan_shape():
 
 def test_truncated_psplib_file_is_refused_cleanly(tmp_path):
     """Tests that a broken PSPLIB file gets a one-line error instead of a traceback."""
-    from scheduler.errors import PlanInvalid
+    from rackplan.scheduler.errors import PlanInvalid
 
     mm = tmp_path / "x.mm"
     mm.write_text("RESOURCES\n  - renewable                 :  2   R\n"

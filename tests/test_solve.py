@@ -3,7 +3,7 @@
 import pytest
 from conftest import MAX_LAG_PLAN, solve_text
 
-from scheduler.schedule import SolveStatus
+from rackplan.scheduler.schedule import SolveStatus
 
 
 def test_capacity_one_crew_orders_tasks():
@@ -298,8 +298,8 @@ def test_gpu_target(due, status):
 
 def test_same_seed_one_worker_same_schedule(root):
     """Tests determinism: same seed and 1 worker give the same schedule."""
-    from scheduler.cpsat import SolveOptions, solve
-    from scheduler.load import load_plan
+    from rackplan.scheduler.cpsat import SolveOptions, solve
+    from rackplan.scheduler.load import load_plan
 
     plan = load_plan(root / "plans" / "tutorial.toml")
     opts = SolveOptions(time_limit=10, workers=1, seed=7)
@@ -319,7 +319,7 @@ def test_same_schedule_across_processes(root, tmp_path):
     out = []
     for hash_seed in ("1", "2"):
         target = tmp_path / f"s{hash_seed}.json"
-        subprocess.run([sys.executable, "-c", "from cli import main; main()", "schedule",
+        subprocess.run([sys.executable, "-c", "from rackplan.cli import main; main()", "schedule",
                         str(root / "plans" / "tutorial.toml"), "--workers", "1", "-q",
                         "--time-limit", "10", "--json", str(target)], cwd=root, check=True,
                        env={**os.environ, "PYTHONHASHSEED": hash_seed}, capture_output=True)
@@ -334,10 +334,10 @@ def test_a_hard_date_for_everything_caps_the_gpu_hours_horizon():
     and the optimum (big first: 640, both done by 6) still fits."""
     from conftest import FAST, make_plan
 
-    from scheduler.calendar import Calendars
-    from scheduler.cpsat import solve
-    from scheduler.cpsat.solve import _horizon
-    from scheduler.heuristic import list_schedule
+    from rackplan.scheduler.calendar import Calendars
+    from rackplan.scheduler.cpsat import solve
+    from rackplan.scheduler.cpsat.solve import _horizon
+    from rackplan.scheduler.heuristic import list_schedule
 
     body = GPUS + """
         [objective]

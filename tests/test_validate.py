@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.errors import PlanInvalid
-from scheduler.load import load_plan
+from rackplan.scheduler.errors import PlanInvalid
+from rackplan.scheduler.load import load_plan
 
 INVALID = Path(__file__).parent / "plans" / "invalid"
 

@@ -5,9 +5,9 @@ from dataclasses import replace
 import pytest
 from conftest import make_plan
 
-from scheduler.heuristic import list_schedule
-from scheduler.schedule import ScheduledTask
-from scheduler.verify import verify
+from rackplan.scheduler.heuristic import list_schedule
+from rackplan.scheduler.schedule import ScheduledTask
+from rackplan.scheduler.verify import verify
 
 PLAN = """
 [calendars.day]
