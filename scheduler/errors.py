@@ -48,5 +48,8 @@ class VerificationError(Exception):
 
 def did_you_mean(word: str, choices) -> str:
     """A ' (did you mean 'x'?)' suffix, or '' when nothing is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not isinstance(word, str) or not isinstance(choices, (dict, list, tuple, set, frozenset)):
+        return ""  # a value of the wrong type: the message says so, no guess
+    names = [c for c in choices if isinstance(c, str)]
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,8 +1,8 @@
 """Priority-rule list scheduling (serial schedule generation): a feasible schedule in seconds.
 
 It seeds CP-SAT as a hint, gives the model its horizon, and is the fallback answer. It respects
-precedence and lags, calendars, releases, capacities over time and storage; a violated maximum lag
-is repaired by delaying the predecessor and starting again.
+precedence and lags, calendars, releases, capacities over time and storage; tasks tied by maximum
+lags are placed together, a predecessor delayed until its successor fits.
 
 Resources are held over a task's whole span [start, finish), as in the CP-SAT model, so the result
 is always a valid hint.
@@ -11,6 +11,7 @@ is always a valid hint.
 from __future__ import annotations
 
 import heapq
+import itertools
 import time
 
 from .calendar import Calendars
@@ -18,7 +19,6 @@ from .modes import usable_modes
 from .plan import LinkType, Plan
 from .schedule import ScheduledTask, make_task
 
-MAX_REPAIRS = 40
 
 
 class Profile:
@@ -173,6 +173,17 @@ def _spending(plan: Plan, choice: dict[str, int]) -> dict[str, int]:
 
 
 class ListScheduler:
+    """Serial schedule generation over the temporal network's strongly connected components.
+
+    A maximum lag is a backward arc (successor -> predecessor) of the temporal network; tasks
+    tied by such arcs, and every task on a path between them, form a strongly connected
+    component. Each component is placed as a block once everything before it is placed: its
+    tasks in precedence order, and when a successor cannot start within its maximum lag, the
+    predecessor's earliest start moves later and the block is placed again (the cycle-structure
+    approach of Franck, Neumann and Schwindt for RCPSP/max). Delays only move into time where
+    the block's crews are eventually free, so a block that fits on its own is always placed.
+    """
+
     def __init__(self, plan: Plan, cals: Calendars | None = None):
         self.plan = plan
         self.cals = cals or Calendars(plan)
@@ -183,22 +194,26 @@ class ListScheduler:
         self.reference = reference_modes(plan, self.usable) if plan.budgets else {}
         self.given: dict = {}
         self.rank: dict[str, int] | None = None
+        self.blocks = temporal_blocks(plan, self.order, self.succ)
+        self.block_of = {tid: b for b, tids in enumerate(self.blocks) for tid in tids}
+        self.block_preds = [len({lk.pred for tid in tids for lk in plan.tasks[tid].links
+                                 if self.block_of[lk.pred] != b})
+                            for b, tids in enumerate(self.blocks)]
+        # {task: the other blocks it is a predecessor of}: placing it counts down each once.
+        self.block_succ = {tid: list(dict.fromkeys(self.block_of[s] for s, _ in self.succ[tid]
+                                                   if self.block_of[s] != self.block_of[tid]))
+                           for tid in plan.tasks}
+        self.last_step = {rid: r.steps[-1][0] for rid, r in plan.resources.items()}
 
     def run(self, rule: str = "tail", deadline: float | None = None, given=None):
-        """A schedule {task: ScheduledTask}, or None if max lags or storage could not be met.
+        """A schedule {task: ScheduledTask}, or None if no block could be placed (storage that
+        never fills, a crew that never has room) or the deadline passed.
 
         rule "given" replays the schedule `given` {task: ScheduledTask}: tasks in the order of
         its starts, each in its mode, each as early as the tasks before it allow.
         """
         self.given = given or {}
-        bumps: dict[str, int] = {}
-        for _ in range(MAX_REPAIRS):
-            result = self._pass(rule, bumps, deadline)
-            if result is None or isinstance(result, dict):
-                return result
-            tid, start = result
-            bumps[tid] = max(bumps.get(tid, 0), start)
-        return None
+        return self._pass(rule, deadline)
 
     def _priority(self, rule: str, tid: str, idx: int):
         task = self.plan.tasks[tid]
@@ -226,50 +241,105 @@ class ListScheduler:
                                          default=len(gpus))
         return self.rank
 
-    def _pass(self, rule, bumps, deadline):
+    def _reset(self) -> None:
         plan = self.plan
         self.usage = {rid: Profile() for rid in plan.resources}
+        self.busy_until = {rid: 0 for rid in plan.resources}
         self.cap = {rid: capacity_profile(r) for rid, r in plan.resources.items()}
         self.level = {sid: self._storage_level(s) for sid, s in plan.storages.items()}
-        if self.reference is None and not self.given:
-            return None  # no mode choice fits the budgets (CP-SAT decides)
         self.spent = {bid: 0 for bid in plan.budgets}
         self.reserved = _spending(plan, self.reference or {})
+
+    def _pass(self, rule, deadline):
+        plan = self.plan
+        if self.reference is None and not self.given:
+            return None  # no mode choice fits the budgets (CP-SAT decides)
+        self._reset()
         index = {tid: i for i, tid in enumerate(plan.tasks)}  # ties go to plan order
-        waiting = {tid: len({lk.pred for lk in t.links}) for tid, t in plan.tasks.items()}
-        heap = [(self._priority(rule, tid, index[tid]), tid) for tid, n in waiting.items() if n == 0]
+        priority = [min(self._priority(rule, tid, index[tid]) for tid in tids)
+                    for tids in self.blocks]
+        waiting = list(self.block_preds)
+        heap = [(priority[b], b) for b, n in enumerate(waiting) if n == 0]
         heapq.heapify(heap)
         done: dict[str, ScheduledTask] = {}
         blocked: list = []
+        bumps: dict[str, int] = {}
         while heap or blocked:
             if deadline is not None and time.monotonic() > deadline:
                 return None
             if not heap:
-                return None  # every eligible task is blocked by storage: no progress possible
+                return None  # every eligible block waits for storage: no progress possible
             item = heapq.heappop(heap)
-            tid = item[1]
-            placed = self._place(tid, done, bumps.get(tid, 0))
-            if placed is None:
+            tids = self.blocks[item[1]]
+            if not self._place_block(tids, done, bumps, deadline):
                 blocked.append(item)
                 continue
-            done[tid] = placed
-            self._commit(placed)
-            repair = self._max_lag_violation(tid, done)
-            if repair:
-                return repair
-            for nxt in dict.fromkeys(s for s, _ in self.succ[tid]):
-                waiting[nxt] -= 1
-                if waiting[nxt] == 0:
-                    heapq.heappush(heap, (self._priority(rule, nxt, index[nxt]), nxt))
-            if blocked and (plan.tasks[tid].empties or plan.tasks[tid].fills):
+            for tid in tids:
+                for b in self.block_succ[tid]:
+                    waiting[b] -= 1
+                    if waiting[b] == 0:
+                        heapq.heappush(heap, (priority[b], b))
+            if blocked and any(plan.tasks[t].empties or plan.tasks[t].fills for t in tids):
                 for b in blocked:
                     heapq.heappush(heap, b)
                 blocked = []
         return done
 
+    def _place_block(self, tids, done, bumps, deadline) -> bool:
+        """Place a block's tasks (committed into `done`), delaying predecessors whose maximum
+        lag a successor could not meet; False (nothing committed) if a task found no room, or
+        the block was delayed past the time where nothing placed so far is in its way any
+        more (it cannot fit at all: CP-SAT decides)."""
+        give_up = None
+        for attempt in itertools.count():
+            placed, violation = [], None
+            for tid in tids:
+                st = self._place(tid, done, bumps.get(tid, 0), deadline)
+                if st is None:
+                    break
+                done[tid] = st
+                self._commit(st)
+                placed.append(st)
+                violation = self._max_lag_violation(tid, done)
+                if violation:
+                    break
+            if len(placed) == len(tids) and violation is None:
+                return True
+            for st in placed:
+                self._commit(st, -1)
+                del done[st.id]
+            if violation is None:
+                return False
+            pred, start = violation
+            bumps[pred] = max(bumps.get(pred, 0), start)
+            if attempt % 64 == 63:
+                give_up = give_up or self._clear_after(tids)
+                if bumps[pred] > give_up or (deadline is not None
+                                             and time.monotonic() > deadline):
+                    return False
+        return False
+
+    def _clear_after(self, tids) -> int:
+        """A slot after which the block can be placed with nothing placed so far in its way,
+        plus room for it to run and four weeks of calendars: delaying a predecessor beyond it
+        cannot help any more."""
+        plan = self.plan
+        clear = max([0, *self.busy_until.values(), *self.last_step.values(),
+                     *(len(p.values) for p in self.level.values()),
+                     *(plan.tasks[t].release for t in tids)])
+        room = 0
+        for tid in tids:
+            task = plan.tasks[tid]
+            cal = self.cals.get(task.calendar)
+            longest = max(m.duration for m in task.modes)
+            room += cal.finish(cal.next_working(clear), longest) - clear
+            room += sum(max(lk.lag, lk.max_lag or 0) for lk in task.links)
+        return clear + room + 28 * 1440 // plan.slot_minutes
+
     def _storage_level(self, storage) -> Profile:
         prof = Profile(storage.initial)
         for slot, qty in storage.arrivals:
+            slot = max(0, slot)  # delivered before the start: in storage from the start
             prof.fill += qty
             prof.ensure(slot + 1)
             for t in range(slot, len(prof.values)):
@@ -290,9 +360,9 @@ class ListScheduler:
                 le = max(le, p.finish + link.lag)
             else:
                 le = max(le, p.start + link.lag)
-        return ls, le
+        return max(ls, 0), le
 
-    def _place(self, tid, done, bump) -> ScheduledTask | None:
+    def _place(self, tid, done, bump, deadline=None) -> ScheduledTask | None:
         task = self.plan.tasks[tid]
         ls, le = self._bounds(tid, done, bump)
         best = None
@@ -302,7 +372,7 @@ class ListScheduler:
                     continue
             elif m not in self.usable.get(tid, (m,)) or not self._affordable(tid, mode):
                 continue
-            start = self._earliest(task, mode, ls, le)
+            start = self._earliest(task, mode, ls, le, deadline)
             if start is None:
                 continue
             cand = make_task(self.plan, self.cals, tid, start, m)
@@ -321,25 +391,37 @@ class ListScheduler:
         return all(self.spent[b] + mode.spends.get(b, 0) + self.reserved[b] - own.get(b, 0)
                    <= budget.total for b, budget in self.plan.budgets.items())
 
-    def _earliest(self, task, mode, ls, le) -> int | None:
+    def _earliest(self, task, mode, ls, le, deadline=None) -> int | None:
+        """The earliest start >= ls (finish >= le) at which the mode fits its crews and storage,
+        or None if it never does. Past the last committed use and the last capacity change
+        nothing changes any more: the scan stops there, so it ends on its own (a mode that
+        fits only before a capacity drop is found or refused in as many steps as there are
+        clashes, not a million slots)."""
         cal = self.cals.get(task.calendar)
         d = mode.duration
-        if d == 0:
-            return max(ls, le)
-        fill_from = self._storage_floor(task)
-        if fill_from is None:
+        floors = (self._storage_floor(task), self._empty_floor(task))
+        if None in floors:
             return None
-        le = max(le, fill_from)
-        s = cal.next_working(ls)
-        for _ in range(1_000_000):
+        if d == 0:
+            return max(ls, le, floors[1])
+        le = max(le, floors[0])
+        s = cal.next_working(max(ls, floors[1]))
+        demands = mode.demands
+        quiet = max((max(self.busy_until[r], self.last_step[r]) for r in demands), default=0)
+        fits_for_ever = all(q <= self.plan.resources[r].steps[-1][1] for r, q in demands.items())
+        for step in itertools.count():
+            if step % 4096 == 4095 and deadline is not None and time.monotonic() > deadline:
+                return None
             e = cal.finish(s, d)
             if e < le:
                 s = cal.next_working(s + max(1, le - e))
                 continue
-            clash = self._clash(mode.demands, s, e)
-            if clash is None and self._can_empty(task, s):
+            if s >= quiet:
+                return s if fits_for_ever else None
+            clash = self._clash(demands, s, e)
+            if clash is None:
                 return s
-            s = cal.next_working(clash + 1 if clash is not None else s + 1)
+            s = cal.next_working(clash + 1)
         return None
 
     def _clash(self, demands, s, e) -> int | None:
@@ -355,7 +437,8 @@ class ListScheduler:
         return None
 
     def _storage_floor(self, task) -> int | None:
-        """Earliest finish at which this task's fills fit in storage from then on (0 if none)."""
+        """Earliest finish at which this task's fills fit in storage from then on (0 if none),
+        None if they never do with what is placed so far."""
         floor = 0
         for sid, q in task.fills.items():
             prof, cap = self.level[sid], self.plan.storages[sid].capacity
@@ -367,26 +450,34 @@ class ListScheduler:
             floor = max(floor, t)
         return floor
 
-    def _can_empty(self, task, s) -> bool:
+    def _empty_floor(self, task) -> int | None:
+        """Earliest start from which this task's empties leave storage non-negative for good
+        (0 if none), None if the units it takes are not in storage yet."""
+        floor = 0
         for sid, q in task.empties.items():
             prof = self.level[sid]
-            prof.ensure(s + 1)
-            if prof.fill - q < 0 or min(prof.values[s:], default=prof.fill) - q < 0:
-                return False
-        return True
+            if prof.fill - q < 0:
+                return None
+            t = len(prof.values)
+            while t > 0 and prof.values[t - 1] - q >= 0:
+                t -= 1
+            floor = max(floor, t)
+        return floor
 
-    def _commit(self, st: ScheduledTask) -> None:
+    def _commit(self, st: ScheduledTask, sign: int = 1) -> None:
+        """Book a placed task's crews, storage and spending (sign -1 takes it back)."""
         task = self.plan.tasks[st.id]
         if self.reference:
             for bid in self.plan.budgets:
-                self.spent[bid] += task.modes[st.mode].spends.get(bid, 0)
-                self.reserved[bid] -= task.modes[self.reference[st.id]].spends.get(bid, 0)
+                self.spent[bid] += sign * task.modes[st.mode].spends.get(bid, 0)
+                self.reserved[bid] -= sign * task.modes[self.reference[st.id]].spends.get(bid, 0)
         for rid, q in task.modes[st.mode].demands.items():
-            self.usage[rid].add(st.start, st.finish, q)
+            self.usage[rid].add(st.start, st.finish, sign * q)
+            self.busy_until[rid] = max(self.busy_until[rid], st.finish)
         for sid, q in task.fills.items():
-            self._shift_level(sid, st.finish, q)
+            self._shift_level(sid, st.finish, sign * q)
         for sid, q in task.empties.items():
-            self._shift_level(sid, st.start, -q)
+            self._shift_level(sid, st.start, -sign * q)
 
     def _shift_level(self, sid, slot, delta) -> None:
         prof = self.level[sid]
@@ -408,6 +499,67 @@ class ListScheduler:
             if excess > 0:
                 return link.pred, p.start + excess
         return None
+
+
+def temporal_blocks(plan: Plan, order: list[str], succ=None) -> list[list[str]]:
+    """The strongly connected components of the temporal network (a link is an arc predecessor
+    -> successor; a maximum lag adds the arc back), each in precedence order, listed in
+    precedence order. Without maximum lags every task is a block of its own."""
+    if not any(lk.max_lag is not None for t in plan.tasks.values() for lk in t.links):
+        return [[tid] for tid in order]
+    succ = succ or plan.successors()
+    arcs: dict[str, list[str]] = {tid: [s for s, _ in succ[tid]] for tid in plan.tasks}
+    for task in plan.tasks.values():
+        for link in task.links:
+            if link.max_lag is not None:
+                arcs[task.id].append(link.pred)
+    comp = _strong_components(order, arcs)
+    pos = {tid: i for i, tid in enumerate(order)}
+    blocks: dict[int, list[str]] = {}
+    for tid in order:
+        blocks.setdefault(comp[tid], []).append(tid)
+    return sorted(blocks.values(), key=lambda tids: pos[tids[0]])
+
+
+def _strong_components(nodes: list[str], arcs: dict[str, list[str]]) -> dict[str, int]:
+    """Tarjan's algorithm without recursion (plans have 100,000s of tasks): node -> component."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    comp: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    counter = 0
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            nxt = arcs[node]
+            if i < len(nxt):
+                work.append((node, i + 1))
+                child = nxt[i]
+                if child not in index:
+                    work.append((child, 0))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            if low[node] == index[node]:
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    comp[member] = index[node]
+                    if member == node:
+                        break
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return comp
 
 
 def left_justify(plan: Plan, tasks: dict, cals: Calendars | None = None,

@@ -6,6 +6,7 @@ checks (references, cycles, capacities) live in `validate.py`.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -26,6 +27,10 @@ from .plan import (
 )
 
 DEFAULT_MAX_TASKS = 250_000
+# Every date and duration lies within this many days of the project start: a build-out takes
+# months, so a value beyond it is a typo ('99999w'), and the model's time axis stays bounded.
+MAX_SPAN_DAYS = 3660
+MAX_INT = 10**9  # counts, capacities and amounts: past this CP-SAT's 64-bit sums could overflow
 TOP_KEYS = {"project", "calendars", "resources", "budgets", "storage", "deliveries", "levels", "tasks",
             "templates", "targets", "objective"}
 PROJECT_KEYS = {"name", "start", "timezone", "resolution", "max_tasks"}
@@ -64,6 +69,9 @@ def plan_from_toml(file: str, text: str, *, max_tasks: int | None = None) -> Pla
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PlanInvalid(file, [_toml_problem(exc)]) from None
+    except RecursionError:
+        raise PlanInvalid(file, [Problem("toml", "", "invalid TOML: tables or arrays nested too "
+                                         "deeply; a plan needs at most a few levels")]) from None
     ctx = Ctx(file, text)
     plan = _Builder(ctx, data, max_tasks).build()
     if ctx.problems:
@@ -96,8 +104,21 @@ class Ctx:
             self.problems.append(Problem(code, where, message))
 
     def located(self) -> list[Problem]:
-        return [Problem(p.code, p.where, p.message, p.line or locate(self.text, p.where), p.column)
-                for p in self.problems]
+        """The problems with their lines; a template's problem repeated for each unit (the
+        same field, a message naming another unit's task) is said once, with the count."""
+        groups: dict[tuple[str, str], list[Problem]] = {}
+        for p in self.problems:
+            key = (p.code, p.where) if p.where.startswith("templates.") else (p.code, id(p))
+            groups.setdefault(key, []).append(p)  # type: ignore[arg-type]
+        out = []
+        for same in groups.values():
+            p = same[0]
+            message = p.message
+            if len(same) > 1:
+                message += f" (and {len(same) - 1:,} more like it in other units)"
+            out.append(Problem(p.code, p.where, message, p.line or locate(self.text, p.where),
+                               p.column))
+        return out
 
 
 def locate(text: str, where: str) -> int | None:
@@ -177,7 +198,7 @@ class _Builder:
                                + ", ".join(sorted(allowed)))
         return True
 
-    def int_(self, table, key, where, *, default=None, minimum=0):
+    def int_(self, table, key, where, *, default=None, minimum=0, maximum=MAX_INT):
         value = table.get(key, default)
         if value is None:
             self.ctx.error("missing", f"{where}.{key}", "is required")
@@ -185,6 +206,25 @@ class _Builder:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             self.ctx.error("value", f"{where}.{key}", f"must be a whole number >= {minimum}, "
                            f"got {value!r}")
+            return None
+        if value > maximum:
+            self.ctx.error("value", f"{where}.{key}", f"{value:,} is more than the limit of "
+                           f"{maximum:,}")
+            return None
+        return value
+
+    def name_(self, table, key, where, known: dict, kind: str):
+        """A reference by name to one of `known` (a calendar, a storage), or None."""
+        value = table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.ctx.error("type", f"{where}.{key}", f"must be the name of a {kind}, got "
+                           f"{value!r}")
+            return None
+        if value not in known:
+            self.ctx.error("unknown_ref", f"{where}.{key}", f"unknown {kind} "
+                           f"'{value}'{did_you_mean(value, known)}")
             return None
         return value
 
@@ -195,12 +235,21 @@ class _Builder:
             return default
         return value
 
+    @property
+    def max_slots(self) -> int:
+        return MAX_SPAN_DAYS * 1440 // self.slot
+
     def slots(self, value, where, *, allow_zero=True):
         try:
-            return units.to_slots(value, self.slot, allow_zero=allow_zero)
+            slots = units.to_slots(value, self.slot, allow_zero=allow_zero)
         except units.ValueProblem as exc:
             self.ctx.error("duration", where, str(exc))
             return None
+        if slots > self.max_slots:
+            self.ctx.error("duration", where, f"{value!r} is longer than {MAX_SPAN_DAYS:,} days, "
+                           "the longest span a plan may cover")
+            return None
+        return slots
 
     def when(self, value, where) -> int | None:
         """A date (absolute) or a duration from the project start, as a slot (rounded up)."""
@@ -208,12 +257,22 @@ class _Builder:
             return self.slots(value, where)
         try:
             moment = units.parse_datetime(value, self.tz)
+            seconds = (moment - self.start).total_seconds()
         except units.ValueProblem as exc:
             self.ctx.error("date", where, str(exc))
             return None
-        seconds = (moment - self.start).total_seconds()
+        except (OverflowError, ValueError):
+            self.ctx.error("date", where, f"{_shown(value)} is out of range; give a date within "
+                           f"{MAX_SPAN_DAYS:,} days of the project start")
+            return None
         slot_seconds = self.slot * 60
-        return -int(-seconds // slot_seconds)
+        slot = -int(-seconds // slot_seconds)
+        if abs(slot) > self.max_slots:
+            side = "after" if slot > 0 else "before"
+            self.ctx.error("date", where, f"{_shown(value)} is more than {MAX_SPAN_DAYS:,} days {side} "
+                           f"the project start ({self.start.to_date_string()}); check the year")
+            return None
+        return slot
 
     def ident(self, name: str, where: str) -> bool:
         if not _ID.match(name):
@@ -269,6 +328,10 @@ class _Builder:
             self.name = "unnamed"
         self.tz = table.get("timezone", "UTC")
         try:
+            # pendulum also takes a number as an offset in hours (5 -> UTC+05:00): not in a
+            # plan, where the zone decides daylight saving and local dates.
+            if not isinstance(self.tz, str):
+                raise TypeError(self.tz)
             pendulum.timezone(self.tz)
         except Exception:  # noqa: BLE001 - pendulum raises several kinds for a bad name
             self.ctx.error("timezone", "project.timezone",
@@ -290,8 +353,13 @@ class _Builder:
             return False
         try:
             self.start = units.parse_datetime(table["start"], self.tz)
-        except units.ValueProblem as exc:
-            self.ctx.error("date", "project.start", str(exc))
+        except (units.ValueProblem, OverflowError, ValueError) as exc:
+            self.ctx.error("date", "project.start", str(exc) if isinstance(
+                exc, units.ValueProblem) else f"{_shown(table['start'])} is out of range")
+            return False
+        if not 1970 <= self.start.year <= 2200:
+            self.ctx.error("date", "project.start", f"{_shown(table['start'])} is not a plausible "
+                           "project start; give a date between 1970 and 2200")
             return False
         self.max_tasks = self.max_tasks or self.int_(
             table, "max_tasks", "project", default=DEFAULT_MAX_TASKS, minimum=1
@@ -323,8 +391,19 @@ class _Builder:
             if table.get("days") == [] or table.get("shifts") == []:
                 self.ctx.error("value", where, "has no working time (no days or no shifts); "
                                "give at least one day and one shift")
+            self._check_shift_slots(spec, where)
             out[cid] = spec
         return out
+
+    def _check_shift_slots(self, spec: CalendarSpec, where: str) -> None:
+        """Shifts start and end on slot boundaries: a slot works whole or not at all, so a shift
+        of 06:00-06:01 at 1 h slots would silently become a full hour of work."""
+        offset = self.start.hour * 60 + self.start.minute
+        for i, (a, b) in enumerate(spec.shifts):
+            if (a - offset) % self.slot or (b - offset) % self.slot:
+                self.ctx.error("value", f"{where}.shifts[{i}]", f"does not start and end on the "
+                               f"project's {units.fmt_minutes(self.slot)} slots; round it to "
+                               f"whole slots or use a finer project.resolution")
 
     def _list(self, table, key, where, parse, default):
         values = table.get(key, default)
@@ -358,12 +437,8 @@ class _Builder:
             where = f"resources.{rid}"
             if not self.keys(table, RESOURCE_KEYS, where):
                 continue
-            cap = self.int_(table, "capacity", where)
-            cal = table.get("calendar")
-            if cal is not None and cal not in calendars:
-                self.ctx.error("unknown_ref", f"{where}.calendar",
-                               f"unknown calendar '{cal}'{did_you_mean(str(cal), calendars)}")
-                cal = None
+            cap = self.int_(table, "capacity", where, maximum=1_000_000)
+            cal = self.name_(table, "calendar", where, calendars, "calendar")
             steps = {0: cap or 0}
             changes = table.get("changes", [])
             if not isinstance(changes, list):
@@ -373,10 +448,13 @@ class _Builder:
                 cw = f"{where}.changes[{i}]"
                 if self.keys(change, {"from", "capacity"}, cw):
                     at = self.when(change.get("from"), f"{cw}.from")
-                    c = self.int_(change, "capacity", cw)
+                    c = self.int_(change, "capacity", cw, maximum=1_000_000)
                     if at is not None and c is not None:
                         steps[max(at, 0)] = c
             trade = table.get("trade", rid)
+            if not isinstance(trade, str):
+                self.ctx.error("type", f"{where}.trade", f"must be a string, got {trade!r}")
+                trade = rid
             out[rid] = Resource(rid, cal, tuple(sorted(steps.items())), str(trade))
         return out
 
@@ -412,13 +490,12 @@ class _Builder:
             where = f"deliveries.{did}"
             if not self.keys(table, DELIVERY_KEYS, where):
                 continue
-            item = str(table.get("item", did))
+            item = table.get("item", did)
+            if not isinstance(item, str):
+                self.ctx.error("type", f"{where}.item", f"must be an item name, got {item!r}")
+                continue
             arrivals = self._arrivals(table, where)
-            into = table.get("into")
-            if into is not None and into not in storages:
-                self.ctx.error("unknown_ref", f"{where}.into",
-                               f"unknown storage '{into}'{did_you_mean(str(into), storages)}")
-                into = None
+            into = self.name_(table, "into", where, storages, "storage")
             entry = by_item.setdefault(item, {"slots": [], "source": where, "into": {}})
             for slot, qty in arrivals:
                 entry["slots"].extend([slot] * qty)
@@ -441,6 +518,12 @@ class _Builder:
                     qty = self.int_(batch, "quantity", bw, minimum=1)
                     if at is not None and qty is not None:
                         out.append((at, qty))
+            if sum(q for _, q in out) > self.max_tasks:
+                self.ctx.error("too_big", f"{where}.batches", f"{sum(q for _, q in out):,} units "
+                               f"is more than the limit of {self.max_tasks:,} "
+                               "(project.max_tasks); a delivery brings at most one unit per "
+                               "task that needs it")
+                return []
             return out
         qty = self.int_(table, "quantity", where, minimum=1)
         per_day = self.int_(table, "per_day", where, minimum=1)
@@ -449,6 +532,12 @@ class _Builder:
             return []
         first = self.when(table["first"], f"{where}.first")
         if None in (qty, per_day, first):
+            return []
+        if qty > self.max_tasks:
+            # Every unit becomes a release date: bounded like the tasks that need them.
+            self.ctx.error("too_big", f"{where}.quantity", f"{qty:,} units is more than the "
+                           f"limit of {self.max_tasks:,} (project.max_tasks); a delivery "
+                           "brings at most one unit per task that needs it")
             return []
         day = 1440 // self.slot if self.slot <= 1440 else 1
         out = []
@@ -461,7 +550,9 @@ class _Builder:
         for entry in deliveries.values():
             for sid, lst in entry["into"].items():
                 arrivals.setdefault(sid, []).extend(lst)
-        return {sid: Storage(s.id, s.capacity, s.initial, tuple(sorted(arrivals.get(sid, []))))
+        # A delivery that arrived before the project start is in storage at the start.
+        return {sid: Storage(s.id, s.capacity, s.initial,
+                             tuple(sorted((max(0, slot), q) for slot, q in arrivals.get(sid, []))))
                 for sid, s in storages.items()}
 
     def _levels(self) -> list[Level]:
@@ -494,12 +585,17 @@ class _Builder:
                 total = self.int_(table, "total", where, minimum=1)
             gpus = table.get("gpus")
             if gpus is not None:
-                gpus = self.int_(table, "gpus", where, minimum=0)
+                gpus = self.int_(table, "gpus", where, minimum=0, maximum=1_000_000)
             out.append(Level(name, count or 1, pattern, total, gpus))
         return out
 
     def _expand(self, levels: list[Level]) -> list[RawTask] | None:
         templates = self._section("templates")
+        for name, table in list(templates.items()):
+            if not isinstance(table, dict):
+                self.ctx.error("type", f"templates.{name}", "must be a table of steps, e.g. "
+                               f"[templates.{name}.receive]")
+                del templates[name]
         for name in templates:
             if name not in [lv.name for lv in levels]:
                 self.ctx.error("unknown_ref", f"templates.{name}",
@@ -575,7 +671,8 @@ class _Builder:
                 self.ctx.error("date", f"{where}.by", "is before the project start "
                                f"({self.start.to_datetime_string()})")
             hard = self.bool_(table, "hard", where, default=True)
-            penalty = self.int_(table, "penalty", where, default=1, minimum=0)
+            penalty = self.int_(table, "penalty", where, default=1, minimum=0,
+                                maximum=1_000_000)
             gpus = 0
             tasks: tuple[str, ...] = ()
             if "gpus" in table:
@@ -585,6 +682,9 @@ class _Builder:
             else:
                 tasks = resolver.target_tasks(table.get("finish", "all"), f"{where}.finish")
             label = table.get("name", tid)
+            if not isinstance(label, str):
+                self.ctx.error("type", f"{where}.name", f"must be a string, got {label!r}")
+                label = tid
             out[tid] = Target(tid, due if due is not None else 0, hard, tasks, gpus,
                               penalty if penalty is not None else 1, str(label))
         return out
@@ -601,6 +701,13 @@ class _Builder:
             kind = "finish"
         until = self.when(table["until"], "objective.until") if "until" in table else None
         return Objective(kind, until)
+
+
+def _shown(value) -> str:
+    """A plan value as the user wrote it: dates in ISO form, not Python's repr."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return repr(value)
 
 
 def _label(pattern: str, k: int) -> str:

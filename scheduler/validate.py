@@ -69,7 +69,9 @@ class Resolver:
                            f"{did_you_mean(level, list(self.level_idx) + ['site'])}")
             return []
         idx = self.level_idx[level]
-        steps = self.b.data.get("templates", {}).get(level, {})
+        templates = self.b.data.get("templates", {})
+        steps = templates.get(level, {}) if isinstance(templates, dict) else {}
+        steps = steps if isinstance(steps, dict) else {}
         if step not in steps:
             self.ctx.error("unknown_ref", where, f"level '{level}' has no step '{step}'"
                            f"{did_you_mean(step, steps)}")
@@ -198,12 +200,7 @@ class Resolver:
                                "resource without a calendar")
             return None
         if "calendar" in table:
-            cal = table["calendar"]
-            if cal not in self.calendars:
-                self.ctx.error("unknown_ref", f"{where}.calendar", f"unknown calendar '{cal}'"
-                               f"{did_you_mean(str(cal), self.calendars)}")
-                return None
-            return cal
+            return self.b.name_(table, "calendar", where, self.calendars, "calendar")
         named = sorted(c for c in used if c is not None)
         if len(named) > 1:
             self.ctx.error("value", f"{where}.calendar", "uses resources on different calendars "
@@ -235,7 +232,7 @@ class Resolver:
                 self.ctx.error("value", where, "give either 'online' or 'gpus', not both")
             return _unit_gpus(raw.unit, self.levels)
         if "gpus" in table:
-            return self.b.int_(table, "gpus", where) or 0
+            return self.b.int_(table, "gpus", where, maximum=1_000_000) or 0
         return 0
 
     def _flows(self, table, key, where) -> dict[str, int]:
@@ -307,6 +304,10 @@ def _unit_gpus(unit, levels) -> int:
 
 # -- whole-plan checks ------------------------------------------------------------------------------
 def check_plan(ctx, plan: Plan) -> None:
+    if not plan.tasks:
+        ctx.error("missing", "tasks", "the plan has no tasks; add [tasks.ID] or "
+                  "[templates.LEVEL.STEP] with a duration")
+        return
     _check_capacities(ctx, plan)
     _check_cycles(ctx, plan)
     _check_storage(ctx, plan)

@@ -50,7 +50,7 @@ def _budget_plan(total: int) -> Plan:
         "a": Task("a", "a", (Mode(4), Mode(1, spends={"B": 3})), None),
         "b": Task("b", "b", (Mode(4, spends={"B": 1}), Mode(1, spends={"B": 2})), None),
     }
-    base = make_plan("")
+    base = make_plan("[tasks.x]\nduration = 1")
     return Plan(name="t", file="t.toml", start=base.start, timezone="UTC", slot_minutes=60,
                 calendars={}, resources={}, storages={}, tasks=tasks, targets={},
                 objective=base.objective, budgets={"B": Budget("B", total)})
