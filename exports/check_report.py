@@ -55,12 +55,19 @@ def miss_lines(report: CheckReport) -> list[str]:
     for miss in report.misses:
         t = miss.target
         head = f"'{t.label}' is missed by {span(plan, miss.late)}"
-        if miss.bottleneck:
+        if miss.cause and miss.earliest is not None and miss.earliest > t.due:
+            head += (f"; cause: {miss.cause} ({describe(plan, miss.cause)}): even with unlimited "
+                     f"crews it cannot be reached before {_when(plan, miss.earliest)}")
+        elif miss.earliest is not None and miss.earliest > t.due:
+            head += (f"; cause: the chain of work alone: even with unlimited crews it cannot be "
+                     f"reached before {_when(plan, miss.earliest)}")
+        elif miss.bottleneck:
             head += f"; bottleneck: {miss.bottleneck}"
             if miss.plus_one is not None:
                 gain = (t.due + miss.late) - miss.plus_one
                 head += (f"; one more {miss.bottleneck} unit: forecast "
-                         f"{_when(plan, miss.plus_one)} ({span(plan, gain)} earlier)")
+                         f"{_when(plan, miss.plus_one)} ({span(plan, gain)} earlier)"
+                         if gain > 0 else f"; one more {miss.bottleneck} unit does not help")
         out.append(head)
     return out
 
@@ -129,7 +136,9 @@ def to_dict(report: CheckReport, strict: bool) -> dict:
         "misses": [{"target": m.target.id, "late_slots": m.late,
                     "late_days": round(_days(plan, m.late), 2), "bottleneck": m.bottleneck,
                     "forecast_with_one_more": iso(m.plus_one) if m.plus_one is not None
-                    else None, "reason": line,
+                    else None, "reason": line, "cause": m.cause,
+                    "earliest_with_unlimited_crews": iso(m.earliest) if m.earliest is not None
+                    else None,
                     "chain": [{"task": c.task, "start": iso(c.start), "finish": iso(c.finish),
                                "held_back_by": c.reason} for c in m.chain]}
                    for m, line in zip(report.misses, miss_lines(report))],

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 from .cpsat import SolveOptions, solve
 from .cpsat.conflict import find_conflict
 from .explain import ChainStep, critical_chain
+from .heuristic import earliest_finishes
 from .lint import Lint, lint
 from .plan import Plan, Resource, Target
-from .schedule import Schedule, SolveStatus, forecast
+from .schedule import Schedule, ScheduledTask, SolveStatus, forecast
 
 MISS_PENALTY = 1000  # per slot late: a hard target's lateness outweighs any finish gain
 
@@ -39,6 +40,11 @@ class Miss:
     chain: list[ChainStep]
     bottleneck: str | None
     plus_one: int | None  # forecast with one more unit of the bottleneck
+    # When the target cannot be met whatever the crews do: the earliest it can be reached with
+    # unlimited crews and storage, and the release (a delivery, a not_before) that decides it.
+    earliest: int | None = None
+    cause: str | None = None
+    cause_at: int | None = None  # when that release is
 
 
 @dataclass
@@ -62,8 +68,11 @@ class CheckReport:
 
 def check(plan: Plan, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
           progress=None) -> CheckReport:
+    """The verdict on every target within `time_limit` seconds in all, explanations included
+    (each step gets a share of what is left; a step with no time left is skipped and the
+    report says what it could not prove)."""
     deadline = time.monotonic() + time_limit
-    left = lambda share: max(0.5, (deadline - time.monotonic()) * share)  # noqa: E731
+    left = lambda share: max(0.05, (deadline - time.monotonic()) * share)  # noqa: E731
     lints = lint(plan)
     hard = [t for t in plan.targets.values() if t.hard]
     strict = solve(plan, SolveOptions(left(0.4), workers, seed, first_solution=True), progress)
@@ -75,7 +84,8 @@ def check(plan: Plan, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
     if relaxed.status == SolveStatus.INFEASIBLE or (proven and not relaxed.status.has_schedule
                                                      and not hard):
         report = CheckReport(plan, "infeasible", None, _verdicts(plan, None, True), lints=lints)
-        report.conflict, report.conflict_minimal = find_conflict(plan, left(0.9), seed)
+        report.conflict, report.conflict_minimal = find_conflict(plan, left(0.9), seed,
+                                                                 _static_conflict(plan))
         return report
     if not relaxed.status.has_schedule:
         return CheckReport(plan, "unknown", None, _verdicts(plan, None, False), lints=lints)
@@ -90,8 +100,57 @@ def check(plan: Plan, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
     for v in verdicts:
         if v.target.hard and not v.met:
             report.misses.append(_miss(relaxed_plan, relaxed, v, left(0.5), workers, seed))
-    report.conflict, report.conflict_minimal = find_conflict(plan, left(0.9), seed)
+    report.conflict, report.conflict_minimal = find_conflict(plan, left(0.9), seed,
+                                                             _static_conflict(plan))
     return report
+
+
+def release_floor(plan: Plan, target: Target, cals=None) -> tuple[int | None, str | None,
+                                                                   int | None]:
+    """(earliest reach, release statement, its slot): when the target can be reached at the
+    earliest with unlimited crews and storage, and the delivery or not_before date at the
+    head of the chain that decides it (None where a chain of work alone decides it).
+
+    Pure arithmetic over releases, links and calendars, so the cause it names is the same on
+    every run, however busy the machine."""
+    from .calendar import Calendars
+    from .cpsat.model import release_statement
+
+    cals = cals or Calendars(plan)
+    start, finish = earliest_finishes(plan, cals)
+    light = {tid: ScheduledTask(tid, start[tid], finish[tid], 0, ()) for tid in plan.tasks}
+    reach = forecast(plan, light, target)
+    if reach is None:
+        return None, None, None
+    tid = _reaching_task(Schedule(plan, SolveStatus.FEASIBLE, light), target)
+    seen: set[str] = set()
+    while tid is not None and tid not in seen:
+        seen.add(tid)
+        task = plan.tasks[tid]
+        best, pred = task.release, None
+        for link in task.links:
+            there = (finish[link.pred] if link.type in ("FS", "FF") else start[link.pred])
+            if link.type in ("FS", "SS") and there + link.lag > best:
+                best, pred = there + link.lag, link.pred
+        if pred is None:
+            if task.release > 0:
+                return reach, release_statement(task), task.release
+            return reach, None, None
+        tid = pred
+    return reach, None, None
+
+
+def _static_conflict(plan: Plan) -> list[str]:
+    """Hard targets that releases alone rule out, with those releases: a conflict found
+    without search, for CP-SAT to confirm and minimise (and the answer if it runs out of
+    time)."""
+    out: list[str] = []
+    for target in plan.targets.values():
+        if target.hard:
+            reach, cause, _ = release_floor(plan, target)
+            if reach is not None and reach > target.due and cause:
+                out += [f"targets.{target.id}", cause]
+    return list(dict.fromkeys(out))
 
 
 def _relaxed(plan: Plan) -> Plan:
@@ -110,6 +169,11 @@ def _miss(relaxed_plan, schedule, verdict, budget, workers, seed) -> Miss:
     target = verdict.target
     end = _reaching_task(schedule, target)
     chain = critical_chain(schedule, end_task=end)
+    late = (verdict.forecast - target.due) if verdict.forecast is not None else 0
+    earliest, cause, cause_at = release_floor(relaxed_plan, target)
+    if earliest is not None and earliest > target.due:
+        # No crew can help: the releases and the work after them end past the due date.
+        return Miss(target, late, chain, None, None, earliest, cause, cause_at)
     waits: dict[str, int] = {}
     for step in chain:
         if step.reason.startswith("waits for ") and " (busy with " in step.reason:
@@ -122,8 +186,7 @@ def _miss(relaxed_plan, schedule, verdict, budget, workers, seed) -> Miss:
         again = solve(more, SolveOptions(budget, workers, seed))
         if again.status.has_schedule:
             plus_one = forecast(more, again.tasks, more.targets[target.id])
-    late = (verdict.forecast - target.due) if verdict.forecast is not None else 0
-    return Miss(target, late, chain, bottleneck, plus_one)
+    return Miss(target, late, chain, bottleneck, plus_one, earliest)
 
 
 def _plus_one(plan: Plan, rid: str) -> Plan:

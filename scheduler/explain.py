@@ -74,6 +74,8 @@ def _why(schedule, cals, holders, tid):
             return f"waits for {rid} (busy with {holder})", holder
     for sid in task.fills:
         return f"waits for room in {sid}", None
+    for sid in task.empties:
+        return f"waits for a unit in {sid}", None
     return "could start earlier (not binding)", None
 
 

@@ -347,6 +347,6 @@ def test_a_hard_date_for_everything_caps_the_gpu_hours_horizon():
     capped = make_plan(body + '[targets.all]\nby = "7h"\nhard = true\n')
     for plan, horizon in ((make_plan(body), 8), (capped, 7)):
         cals = Calendars(plan)
-        assert _horizon(plan, cals, list_schedule(plan, cals), True, 6) == horizon
+        assert _horizon(plan, cals, list_schedule(plan, cals), True, 6) == (horizon, True)
     s = solve(capped, FAST)
     assert (s.status, s.objective) == (SolveStatus.OPTIMAL, -640)

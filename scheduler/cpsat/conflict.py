@@ -19,37 +19,54 @@ from ..plan import Plan
 from .model import RackplanModel
 
 
-def find_conflict(plan: Plan, time_limit: float, seed: int = 0) -> tuple[list[str], bool]:
-    """(statement keys, proven minimal). Empty when no conflict could be shown in time."""
+def find_conflict(plan: Plan, time_limit: float, seed: int = 0,
+                  candidate=()) -> tuple[list[str], bool]:
+    """(statement keys, proven minimal). `candidate` is a conflict known without search (hard
+    dates the deliveries alone rule out): tried first, and returned, not proven minimal, when
+    the search cannot confirm or shrink it in time. Empty when no conflict could be shown."""
     deadline = time.monotonic() + time_limit
+    fallback = (sorted(candidate), False)
     cals = Calendars(plan)
-    built = RackplanModel(plan, cals, _horizon(plan, cals), 0, relax=True).build()
+    built = RackplanModel(plan, cals, _horizon(plan, cals, time_limit / 4), 0,
+                          relax=True).build()
     built.model.clear_objective()
-    keys = sorted(built.statements)
-    lits = [built.statements[k] for k in keys]
-    status, core = _solve(built.model, lits, deadline - time.monotonic(), seed)
-    if status != cp_model.INFEASIBLE:
-        return [], False
-    members = [keys[i] for i, lit in enumerate(lits) if lit.index in core] or keys
+    stmt = built.statements
+    members = None
+    known = [k for k in candidate if k in stmt]
+    if known:
+        status, core = _solve(built.model, [stmt[k] for k in known],
+                              (deadline - time.monotonic()) / 2, seed)
+        if status == cp_model.INFEASIBLE:
+            members = [k for k in known if stmt[k].index in core] or known
+    if members is None:
+        keys = sorted(stmt)
+        status, core = _solve(built.model, [stmt[k] for k in keys],
+                              deadline - time.monotonic(), seed)
+        if status != cp_model.INFEASIBLE:
+            return fallback
+        members = [k for k in keys if stmt[k].index in core] or keys
     minimal = True
     for key in list(members):
         if len(members) == 1:
             break
+        if time.monotonic() >= deadline:
+            return sorted(members), False  # no time to try dropping the rest: say so
         trial = [k for k in members if k != key]
         budget = (deadline - time.monotonic()) / max(1, len(members))
-        status, core = _solve(built.model, [built.statements[k] for k in trial], budget, seed)
+        status, core = _solve(built.model, [stmt[k] for k in trial], budget, seed)
         if status == cp_model.INFEASIBLE:
-            members = [k for k in trial if built.statements[k].index in core] or trial
+            members = [k for k in trial if stmt[k].index in core] or trial
         elif status != cp_model.FEASIBLE and status != cp_model.OPTIMAL:
             minimal = False  # could not tell in time: keep it, and say so
-    return members, minimal
+    return sorted(members), minimal
 
 
 def holds(plan: Plan, keys: list[str], time_limit: float = 10.0) -> str:
     """Solve status name with only `keys` of the plan's droppable statements enforced (tests
     use it to show a conflict set is minimal)."""
     cals = Calendars(plan)
-    built = RackplanModel(plan, cals, _horizon(plan, cals), 0, relax=True).build()
+    built = RackplanModel(plan, cals, _horizon(plan, cals, time_limit / 4), 0,
+                          relax=True).build()
     built.model.clear_objective()
     status, _ = _solve(built.model, [built.statements[k] for k in keys], time_limit, 0)
     return {cp_model.OPTIMAL: "feasible", cp_model.FEASIBLE: "feasible",
@@ -60,7 +77,7 @@ def _solve(model: cp_model.CpModel, assumptions, time_limit: float, seed: int):
     model.clear_assumptions()
     model.add_assumptions(assumptions)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.2, time_limit)
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
     solver.parameters.num_workers = 1  # cores come from the single-thread search
     solver.parameters.random_seed = seed
     solver.parameters.catch_sigint_signal = False
@@ -71,9 +88,9 @@ def _solve(model: cp_model.CpModel, assumptions, time_limit: float, seed: int):
     return status, core
 
 
-def _horizon(plan: Plan, cals: Calendars) -> int:
+def _horizon(plan: Plan, cals: Calendars, time_budget: float) -> int:
     """Long enough for a schedule of the plan without its targets, and past every due date."""
-    seed = list_schedule(plan, cals)
+    seed = list_schedule(plan, cals, time_budget=max(0.05, time_budget))
     dues = [t.due for t in plan.targets.values()]
     if seed is not None:
         return max([max(st.finish for st in seed.values()), 1] + dues)

@@ -79,7 +79,10 @@ class RackplanModel:
         m, h = self.model, self.horizon
         release = 0 if self.relax else task.release
         if task.is_milestone:
-            start = m.new_int_var(release, h, f"{task.id}.start")
+            # A release past the horizon leaves no start: the model is infeasible, not invalid.
+            start = m.new_int_var(min(release, h), h, f"{task.id}.start")
+            if release > h:
+                m.add(start >= release)
             self._release(task, start)
             return TaskVars(start, start, [True], [{}], [None])
         cal = self.cals.get(task.calendar)

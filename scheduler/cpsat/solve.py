@@ -48,22 +48,31 @@ class _Watch(cp_model.CpSolverSolutionCallback):
         self.first: float | None = None
         self.interrupted = False
         self.replay_deadline: float | None = None
+        self.exact = True  # CP-SAT's bound is a bound of the plan (not of a shortened horizon)
 
     def on_solution_callback(self) -> None:
         self.best = int(self.objective_value)
-        self.bound = _higher(self.bound, int(self.best_objective_bound))
+        self.new_bound(self.best_objective_bound)
         if self.first is None:
             self.first = time.monotonic() - self.started
+
+    def new_bound(self, value: float) -> None:
+        if self.exact:
+            self.bound = _higher(self.bound, int(value))
 
 
 def solve(plan: Plan, options: SolveOptions = SolveOptions(),
           progress: Progress | None = None) -> Schedule:
     """The best verified schedule found within the options' limits."""
     started = time.monotonic()
+    # The time limit is the whole call's: the list schedule gets half, CP-SAT what is left
+    # less a reserve for justifying and verifying its answer.
+    deadline = started + options.time_limit
+    reserve = 0.05 * options.time_limit
     cals = Calendars(plan)
     seed_tasks = hint = None
     if options.use_heuristic:
-        budget = max(5.0, options.time_limit / 2)
+        budget = options.time_limit / 2
         seed_tasks = hint = list_schedule(plan, cals, time_budget=budget)
         if seed_tasks is not None:
             seed_tasks = forward_backward(plan, seed_tasks, cals, started + budget)
@@ -77,8 +86,12 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     # best known against 13; a J120 sample at 10 s: 3.19% above best known against 2.45%).
     # No second verification: the verified seed is no longer than the list schedule, so the
     # list schedule's finish is a safe horizon whenever the seed checked out.
-    horizon = _horizon(plan, cals, hint, seed_ok, lower)
+    horizon, exact = _horizon(plan, cals, hint, seed_ok, lower)
     until = gpu_until(plan, horizon)
+    if horizon < lower:
+        # A hard date for everything before the proven earliest finish: nothing to search.
+        return Schedule(plan, SolveStatus.INFEASIBLE, makespan_bound=lower, source="bounds",
+                        wall_time=time.monotonic() - started, gpu_until=until)
     floor = proven.objective(plan, until)  # no schedule scores lower
     if seed_ok and options.first_solution:
         value = objective_value(plan, seed_tasks, until)
@@ -91,6 +104,10 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
             return Schedule(plan, SolveStatus.OPTIMAL if value <= floor else SolveStatus.FEASIBLE,
                             seed_tasks, value, min(value, floor), lower, "heuristic",
                             time.monotonic() - started, seed_time, until)
+    if time.monotonic() > deadline - reserve:
+        # No time left to build and search a model: the list schedule is the answer.
+        return _without_search(plan, seed_tasks, seed_ok, floor, lower, seed_time, until,
+                               started)
     built = RackplanModel(plan, cals, horizon, until).build()
     # Proven bounds as constraints: CP-SAT prunes with them and stops once it meets them.
     if plan.objective.kind == "finish":
@@ -100,7 +117,7 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
         built.add_hint(hint)
     solver = cp_model.CpSolver()
     params = solver.parameters
-    params.max_time_in_seconds = max(0.1, options.time_limit - (time.monotonic() - started))
+    params.max_time_in_seconds = max(0.05, deadline - reserve - time.monotonic())
     params.num_workers = options.workers
     params.random_seed = options.seed
     params.log_search_progress = options.log
@@ -119,6 +136,9 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     # Probing in presolve spent ~25 s of wall time on a 15k-task plan for little gain.
     params.cp_model_probing_level = 0
     watch = _Watch(started)
+    # Past a shortened horizon CP-SAT's bound holds only for schedules that end by it: the
+    # floor from scheduler/bounds.py is the only proven bound then.
+    watch.exact = exact
     if seed_ok:
         # Report the heuristic's verified schedule at once; CP-SAT only improves on it.
         watch.best = objective_value(plan, seed_tasks, until)
@@ -126,8 +146,7 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
         if progress:
             progress(time.monotonic() - started, watch.best, watch.bound)
     status = _run(solver, built.model, watch, started, progress)
-    # The replay that left-justifies CP-SAT's schedule may overrun the limit by a tenth.
-    watch.replay_deadline = started + 1.1 * options.time_limit + 1
+    watch.replay_deadline = deadline
     result = _result(plan, cals, built, solver, status, watch, seed_tasks, seed_ok, seed_time,
                      until, lower, floor)
     result.wall_time = time.monotonic() - started
@@ -137,6 +156,17 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
         if problems:
             raise VerificationError(problems)
     return result
+
+
+def _without_search(plan, seed, seed_ok, floor, lower, seed_time, until, started) -> Schedule:
+    """The answer when the time limit leaves no time for CP-SAT: the verified list schedule,
+    or no schedule found in time."""
+    if seed_ok:
+        value = objective_value(plan, seed, until)
+        return Schedule(plan, SolveStatus.FEASIBLE, seed, value, floor, lower, "heuristic",
+                        time.monotonic() - started, seed_time, until)
+    return Schedule(plan, SolveStatus.UNKNOWN, bound=floor, makespan_bound=lower,
+                    wall_time=time.monotonic() - started, gpu_until=until)
 
 
 def _higher(bound: int | None, new: int) -> int:
@@ -161,11 +191,26 @@ def _justified(plan, cals, found, until, deadline):
     return better
 
 
-def _horizon(plan, cals, seed, seed_ok, lower) -> int:
-    """A finish no optimal schedule exceeds: the heuristic's objective when it is feasible."""
+def _horizon(plan, cals, seed, seed_ok, lower) -> tuple[int, bool]:
+    """(horizon, exact): a finish no optimal schedule exceeds, the heuristic's objective when it
+    is feasible (exact), or half as long again as the heuristic's finish where that objective
+    is far longer (not exact).
+
+    Soft targets make the objective the finish plus penalty x lateness, so with a penalty of
+    1,000 the exact horizon is a thousand times the schedule: the model's start domains grow
+    with it (a 1,500-task plan took minutes and 9 GB to build). A shorter horizon keeps the
+    search to schedules that end by it; the proven bound then comes from bounds.py only."""
     if seed is not None and seed_ok and plan.objective.kind == "finish":
         until = gpu_until(plan, lower)
-        return max(objective_value(plan, seed, until), lower, 1)
+        exact = max(objective_value(plan, seed, until), lower, 1)
+        finish = max(st.finish for st in seed.values())
+        short = max(finish + finish // 2, finish + 1440 // plan.slot_minutes, lower, 1)
+        return (exact, True) if exact <= short else (short, False)
+    return _loose_horizon(plan, cals, seed, lower), True
+
+
+def _loose_horizon(plan, cals, seed, lower) -> int:
+    """A finish every schedule worth having ends by, without a feasible list schedule."""
     total = max((t.release for t in plan.tasks.values()), default=0)
     for task in plan.tasks.values():
         cal = cals.get(task.calendar)
@@ -188,8 +233,7 @@ def _run(solver, model, watch, started, progress) -> int:
 
     def work():
         try:
-            solver.best_bound_callback = lambda b: setattr(
-                watch, "bound", _higher(watch.bound, int(b)))
+            solver.best_bound_callback = watch.new_bound
         except AttributeError:  # older OR-Tools: bound comes with solutions only
             pass
         box["status"] = solver.solve(model, watch)
@@ -219,6 +263,11 @@ def _result(plan, cals, built, solver, status, watch, seed, seed_ok, seed_time, 
     bound = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
         bound = int(solver.best_objective_bound) if status != cp_model.UNKNOWN else watch.bound
+    if not watch.exact:
+        # Proofs within a shortened horizon say nothing of schedules that end after it.
+        bound = None
+        status = cp_model.FEASIBLE if status == cp_model.OPTIMAL else status
+        status = cp_model.UNKNOWN if status == cp_model.INFEASIBLE else status
     bound = _higher(bound, floor)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         found = {tid: make_task(plan, cals, tid, s, m) for tid, (s, m) in built.read(solver).items()}
