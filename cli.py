@@ -6,7 +6,10 @@ This is the only module that imports click, prints, or exits.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+import time
 
 import click
 
@@ -14,7 +17,44 @@ from .scheduler import __version__
 from .scheduler.errors import PlanInvalid, VerificationError
 from .scheduler.load import load_plan
 
-EXIT_OK, EXIT_NO_SCHEDULE, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_NO_SCHEDULE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class CtrlC:
+    """The first Ctrl-C stops the solve (a KeyboardInterrupt, which the solver turns into "keep
+    the best schedule found so far"); every later one is only noted, so the schedule the first
+    one kept is always reported and written. Once the solve has returned (`settle`), even a
+    first Ctrl-C no longer cuts the writing short."""
+
+    def __init__(self):
+        self.count = 0
+        self.settled = False
+        self.previous = None
+
+    def __enter__(self) -> CtrlC:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        self.count += 1
+        if self.count == 1 and not self.settled:
+            raise KeyboardInterrupt
+        click.echo("rackplan: stopping: saving what was found (Ctrl-\\ quits at once)",
+                   err=True)
+
+    def settle(self) -> None:
+        self.settled = True
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def _fail_output(message: str) -> None:
+    """An output path that cannot be written: bad usage (exit 2), not a verdict on the plan."""
+    click.echo(f"rackplan: {message}", err=True)
+    sys.exit(EXIT_INVALID)
 
 
 def _load(plan_path: str, max_tasks: int | None = None):
@@ -39,7 +79,19 @@ def _load(plan_path: str, max_tasks: int | None = None):
 PLAN_ARG = click.argument("plan", type=click.Path(exists=True, dir_okay=False))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Ctrl-C outside a solve (loading a big plan, say) exits 130 as the shell expects, not
+    click's "Aborted!" with 1, the code for "no schedule"."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("rackplan: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rackplan")
 def main():
     """Schedule AI data-center build-outs: racks, crews, docks, staging and targets.
@@ -105,7 +157,7 @@ def _write(doc: dict, outputs: dict[str, str], timescale: str) -> None:
         for text in write_outputs(doc, outputs, timescale):
             click.echo(text, nl=False)
     except ExportError as exc:
-        raise click.ClickException(str(exc)) from None
+        _fail_output(str(exc))
 
 
 def _check(outputs: dict[str, str]) -> None:
@@ -114,7 +166,7 @@ def _check(outputs: dict[str, str]) -> None:
     try:
         check_outputs(outputs)
     except ExportError as exc:
-        raise click.ClickException(str(exc)) from None
+        _fail_output(str(exc))
 
 
 def solver_options(time_help: str):
@@ -151,19 +203,29 @@ def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ic
     schedule is checked by an independent verifier before it is shown or written. Ctrl-C stops
     the search and keeps the best schedule found so far. Output files are written atomically.
     """
-    from .exports.json_schedule import schedule_to_dict
-    from .exports.text import report
-    from .scheduler.cpsat import SolveOptions, solve
+    from .scheduler.cpsat import SolveOptions
 
     outputs = _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path)
-    loaded = _load(plan, max_tasks)
     _check(outputs)
+    loaded = _load(plan, max_tasks)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, gap_limit=gap / 100)
+    with CtrlC() as ctrl_c:
+        _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c)
+
+
+def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c) -> None:
+    from .exports.json_schedule import schedule_to_dict
+    from .exports.text import report
+    from .scheduler.cpsat import solve
+
     try:
-        result = solve(loaded, options, progress=None if quiet else _progress(loaded))
-    except KeyboardInterrupt:
-        click.echo("rackplan: interrupted before the search started; no schedule", err=True)
-        sys.exit(130)
+        try:
+            result = solve(loaded, options, progress=None if quiet else _progress(loaded))
+        finally:
+            ctrl_c.settle()
+    except KeyboardInterrupt:  # only between the solver's own checks: nothing to keep
+        click.echo("rackplan: interrupted; no schedule", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except VerificationError as exc:
         click.echo("rackplan: INTERNAL ERROR: the solver produced a schedule that fails "
                    "verification; this is a rackplan bug, please report it:", err=True)
@@ -183,6 +245,8 @@ def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ic
                        "conflict", err=True)
     if outputs:
         _write(schedule_to_dict(result), outputs, timescale)
+    if result.interrupted and not result.status.has_schedule:
+        sys.exit(EXIT_INTERRUPTED)
     sys.exit(EXIT_OK if result.status.has_schedule else EXIT_NO_SCHEDULE)
 
 
@@ -239,25 +303,31 @@ def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet)
     outputs = {"json": json_path, "junit": junit_path}
     if sum(1 for p in outputs.values() if p == "-") > 1:
         raise click.UsageError("only one output can go to stdout ('-')")
-    loaded = _load(plan)
     _check({k: v for k, v in outputs.items() if v})
-    try:
-        report = run_check(loaded, time_limit, workers, seed,
-                           None if quiet else _progress(loaded))
-    except KeyboardInterrupt:
-        click.echo("rackplan: check interrupted; no verdict", err=True)
-        sys.exit(130)
-    except VerificationError as exc:
-        click.echo("rackplan: INTERNAL ERROR: a schedule failed verification; this is a "
-                   "rackplan bug: " + "; ".join(exc.violations[:5]), err=True)
-        sys.exit(EXIT_NO_SCHEDULE)
-    to_stdout = "-" in outputs.values()
-    click.echo(text(report, strict), nl=False, err=to_stdout)
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in github_annotations(report):
-            click.echo(line, err=to_stdout)
-    _write_text(json_path, lambda: check_json(report, strict))
-    _write_text(junit_path, lambda: junit(report, strict))
+    loaded = _load(plan)
+    started = time.monotonic()
+    with CtrlC() as ctrl_c:
+        try:
+            try:
+                report = run_check(loaded, time_limit, workers, seed,
+                                   None if quiet else _progress(loaded, started),
+                                   None if quiet else _phase(started))
+            finally:
+                ctrl_c.settle()
+        except VerificationError as exc:
+            click.echo("rackplan: INTERNAL ERROR: a schedule failed verification; this is a "
+                       "rackplan bug: " + "; ".join(exc.violations[:5]), err=True)
+            sys.exit(EXIT_NO_SCHEDULE)
+        to_stdout = "-" in outputs.values()
+        click.echo(text(report, strict), nl=False, err=to_stdout)
+        if report.interrupted:
+            click.echo("rackplan: check stopped by Ctrl-C: the verdict is what was decided by "
+                       "then", err=True)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            for line in github_annotations(report):
+                click.echo(line, err=to_stdout)
+        _write_text(json_path, lambda: check_json(report, strict))
+        _write_text(junit_path, lambda: junit(report, strict))
     sys.exit(report.exit_code(strict))
 
 
@@ -272,15 +342,28 @@ def _write_text(path, make) -> None:
     try:
         write_atomic(path, make().encode("utf-8"))
     except ExportError as exc:
-        raise click.ClickException(str(exc)) from None
+        _fail_output(str(exc))
 
 
-def _progress(plan):
+def _phase(started: float):
+    """What `check` is doing now, as a progress line on stderr."""
+    def say(text: str) -> None:
+        elapsed = time.monotonic() - started
+        if elapsed >= 1.0:  # a check that takes under a second needs no narration
+            click.echo(f"[{elapsed:5.0f}s] {text}", err=True)
+    return say
+
+
+def _progress(plan, started: float | None = None):
+    """Progress of a solve on stderr; times count from `started` (the command's start) when
+    several solves make up one command, else from the solve's own start."""
     day = 1440 / plan.slot_minutes
 
     last = {"state": None, "at": -1e9}
 
     def show(elapsed, best, bound):
+        if started is not None:
+            elapsed = time.monotonic() - started
         # A line when the best or the bound moves, else a heartbeat every 5 s.
         if (best, bound) == last["state"] and elapsed - last["at"] < 5 or elapsed < 1.0:
             return

@@ -13,7 +13,9 @@ KINDS = ("json", "xlsx", "csv", "ics", "mspdi")
 
 def check_outputs(outputs: dict[str, str]) -> None:
     """Raise ExportError for the first output path that cannot be written (before solving)."""
-    for path in outputs.values():
+    for kind, path in outputs.items():
+        if kind == "xlsx" and path == "-":
+            raise ExportError("cannot write an Excel workbook to stdout; give a file name")
         if path and path != "-":
             check_writable(path)
 

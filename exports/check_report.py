@@ -128,6 +128,7 @@ def to_dict(report: CheckReport, strict: bool) -> dict:
     return {
         "plan": plan.name, "file": plan.file, "outcome": report.outcome,
         "exit_code": report.exit_code(strict), "strict": strict,
+        "interrupted": report.interrupted,
         "targets": [{"id": v.target.id, "name": v.target.label, "hard": v.target.hard,
                      "due": iso(v.target.due),
                      "forecast": iso(v.forecast) if v.forecast is not None else None,

@@ -23,6 +23,7 @@ def schedule_to_dict(schedule: Schedule) -> dict:
         "plan": plan.name,
         "plan_file": plan.file,
         "status": schedule.status.value,
+        "interrupted": schedule.interrupted,
         "objective_kind": plan.objective.kind,
         "objective": schedule.objective,
         "bound": schedule.bound,

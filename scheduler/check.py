@@ -57,8 +57,11 @@ class CheckReport:
     conflict: list[str] = field(default_factory=list)  # statement keys
     conflict_minimal: bool = False
     lints: list[Lint] = field(default_factory=list)
+    interrupted: bool = False  # stopped by Ctrl-C: the outcome is what was decided by then
 
     def exit_code(self, strict: bool = False) -> int:
+        if self.interrupted and self.outcome == "unknown":
+            return 130
         if self.outcome in ("misses", "infeasible"):
             return 1
         if self.outcome == "unknown":
@@ -67,42 +70,79 @@ class CheckReport:
 
 
 def check(plan: Plan, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-          progress=None) -> CheckReport:
+          progress=None, phase=None) -> CheckReport:
     """The verdict on every target within `time_limit` seconds in all, explanations included
-    (each step gets a share of what is left; a step with no time left is skipped and the
-    report says what it could not prove)."""
+    (each step gets a share of what is left; a step with no time left is cut short and the
+    report says what it could not prove). `phase(text)` is told what each step does.
+
+    Ctrl-C (KeyboardInterrupt) stops it: the report then holds what was decided so far, with
+    `interrupted` set."""
     deadline = time.monotonic() + time_limit
     left = lambda share: max(0.05, (deadline - time.monotonic()) * share)  # noqa: E731
-    lints = lint(plan)
+    say = phase or (lambda text: None)
+    report = CheckReport(plan, "unknown", None, _verdicts(plan, None, False), lints=lint(plan))
+    try:
+        _decide(report, left, workers, seed, progress, say)
+    except KeyboardInterrupt:
+        report.interrupted = True
+    return report
+
+
+def _decide(report, left, workers, seed, progress, say) -> None:
+    """Fill `report` step by step, so an interruption keeps every step already done."""
+    plan = report.plan
     hard = [t for t in plan.targets.values() if t.hard]
+    say("looking for a schedule that meets every hard target")
     strict = solve(plan, SolveOptions(left(0.4), workers, seed, first_solution=True), progress)
     if strict.status.has_schedule:
-        return CheckReport(plan, "meets", strict, _verdicts(plan, strict, False), lints=lints)
+        report.outcome, report.schedule = "meets", strict
+        report.verdicts = _verdicts(plan, strict, False)
+        return
+    _stopped(strict)
+    say("none yet: scheduling with the hard targets as penalties, to see how late they are")
     relaxed_plan = _relaxed(plan)
     relaxed = solve(relaxed_plan, SolveOptions(left(0.5), workers, seed), progress)
+    _stopped(relaxed)
     proven = strict.status == SolveStatus.INFEASIBLE
     if relaxed.status == SolveStatus.INFEASIBLE or (proven and not relaxed.status.has_schedule
                                                      and not hard):
-        report = CheckReport(plan, "infeasible", None, _verdicts(plan, None, True), lints=lints)
-        report.conflict, report.conflict_minimal = find_conflict(plan, left(0.9), seed,
-                                                                 _static_conflict(plan))
-        return report
+        report.outcome, report.verdicts = "infeasible", _verdicts(plan, None, True)
+        _explain_conflict(report, left, seed, say)
+        return
     if not relaxed.status.has_schedule:
-        return CheckReport(plan, "unknown", None, _verdicts(plan, None, False), lints=lints)
+        return
     relaxed.plan = plan
-    verdicts = _verdicts(plan, relaxed, proven)
-    if all(v.met for v in verdicts if v.target.hard):
+    report.schedule, report.verdicts = relaxed, _verdicts(plan, relaxed, proven)
+    if all(v.met for v in report.verdicts if v.target.hard):
         # The relaxed search found a schedule that meets every hard target after all.
-        return CheckReport(plan, "meets", relaxed, verdicts, lints=lints)
+        report.outcome = "meets"
+        return
     if not proven:
-        return CheckReport(plan, "unknown", relaxed, verdicts, lints=lints)
-    report = CheckReport(plan, "misses", relaxed, verdicts, lints=lints)
-    for v in verdicts:
+        return
+    report.outcome = "misses"
+    for v in report.verdicts:
         if v.target.hard and not v.met:
-            report.misses.append(_miss(relaxed_plan, relaxed, v, left(0.5), workers, seed))
-    report.conflict, report.conflict_minimal = find_conflict(plan, left(0.9), seed,
-                                                             _static_conflict(plan))
-    return report
+            say(f"explaining why '{v.target.label}' is missed")
+            try:
+                report.misses.append(_miss(relaxed_plan, relaxed, v, left(0.5), workers, seed))
+            except _Cut as cut:
+                report.misses.append(cut.miss)
+                raise
+    _explain_conflict(report, left, seed, say)
+
+
+def _stopped(result: Schedule) -> None:
+    """A solve cut short by Ctrl-C ends the check where it is."""
+    if result.interrupted:
+        raise KeyboardInterrupt
+
+
+def _explain_conflict(report, left, seed, say) -> None:
+    say("finding the plan statements that conflict")
+    # The conflict found without search stands if the search is cut short.
+    report.conflict = _static_conflict(report.plan)
+    report.conflict, report.conflict_minimal = find_conflict(report.plan, left(0.9), seed,
+                                                             report.conflict)
 
 
 def release_floor(plan: Plan, target: Target, cals=None) -> tuple[int | None, str | None,
@@ -184,9 +224,19 @@ def _miss(relaxed_plan, schedule, verdict, budget, workers, seed) -> Miss:
     if bottleneck is not None:
         more = _plus_one(relaxed_plan, bottleneck)
         again = solve(more, SolveOptions(budget, workers, seed))
-        if again.status.has_schedule:
+        if again.status.has_schedule and not again.interrupted:
             plus_one = forecast(more, again.tasks, more.targets[target.id])
+        if again.interrupted:
+            raise _Cut(Miss(target, late, chain, bottleneck, None, earliest))
     return Miss(target, late, chain, bottleneck, plus_one, earliest)
+
+
+class _Cut(KeyboardInterrupt):
+    """Ctrl-C during the plus-one solve: the miss as far as it was explained."""
+
+    def __init__(self, miss: Miss):
+        super().__init__()
+        self.miss = miss
 
 
 def _plus_one(plan: Plan, rid: str) -> Plan:

@@ -102,9 +102,9 @@ def test_json_to_stdout_keeps_stdout_clean():
 def test_json_into_missing_directory_fails_before_solving(tmp_path):
     target = tmp_path / "no" / "s.json"
     result = run("schedule", TUTORIAL, *FAST, "--json", str(target))
-    assert result.exit_code == 1
-    assert result.stderr == (f"Error: cannot write {target}: directory {target.parent} does not "
-                             "exist; create it first\n")
+    assert result.exit_code == 2  # bad usage, not "no schedule"
+    assert result.stderr == (f"rackplan: cannot write {target}: directory {target.parent} "
+                             "does not exist; create it first\n")
 
 
 def test_infeasible_plan_exits_1(tmp_path):

@@ -196,9 +196,9 @@ def test_export_errors_are_one_line(tmp_path):
 def test_xlsx_into_missing_directory(tmp_path):
     target = tmp_path / "nowhere" / "p.xlsx"
     result = run("schedule", TUTORIAL, *FAST, "--xlsx", target)
-    assert result.exit_code == 1
-    assert result.stderr == (f"Error: cannot write {target}: directory {target.parent} does not "
-                             "exist; create it first\n")
+    assert result.exit_code == 2  # bad usage, not "no schedule"
+    assert result.stderr == (f"rackplan: cannot write {target}: directory {target.parent} "
+                             "does not exist; create it first\n")
 
 
 def test_weekly_timescale(outputs, tmp_path):

@@ -61,10 +61,47 @@ class _Watch(cp_model.CpSolverSolutionCallback):
             self.bound = _higher(self.bound, int(value))
 
 
+@dataclass
+class _Best:
+    """The best verified schedule known so far, kept as the solve goes, so that Ctrl-C at any
+    moment (not only during CP-SAT's search) still returns it."""
+
+    started: float
+    tasks: dict | None = None
+    found: dict | None = None  # CP-SAT's answer, not yet verified
+    until: int | None = None
+    lower: int | None = None
+    floor: int | None = None
+
+    def result(self, plan: Plan) -> Schedule:
+        candidates = [t for t in (self.found, self.tasks) if t is not None]
+        until = self.until if self.until is not None else gpu_until(plan, 0)
+        for tasks in sorted(candidates, key=lambda ts: objective_value(plan, ts, until)):
+            if tasks is self.tasks or not verify(plan, tasks):
+                return Schedule(plan, SolveStatus.FEASIBLE, tasks,
+                                objective_value(plan, tasks, until), self.floor, self.lower,
+                                "cp-sat" if tasks is self.found else "heuristic",
+                                time.monotonic() - self.started, gpu_until=until,
+                                interrupted=True)
+        return Schedule(plan, SolveStatus.UNKNOWN, bound=self.floor, makespan_bound=self.lower,
+                        wall_time=time.monotonic() - self.started, gpu_until=self.until,
+                        interrupted=True)
+
+
 def solve(plan: Plan, options: SolveOptions = SolveOptions(),
           progress: Progress | None = None) -> Schedule:
-    """The best verified schedule found within the options' limits."""
-    started = time.monotonic()
+    """The best verified schedule found within the options' limits. Ctrl-C (KeyboardInterrupt)
+    stops it and returns the best verified schedule found so far, marked interrupted."""
+    best = _Best(time.monotonic())
+    try:
+        return _solve(plan, options, progress, best)
+    except KeyboardInterrupt:
+        return best.result(plan)
+
+
+def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _Best
+           ) -> Schedule:
+    started = best.started
     # The time limit is the whole call's: the list schedule gets half, CP-SAT what is left
     # less a reserve for justifying and verifying its answer.
     deadline = started + options.time_limit
@@ -74,9 +111,12 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
     if options.use_heuristic:
         budget = options.time_limit / 2
         seed_tasks = hint = list_schedule(plan, cals, time_budget=budget)
-        if seed_tasks is not None:
+        if seed_tasks is not None and not verify(plan, seed_tasks):
+            best.tasks = hint
             seed_tasks = forward_backward(plan, seed_tasks, cals, started + budget)
     seed_ok = seed_tasks is not None and not verify(plan, seed_tasks)
+    if seed_ok:
+        best.tasks = seed_tasks
     proven = bounds(plan, cals, max(st.finish for st in seed_tasks.values())
                     if seed_ok and seed_tasks else None)
     lower = proven.finish
@@ -93,6 +133,7 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
         return Schedule(plan, SolveStatus.INFEASIBLE, makespan_bound=lower, source="bounds",
                         wall_time=time.monotonic() - started, gpu_until=until)
     floor = proven.objective(plan, until)  # no schedule scores lower
+    best.until, best.lower, best.floor = until, lower, floor
     if seed_ok and options.first_solution:
         value = objective_value(plan, seed_tasks, until)
         return Schedule(plan, SolveStatus.FEASIBLE, seed_tasks, value, floor, lower,
@@ -147,8 +188,11 @@ def solve(plan: Plan, options: SolveOptions = SolveOptions(),
             progress(time.monotonic() - started, watch.best, watch.bound)
     status = _run(solver, built.model, watch, started, progress)
     watch.replay_deadline = deadline
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        best.found = {tid: make_task(plan, cals, tid, s, m)
+                      for tid, (s, m) in built.read(solver).items()}
     result = _result(plan, cals, built, solver, status, watch, seed_tasks, seed_ok, seed_time,
-                     until, lower, floor)
+                     until, lower, floor, best.found)
     result.wall_time = time.monotonic() - started
     result.interrupted = watch.interrupted
     if result.status.has_schedule:
@@ -257,7 +301,7 @@ def _run(solver, model, watch, started, progress) -> int:
 
 
 def _result(plan, cals, built, solver, status, watch, seed, seed_ok, seed_time, until,
-            lower, floor) -> Schedule:
+            lower, floor, found) -> Schedule:
     if status == cp_model.MODEL_INVALID:
         raise VerificationError([f"CP-SAT rejected the model: {built.model.validate()}"])
     bound = None
@@ -270,7 +314,6 @@ def _result(plan, cals, built, solver, status, watch, seed, seed_ok, seed_time, 
         status = cp_model.UNKNOWN if status == cp_model.INFEASIBLE else status
     bound = _higher(bound, floor)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        found = {tid: make_task(plan, cals, tid, s, m) for tid, (s, m) in built.read(solver).items()}
         found = _justified(plan, cals, found, until, watch.replay_deadline)
         value = objective_value(plan, found, until)
         if seed_ok and objective_value(plan, seed, until) < value:
