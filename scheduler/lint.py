@@ -57,7 +57,7 @@ def _dangling(plan: Plan) -> list[Lint]:
     has_succ = {lk.pred for t in plan.tasks.values() for lk in t.links}
     targeted = {tid for t in plan.targets.values() for tid in t.tasks}
     no_pred = [t for t in plan.tasks.values()
-               if not t.links and not t.release and not t.is_milestone]
+               if not t.links and not t.release_reason and not t.is_milestone]
     no_succ = [t for t in plan.tasks.values()
                if t.id not in has_succ and not t.is_milestone and not t.gpus
                and t.id not in targeted]

@@ -1,7 +1,9 @@
 """Modes no optimal schedule needs, found before solving (the MRCPSP preprocessing of Sprecher,
 Hartmann and Drexl, 1997).
 
-- A mode asking a crew for more than it ever has cannot run.
+- A mode asking a crew for more than it ever has cannot run; nor can one that fits only in a
+  window of higher capacity that closes before it could finish there (a crew cut from 2 to 1 at
+  36 h leaves a 2-person mode only the time before).
 - A mode whose spending, plus the least every other task must spend, exceeds a budget cannot be
   chosen without overspending it.
 - A mode no faster than another mode of the same task and using at least as much of every crew
@@ -15,7 +17,51 @@ reports keep the plan's mode numbers.
 
 from __future__ import annotations
 
-from .plan import Mode, Plan
+from .calendar import Calendars
+from .plan import Mode, Plan, Task
+
+
+def fits_ever(plan: Plan, cals: Calendars, task: Task, mode: Mode) -> bool:
+    """Whether the mode fits its crews' capacity over time at all, from the task's release on
+    (other tasks aside): in the last capacity step, or wholly inside an earlier window."""
+    if mode.duration == 0 or not mode.demands:
+        return True
+    windows = [(0, None)]  # [from, to) slots where every crew has enough; None: for ever
+    for rid, q in mode.demands.items():
+        enough = _windows(plan.resources[rid].steps, q)
+        windows = [(max(a, c), _earlier(b, d)) for a, b in windows for c, d in enough
+                   if _earlier(b, d) is None or max(a, c) < _earlier(b, d)]
+    cal = cals.get(task.calendar)
+    for lo, hi in windows:
+        if hi is None:
+            return True
+        start = cal.next_working(max(lo, task.release))
+        if start < hi and cal.finish(start, mode.duration) <= hi:
+            return True
+    return False
+
+
+def _windows(steps, q) -> list[tuple[int, int | None]]:
+    out: list[tuple[int, int | None]] = []
+    for i, (lo, cap) in enumerate(steps):
+        hi = steps[i + 1][0] if i + 1 < len(steps) else None
+        if cap >= q:
+            if out and out[-1][1] == lo:
+                out[-1] = (out[-1][0], hi)
+            else:
+                out.append((lo, hi))
+    return out
+
+
+def _earlier(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def unrunnable(plan: Plan, cals: Calendars | None = None) -> list[str]:
+    """Tasks none of whose modes ever fit their crews' capacity: the plan is infeasible."""
+    cals = cals or Calendars(plan)
+    return [t.id for t in plan.tasks.values()
+            if not any(fits_ever(plan, cals, t, m) for m in t.modes)]
 
 
 def usable_modes(plan: Plan, exact: bool = True) -> dict[str, tuple[int, ...]]:
@@ -26,7 +72,7 @@ def usable_modes(plan: Plan, exact: bool = True) -> dict[str, tuple[int, ...]]:
     infeasible and the solver, not this filter, should say why.
     """
     usable = {tid: list(range(len(t.modes))) for tid, t in plan.tasks.items() if len(t.modes) > 1}
-    least = _Runnable(plan, usable) if exact else None
+    least = _Runnable(plan, usable, Calendars(plan)) if exact else None
     changed = True
     while changed:
         changed = False
@@ -48,8 +94,9 @@ class _Runnable:
     each budget in its usable modes, with their sums, kept up to date one task at a time
     (recomputing them over the plan after every change would be quadratic in the tasks)."""
 
-    def __init__(self, plan: Plan, usable: dict[str, list[int]]):
+    def __init__(self, plan: Plan, usable: dict[str, list[int]], cals: Calendars):
         self.plan = plan
+        self.cals = cals
         self.each = {tid: self._of(tid, usable.get(tid, range(len(task.modes))))
                      for tid, task in plan.tasks.items()}
         self.total = {bid: sum(spend[bid] for spend in self.each.values())
@@ -70,6 +117,8 @@ class _Runnable:
         other task's cheapest usable mode."""
         plan = self.plan
         if any(q > plan.resources[r].max_capacity for r, q in mode.demands.items()):
+            return False
+        if not fits_ever(plan, self.cals, plan.tasks[tid], mode):
             return False
         return all(mode.spends.get(bid, 0) + self.total[bid] - self.each[tid][bid] <= b.total
                    for bid, b in plan.budgets.items())

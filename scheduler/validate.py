@@ -269,9 +269,13 @@ class Resolver:
                 continue
             for k, tid in enumerate(ids):
                 t = tasks[tid]
+                reason = f"{entry['source']} unit {k + 1}"
                 if slots[k] > t.release:
-                    tasks[tid] = _replace(t, release=slots[k],
-                                          release_reason=f"{entry['source']} unit {k + 1}")
+                    tasks[tid] = _replace(t, release=slots[k], release_reason=reason)
+                elif not t.release_reason:
+                    # Delivered by the start: no later release, but held by the delivery all
+                    # the same (it is not a dangling start).
+                    tasks[tid] = _replace(t, release_reason=reason)
         return tasks
 
 

@@ -174,7 +174,7 @@ after = ["position"]
 """)
     if two_modes:
         lines.append('modes = [{ duration = "6h", uses = { fiber = 1 } }, '
-                     '{ duration = "3h", uses = { fiber = 2 } }]\n')
+                     f'{{ duration = "3h", uses = {{ fiber = {min(2, crews["fiber"])} }} }}]\n')
     else:
         lines.append('duration = "4h"\nuses = { fiber = 1 }\n')
     lines.append("""[templates.array.accept]

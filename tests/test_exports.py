@@ -273,6 +273,13 @@ def test_workbook_opens_in_libreoffice(outputs, tmp_path):
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice is not installed")
+    try:  # installed is not runnable: a sandbox without a profile directory or a display
+        probe = subprocess.run([soffice, "--headless", "--version"], capture_output=True,
+                               timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"LibreOffice cannot run here: {exc}")
+    if probe.returncode != 0:
+        pytest.skip(f"LibreOffice cannot run here: {probe.stderr.decode(errors='replace')[:200]}")
     done = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
                            "--convert-to", "pdf", "--outdir", str(tmp_path),
                            str(outputs["xlsx"])], capture_output=True, timeout=180)

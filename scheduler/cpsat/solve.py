@@ -19,6 +19,7 @@ from ..calendar import Calendars
 from ..errors import VerificationError
 from ..heuristic import left_justify, list_schedule
 from ..justify import forward_backward
+from ..modes import unrunnable
 from ..plan import Plan
 from ..schedule import Schedule, SolveStatus, gpu_until, make_task, objective_value
 from ..verify import verify
@@ -107,6 +108,10 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
     deadline = started + options.time_limit
     reserve = 0.05 * options.time_limit
     cals = Calendars(plan)
+    if unrunnable(plan, cals):
+        # A task whose every mode needs more crew than is ever left for it: no schedule.
+        return Schedule(plan, SolveStatus.INFEASIBLE, source="bounds",
+                        wall_time=time.monotonic() - started)
     seed_tasks = hint = None
     if options.use_heuristic:
         budget = options.time_limit / 2
