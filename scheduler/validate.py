@@ -258,6 +258,8 @@ class Resolver:
         for item, ids in needers.items():
             entry = self.deliveries.get(item)
             source = tasks[ids[0]].source
+            if entry is None and self.ctx.problems:
+                continue  # its delivery was refused above: one problem, not two
             if entry is None:
                 self.ctx.error("unknown_ref", f"{source}.needs", f"no delivery brings '{item}'"
                                f"{did_you_mean(item, self.deliveries)}")
