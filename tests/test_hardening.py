@@ -81,29 +81,6 @@ def test_max_lags_on_a_shared_crew_always_get_a_schedule():
     assert result.status.has_schedule and verify(plan, result.tasks) == []
 
 
-def test_a_leak_test_that_waits_for_the_gauge_delays_its_fill():
-    """Tests the delay of a predecessor: the gauge is busy 0-4 h with x, the fill (1 h, no
-    crew) must be followed within 1 h by the test (1 h on the gauge). Filling at 0 would leave
-    the test to start at 4 > 1 + 1; the fill moves to 2 (finish 3) so the test starts at 4 and
-    ends at 5: the optimum, since the gauge's 5 h of work end no sooner."""
-    plan = make_plan("""
-[resources.gauge]
-capacity = 1
-[tasks.x]
-duration = "4h"
-uses = { gauge = 1 }
-[tasks.fill]
-duration = "1h"
-[tasks.test]
-duration = "1h"
-uses = { gauge = 1 }
-after = [{ task = "fill", max_lag = "1h" }]
-""")
-    tasks = list_schedule(plan)
-    assert verify(plan, tasks) == []
-    assert (tasks["fill"].start, tasks["test"].start, tasks["test"].finish) == (2, 4, 5)
-
-
 def test_ordering_only_through_storage_is_scheduled_within_the_limit(tmp_path):
     """Tests item 2: the tutorial with `position` ordered after `receive` only by the staging
     area (it empties what receive fills): a verified schedule within --time-limit 3."""
@@ -286,8 +263,12 @@ TASK = '[tasks.a]\nduration = "1h"\n'
 ])
 def test_wrong_values_are_one_line_errors(tmp_path, monkeypatch, body, line):
     """Tests items 8, 10, 11 and 12: each mistake gives its one line with file:line, exit 2."""
+    _assert_refused(tmp_path, monkeypatch, HEAD + body, line)
+
+
+def _assert_refused(tmp_path, monkeypatch, text: str, line: str) -> None:
     monkeypatch.chdir(tmp_path)
-    write(tmp_path, HEAD + body)
+    write(tmp_path, text)
     result = run("validate", "plan.toml")
     assert result.exit_code == 2, result.output
     assert line in result.stderr.splitlines()
@@ -311,11 +292,7 @@ def test_wrong_values_are_one_line_errors(tmp_path, monkeypatch, body, line):
 ])
 def test_project_mistakes_are_one_line_errors(tmp_path, monkeypatch, head, line):
     """Tests item 11: extreme dates, numbers for time zones, absurd nesting."""
-    monkeypatch.chdir(tmp_path)
-    write(tmp_path, head + TASK)
-    result = run("validate", "plan.toml")
-    assert result.exit_code == 2
-    assert line in result.stderr.splitlines()
+    _assert_refused(tmp_path, monkeypatch, head + TASK, line)
 
 
 def test_deliveries_before_the_start_into_storage(tmp_path):

@@ -15,6 +15,16 @@ def test_heuristic_repairs_a_broken_max_lag():
     assert tasks["test"].start - tasks["fill"].finish <= 1
 
 
+def test_max_lag_block_delays_the_fill_until_the_test_fits():
+    """Tests the block placement (fill and test tied by the 1 h maximum lag): the crew is busy
+    0-4 h with x; a fill at 0 would leave the test to start at 4 > 1 + 1, so the fill moves to
+    2 (finish 3) and the test runs 4-5: the optimum, the crew's 5 h of work end no sooner."""
+    plan = make_plan(MAX_LAG_PLAN)
+    tasks = list_schedule(plan, rules=("release",))
+    assert verify(plan, tasks) == []
+    assert (tasks["fill"].start, tasks["test"].start, tasks["test"].finish) == (2, 4, 5)
+
+
 def test_heuristic_on_tutorial_is_feasible(root):
     plan = load_plan(root / "plans" / "tutorial.toml")
     tasks = list_schedule(plan)
