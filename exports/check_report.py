@@ -68,6 +68,9 @@ def miss_lines(report: CheckReport) -> list[str]:
                 head += (f"; one more {miss.bottleneck} unit: forecast "
                          f"{_when(plan, miss.plus_one)} ({span(plan, gain)} earlier)"
                          if gain > 0 else f"; one more {miss.bottleneck} unit does not help")
+            else:
+                head += (f"; with one more {miss.bottleneck} unit no schedule was found in the "
+                         "time left")
         out.append(head)
     return out
 

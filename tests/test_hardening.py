@@ -380,3 +380,17 @@ def test_ctrl_c_twice_still_writes_the_schedule(tmp_path):
     doc = json.loads(out.read_text())
     assert doc["interrupted"] is True and doc["status"] == "feasible"
     assert len(doc["tasks"]) == 14_678
+
+
+def test_the_paths_the_readme_and_the_workflow_name_exist():
+    """Tests item 15: every repository path in the README's commands exists in a clone (the
+    PSPLIB example pointed outside it), and the CI workflow creates the folder its JUnit
+    reports go to."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    paths = set(re.findall(r"(?:plans|tests|docs|bench)/[\w./-]+\.(?:toml|sm|mm|yml|py)", readme))
+    assert "tests/data/psplib/j301_1.sm" in paths
+    assert [p for p in sorted(paths) if not (ROOT / p).exists()] == []
+    workflow = (ROOT / "docs" / "rackplan-check.yml").read_text()
+    assert workflow.index("mkdir -p reports") < workflow.index('--junit "reports/')
