@@ -92,6 +92,24 @@ class WorkTime:
             return start
         return self._kth(self._rank(start) + duration - 1) + 1
 
+    def unbroken_start(self, slot: int, duration: int) -> int | None:
+        """The first start at or after `slot` whose `duration` working slots follow one
+        another without a pause (a task that must not pause), or None within 400 days."""
+        if duration == 0:
+            return slot
+        give_up = slot + 400 * 1440 * 60 // int(self._step.total_seconds())
+        k = self._rank(slot)
+        while True:
+            first = self._kth(k)
+            if first > give_up:
+                return None
+            last = self._kth(k + duration - 1)
+            if last - first == duration - 1:
+                return first
+            while self._pos[k + 1] == self._pos[k] + 1:  # to the first pause, then past it
+                k += 1
+            k += 1
+
     def segments(self, start: int, duration: int) -> list[tuple[int, int]]:
         """The [from, to) spans in which a task of `duration` working slots begun at `start` works."""
         out: list[tuple[int, int]] = []

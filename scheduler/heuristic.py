@@ -405,23 +405,26 @@ class ListScheduler:
         if d == 0:
             return max(ls, le, floors[1])
         le = max(le, floors[0])
-        s = cal.next_working(max(ls, floors[1]))
+        begin = cal.next_working if task.interruptible else (
+            lambda slot: cal.unbroken_start(slot, d))
+        s = begin(max(ls, floors[1]))
         demands = mode.demands
         quiet = max((max(self.busy_until[r], self.last_step[r]) for r in demands), default=0)
         fits_for_ever = all(q <= self.plan.resources[r].steps[-1][1] for r, q in demands.items())
         for step in itertools.count():
-            if step % 4096 == 4095 and deadline is not None and time.monotonic() > deadline:
+            if s is None or (step % 4096 == 4095 and deadline is not None
+                             and time.monotonic() > deadline):
                 return None
             e = cal.finish(s, d)
             if e < le:
-                s = cal.next_working(s + max(1, le - e))
+                s = begin(s + max(1, le - e))
                 continue
             if s >= quiet:
                 return s if fits_for_ever else None
             clash = self._clash(demands, s, e)
             if clash is None:
                 return s
-            s = cal.next_working(clash + 1)
+            s = begin(clash + 1)
         return None
 
     def _clash(self, demands, s, e) -> int | None:

@@ -27,7 +27,8 @@ MAX_ROUNDS = 20
 def can_justify(plan: Plan) -> bool:
     """Whether moving tasks later is safe for the plan (no storage, no maximum lags)."""
     return not plan.storages and not any(
-        link.max_lag is not None for t in plan.tasks.values() for link in t.links)
+        link.max_lag is not None for t in plan.tasks.values() for link in t.links) and all(
+        t.interruptible for t in plan.tasks.values())  # right-justifying allows pauses
 
 
 def forward_backward(plan: Plan, tasks: dict[str, ScheduledTask], cals: Calendars | None = None,

@@ -41,7 +41,7 @@ STORAGE_KEYS = {"capacity", "initial"}
 DELIVERY_KEYS = {"item", "quantity", "first", "per_day", "batches", "into"}
 LEVEL_KEYS = {"name", "count", "id", "total", "gpus"}
 TASK_KEYS = {"name", "duration", "uses", "spends", "modes", "after", "elapsed", "calendar", "needs",
-             "not_before", "gpus", "online", "fills", "empties"}
+             "not_before", "gpus", "online", "fills", "empties", "interruptible"}
 LINK_KEYS = {"task", "type", "lag", "max_lag"}
 TARGET_KEYS = {"finish", "gpus", "by", "hard", "penalty", "name"}
 OBJECTIVE_KEYS = {"kind", "until"}

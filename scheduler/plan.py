@@ -53,6 +53,7 @@ class Task:
     empties: dict[str, int] = field(default_factory=dict)  # storage -> units removed at start
     source: str = ""  # the plan field that defined it, e.g. "templates.rack.cable"
     unit: str = ""  # hierarchy path of the unit it belongs to, "" for site tasks
+    interruptible: bool = True  # False: works in one unbroken span of its calendar
 
     @property
     def is_milestone(self) -> bool:

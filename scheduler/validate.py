@@ -136,6 +136,7 @@ class Resolver:
             release=max(release, 0), release_reason=reason, gpus=self._gpus(table, raw, where),
             fills=self._flows(table, "fills", where), empties=self._flows(table, "empties", where),
             source=where, unit=raw.unit.path,
+            interruptible=self.b.bool_(table, "interruptible", where, default=True),
         )
 
     def _modes(self, table, where) -> list[Mode]:
@@ -315,6 +316,7 @@ def check_plan(ctx, plan: Plan) -> None:
                   "[templates.LEVEL.STEP] with a duration")
         return
     _check_capacities(ctx, plan)
+    _check_unbroken(ctx, plan)
     _check_cycles(ctx, plan)
     _check_storage(ctx, plan)
     _check_gpu_targets(ctx, plan)
@@ -331,6 +333,27 @@ def _check_capacities(ctx, plan: Plan) -> None:
                               f"needs {amount} but '{rid}' never has more than "
                               f"{res.max_capacity}; lower the demand or raise "
                               f"resources.{rid}.capacity")
+
+
+def _check_unbroken(ctx, plan: Plan) -> None:
+    """A task that must not pause needs a stretch of its calendar as long as its work."""
+    from .calendar import Calendars
+
+    cals = Calendars(plan)
+    fortnight = 14 * 1440 // plan.slot_minutes
+    for task in plan.tasks.values():
+        if task.interruptible or task.calendar is None:
+            continue
+        runs = [b - a + 1 for a, b in cals.get(task.calendar).working_intervals(fortnight)]
+        longest = max(runs, default=0)
+        for mode in task.modes:
+            if mode.duration > longest:
+                hours = plan.slot_minutes / 60
+                ctx.error("value", f"{task.source}.interruptible",
+                          f"{mode.duration * hours:g} h of work never fit in one unbroken "
+                          f"stretch of calendar '{task.calendar}' (at most {longest * hours:g} "
+                          "h); allow pauses or shorten the task")
+                break
 
 
 def _check_cycles(ctx, plan: Plan) -> None:

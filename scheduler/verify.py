@@ -45,6 +45,9 @@ def _check_task(plan, cals, st: ScheduledTask) -> list[str]:
         out.append(f"{st.id}: works {worked} slots, needs {duration}")
     if duration == 0:
         return out + ([f"{st.id}: milestone with finish != start"] if st.finish != st.start else [])
+    if not task.interruptible and len(st.segments) > 1:
+        out.append(f"{st.id}: pauses at slot {st.segments[0][1]}, but must run without a break "
+                   "(interruptible = false)")
     if st.segments[0][0] != st.start or st.segments[-1][1] != st.finish:
         out.append(f"{st.id}: segments do not span [start, finish)")
     cal = cals.get(task.calendar)

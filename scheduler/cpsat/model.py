@@ -107,7 +107,10 @@ class RackplanModel:
             present = True if single else m.new_bool_var(f"{task.id}.mode{idx}")
             by_length = {length: spans for length, spans in
                          cal.length_groups(mode.duration, h).items()
-                         if spans[-1][1] >= release}
+                         if spans[-1][1] >= release
+                         and (task.interruptible or length == mode.duration)}
+            if not task.interruptible:
+                self._unbroken(start, present, by_length.get(mode.duration))
             if free is not None:
                 size, group_lits = self._relaxed_size(task.id, idx, by_length, start, present,
                                                       free, mode.duration)
@@ -128,6 +131,21 @@ class RackplanModel:
                 if idx not in usable:
                     m.add(lit == 0)  # never needed (scheduler/modes.py)
         return TaskVars(start, end, lits, groups, intervals)
+
+    def _unbroken(self, start, present, spans) -> None:
+        """A task that must not pause starts only where its work runs without a break: the
+        starts whose elapsed length equals the work."""
+        m = self.model
+        if not spans:  # no such start before the horizon: the mode cannot run
+            if present is True:
+                m.add(start > self.horizon)
+            else:
+                m.add(present == 0)
+            return
+        ct = m.add_linear_expression_in_domain(
+            start, cp_model.Domain.from_intervals([list(sp) for sp in spans]))
+        if present is not True:
+            ct.only_enforce_if(present)
 
     def _release(self, task, start) -> None:
         if self.relax and task.release > 0:
