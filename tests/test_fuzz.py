@@ -27,8 +27,10 @@ MANY = int(os.environ.get("RACKPLAN_FUZZ_EXAMPLES", "500"))
 EXIT_CODES = {"validate": {0, 2}, "schedule": {0, 1}, "check": {0, 1, 3}}
 
 
-def _settings(examples: int):
-    return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
+def _settings(examples: int, derandomize: bool = True):
+    """CI's runs are derandomised (the same examples every time); the slow runs explore."""
+    return settings(max_examples=examples, deadline=None, derandomize=derandomize,
+                    database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -102,14 +104,14 @@ def test_random_buildouts_always_get_a_verified_schedule_within_the_limit(text):
 
 
 @pytest.mark.slow
-@_settings(MANY)
+@_settings(MANY, derandomize=False)
 @given(text=mutated_plan())
 def test_many_mutated_plans(tmp_path_factory, text):
     _run_every_command(text, tmp_path_factory.mktemp("fuzz"))
 
 
 @pytest.mark.slow
-@_settings(MANY)
+@_settings(MANY, derandomize=False)
 @given(text=random_buildout())
 def test_many_random_buildouts(text):
     _always_scheduled(text, solve_too=True)
