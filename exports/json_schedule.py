@@ -41,7 +41,9 @@ def schedule_to_dict(schedule: Schedule) -> dict:
         "makespan_slots": schedule.makespan if has else None,
         "levels": list(plan.levels),
         "calendars": {cid: {"days": sorted(c.weekdays), "shifts": [list(x) for x in c.shifts],
-                            "holidays": sorted(c.holidays)} for cid, c in plan.calendars.items()},
+                            "holidays": sorted(c.holidays),
+                            "day_shifts": {str(d): [list(x) for x in s] for d, s in c.day_shifts}}
+                      for cid, c in plan.calendars.items()},
         "nonworking_days": nonworking_days(plan, Calendars(plan), horizon),
         "tasks": [_task(schedule, tid, iso, floats[tid]) for tid in plan.tasks] if has else [],
         "resources": [_resource(schedule, res) for res in plan.resources.values()],

@@ -165,8 +165,10 @@ def _calendar(uid: int, cid: str, spec: dict) -> str:
     """Weekly working times from the shifts (an overnight shift's tail lands on the next day);
     holidays as non-working exceptions."""
     per_day: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
-    for day in spec["days"]:
-        for a, b in spec["shifts"]:
+    own = {int(d): shifts for d, shifts in spec.get("day_shifts", {}).items()}
+    for day in range(7):
+        shifts = own.get(day, spec["shifts"] if day in spec["days"] else [])
+        for a, b in shifts:
             per_day[day].append((a, min(b, 1440)))
             if b > 1440:
                 per_day[(day + 1) % 7].append((0, b - 1440))

@@ -54,16 +54,20 @@ class WorkTime:
         local = local.astimezone(self._tz)
         minute = local.hour * 60 + local.minute
         day = local.date()
-        for a, b in spec.shifts:
-            if a <= minute < min(b, 1440) and self._day_works(day):
+        for a, b in self._shifts(day):
+            if a <= minute < min(b, 1440):
                 return True
-            if b > 1440 and minute < b - 1440 and self._day_works(day - timedelta(days=1)):
+        for a, b in self._shifts(day - timedelta(days=1)):  # a shift past midnight
+            if b > 1440 and minute < b - 1440:
                 return True
         return False
 
-    def _day_works(self, day) -> bool:
+    def _shifts(self, day) -> tuple[tuple[int, int], ...]:
+        """The shifts that start on a local date: none on a holiday."""
         assert self.spec is not None
-        return day.weekday() in self.spec.weekdays and day.isoformat() not in self.spec.holidays
+        if day.isoformat() in self.spec.holidays:
+            return ()
+        return self.spec.shifts_on(day.weekday())
 
     def is_working(self, slot: int) -> bool:
         self.ensure(slot + 1)

@@ -285,11 +285,15 @@ def describe(plan: Plan, key: str) -> str:
         return f"holds at most {plan.storages[rest].capacity}"
     if head == "calendars" and rest in plan.calendars:
         cal = plan.calendars[rest]
-        days = ",".join("mon tue wed thu fri sat sun".split()[d] for d in sorted(cal.weekdays))
-        shifts = ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60 % 24:02d}:{b % 60:02d}"
-                           for a, b in cal.shifts)
+        names = "mon tue wed thu fri sat sun".split()
+        clock = lambda shifts: ", ".join(  # noqa: E731
+            f"{a // 60:02d}:{a % 60:02d}-{b // 60 % 24:02d}:{b % 60:02d}" for a, b in shifts)
+        own = dict(cal.day_shifts)
+        days = ",".join(names[d] for d in sorted(cal.weekdays) if d not in own)
+        parts = [f"{days} {clock(cal.shifts)}"] if days else []
+        parts += [f"{names[d]} {clock(s)}" for d, s in cal.day_shifts if s]
         off = f", {len(cal.holidays)} holiday(s) off" if cal.holidays else ""
-        return f"tasks on it work only {days} {shifts}{off}"
+        return f"tasks on it work only {'; '.join(parts)}{off}"
     from .cpsat.model import release_statement
 
     released = [t for t in plan.tasks.values() if t.release and release_statement(t) == key]

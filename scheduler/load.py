@@ -34,7 +34,8 @@ MAX_INT = 10**9  # counts, capacities and amounts: past this CP-SAT's 64-bit sum
 TOP_KEYS = {"project", "calendars", "resources", "budgets", "storage", "deliveries", "levels", "tasks",
             "templates", "targets", "objective"}
 PROJECT_KEYS = {"name", "start", "timezone", "resolution", "max_tasks"}
-CALENDAR_KEYS = {"days", "shifts", "holidays", "off"}
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CALENDAR_KEYS = {"days", "shifts", "holidays", "off", *WEEKDAY_KEYS}
 RESOURCE_KEYS = {"capacity", "calendar", "changes", "trade"}
 BUDGET_KEYS = {"total", "unit"}
 STORAGE_KEYS = {"capacity", "initial"}
@@ -387,8 +388,11 @@ class _Builder:
                                         ["00:00-24:00"])),
                 holidays=frozenset(self._list(table, "holidays", where, units.parse_date, [])),
                 off=tuple(self._off(table.get("off", []), f"{where}.off")),
+                day_shifts=tuple((i, tuple(self._list(table, day, where,
+                                                       units.parse_clock_range, [])))
+                                 for i, day in enumerate(WEEKDAY_KEYS) if day in table),
             )
-            if table.get("days") == [] or table.get("shifts") == []:
+            if not any(spec.shifts_on(d) for d in range(7)):
                 self.ctx.error("value", where, "has no working time (no days or no shifts); "
                                "give at least one day and one shift")
             self._check_shift_slots(spec, where)
@@ -399,11 +403,13 @@ class _Builder:
         """Shifts start and end on slot boundaries: a slot works whole or not at all, so a shift
         of 06:00-06:01 at 1 h slots would silently become a full hour of work."""
         offset = self.start.hour * 60 + self.start.minute
-        for i, (a, b) in enumerate(spec.shifts):
-            if (a - offset) % self.slot or (b - offset) % self.slot:
-                self.ctx.error("value", f"{where}.shifts[{i}]", f"does not start and end on the "
-                               f"project's {units.fmt_minutes(self.slot)} slots; round it to "
-                               f"whole slots or use a finer project.resolution")
+        named = [("shifts", spec.shifts)] + [(WEEKDAY_KEYS[d], s) for d, s in spec.day_shifts]
+        for key, shifts in named:
+            for i, (a, b) in enumerate(shifts):
+                if (a - offset) % self.slot or (b - offset) % self.slot:
+                    self.ctx.error("value", f"{where}.{key}[{i}]", "does not start and end on "
+                                   f"the project's {units.fmt_minutes(self.slot)} slots; round "
+                                   "it to whole slots or use a finer project.resolution")
 
     def _list(self, table, key, where, parse, default):
         values = table.get(key, default)

@@ -132,6 +132,16 @@ class CalendarSpec:
     shifts: tuple[tuple[int, int], ...]  # (start_minute, end_minute); end may exceed 1440
     holidays: frozenset[str]  # ISO dates, local
     off: tuple[tuple[int, int], ...] = ()  # extra non-working slot ranges [from, to)
+    # Weekdays with shifts of their own (a half Saturday): (weekday, shifts), sorted.
+    day_shifts: tuple[tuple[int, tuple[tuple[int, int], ...]], ...] = ()
+
+    def shifts_on(self, weekday: int) -> tuple[tuple[int, int], ...]:
+        """The shifts that start on a weekday (0=Mon): its own, else the common ones if it is
+        a working day, else none."""
+        for day, shifts in self.day_shifts:
+            if day == weekday:
+                return shifts
+        return self.shifts if weekday in self.weekdays else ()
 
 
 @dataclass(frozen=True)

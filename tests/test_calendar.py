@@ -48,3 +48,52 @@ def test_holidays_are_off():
     cal = _cal([(0, 1440)], holidays=["2024-01-02"])
     assert not any(cal.is_working(t) for t in range(24, 48))
     assert cal.is_working(23) and cal.is_working(48)
+
+
+HALF_SATURDAY = """
+[project]
+name = "half Saturday"
+start = 2024-01-06T00:00:00     # a Saturday
+timezone = "UTC"
+[calendars.crews]
+shifts = ["06:00-16:00"]
+sat = ["06:00-12:00"]
+[resources.crew]
+capacity = 1
+calendar = "crews"
+[tasks.a]
+duration = "8h"
+uses = { crew = 1 }
+"""
+
+
+def test_a_weekday_with_shifts_of_its_own():
+    """Tests per-weekday shifts: 8 h of work begun Saturday 00:00 take the half Saturday
+    (06-12, slots 6-12), then Monday 06-08 (slots 54-56): finish 56. Without the Saturday
+    shift the work waits for Monday 06-14: finish 62. A day's own empty list takes it off."""
+    from rackplan.scheduler.cpsat import SolveOptions, solve
+    from rackplan.scheduler.load import plan_from_toml
+
+    fast = SolveOptions(time_limit=5, workers=1)
+    for text, finish in ((HALF_SATURDAY, 56),
+                         (HALF_SATURDAY.replace('sat = ["06:00-12:00"]\n', ""), 62),
+                         (HALF_SATURDAY.replace('sat = ["06:00-12:00"]', "sat = []\nmon = []"),
+                          24 * 3 + 14)):
+        result = solve(plan_from_toml("t.toml", text), fast)
+        assert result.makespan == finish, text
+    plan = plan_from_toml("t.toml", HALF_SATURDAY)
+    assert solve(plan, fast).tasks["a"].segments == ((6, 12), (54, 56))
+
+
+def test_a_weekday_shift_off_the_slot_grid_is_refused():
+    """Tests that day shifts get the same slot check as the common ones."""
+    import pytest
+
+    from rackplan.scheduler.errors import PlanInvalid
+    from rackplan.scheduler.load import plan_from_toml
+
+    with pytest.raises(PlanInvalid) as err:
+        plan_from_toml("t.toml", HALF_SATURDAY.replace("06:00-12:00", "06:00-12:30"))
+    assert err.value.lines() == [
+        "t.toml:8: calendars.crews.sat[0]: does not start and end on the project's 1h slots; "
+        "round it to whole slots or use a finer project.resolution"]

@@ -286,3 +286,18 @@ def test_workbook_opens_in_libreoffice(outputs, tmp_path):
     pdf = tmp_path / "t.pdf"
     assert done.returncode == 0, done.stderr
     assert pdf.exists() and pdf.stat().st_size > 10_000
+
+
+def test_mspdi_calendar_carries_a_half_saturday():
+    """Tests per-weekday shifts in MS Project XML: Saturday (DayType 7) works 06:00-12:00,
+    Monday (DayType 2) 06:00-16:00, Sunday (DayType 1) not at all."""
+    import re
+
+    from rackplan.exports.mspdi import _calendar
+
+    xml = _calendar(1, "crews", {"days": [0, 1, 2, 3, 4], "shifts": [[360, 960]],
+                                 "holidays": [], "day_shifts": {"5": [[360, 720]]}})
+    days = dict(re.findall(r"<WeekDay><DayType>(\d)</DayType>(.*?)</WeekDay>", xml))
+    assert "<FromTime>06:00:00</FromTime><ToTime>12:00:00</ToTime>" in days["7"]
+    assert "<FromTime>06:00:00</FromTime><ToTime>16:00:00</ToTime>" in days["2"]
+    assert "<DayWorking>0</DayWorking>" in days["1"]
