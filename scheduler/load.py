@@ -380,6 +380,7 @@ class _Builder:
             where = f"calendars.{cid}"
             if not self.keys(table, CALENDAR_KEYS, where):
                 continue
+            before = len(self.ctx.problems)
             spec = CalendarSpec(
                 id=cid,
                 weekdays=frozenset(self._list(table, "days", where, units.parse_weekday,
@@ -392,7 +393,7 @@ class _Builder:
                                                        units.parse_clock_range, [])))
                                  for i, day in enumerate(WEEKDAY_KEYS) if day in table),
             )
-            if not any(spec.shifts_on(d) for d in range(7)):
+            if not any(spec.shifts_on(d) for d in range(7)) and len(self.ctx.problems) == before:
                 self.ctx.error("value", where, "has no working time (no days or no shifts); "
                                "give at least one day and one shift")
             self._check_shift_slots(spec, where)
