@@ -282,7 +282,9 @@ def describe(plan: Plan, key: str) -> str:
         return (f"total {b.total:,}{' ' + b.unit if b.unit else ''}; the cheapest modes alone "
                 f"spend {cheapest:,}")
     if head == "storage" and rest in plan.storages:
-        return f"holds at most {plan.storages[rest].capacity}"
+        steps = plan.storages[rest].steps
+        ramp = ", ".join(f"{c} from {when(s)}" for s, c in steps[1:])
+        return f"holds at most {steps[0][1]}" + (f" ({ramp})" if ramp else "")
     if head == "calendars" and rest in plan.calendars:
         cal = plan.calendars[rest]
         names = "mon tue wed thu fri sat sun".split()

@@ -247,6 +247,7 @@ class ListScheduler:
         self.busy_until = {rid: 0 for rid in plan.resources}
         self.cap = {rid: capacity_profile(r) for rid, r in plan.resources.items()}
         self.level = {sid: self._storage_level(s) for sid, s in plan.storages.items()}
+        self.room = {sid: capacity_profile(s) for sid, s in plan.storages.items()}
         self.spent = {bid: 0 for bid in plan.budgets}
         self.reserved = _spending(plan, self.reference or {})
 
@@ -326,6 +327,7 @@ class ListScheduler:
         plan = self.plan
         clear = max([0, *self.busy_until.values(), *self.last_step.values(),
                      *(len(p.values) for p in self.level.values()),
+                     *(len(p.values) for p in self.room.values()),
                      *(plan.tasks[t].release for t in tids)])
         room = 0
         for tid in tids:
@@ -444,11 +446,13 @@ class ListScheduler:
         None if they never do with what is placed so far."""
         floor = 0
         for sid, q in task.fills.items():
-            prof, cap = self.level[sid], self.plan.storages[sid].capacity
-            if prof.fill + q > cap:
+            prof, room = self.level[sid], self.room[sid]
+            if prof.fill + q > room.fill:
                 return None
-            t = len(prof.values)
-            while t > 0 and prof.values[t - 1] + q <= cap:
+            t = max(len(prof.values), len(room.values))
+            prof.ensure(t)
+            room.ensure(t)
+            while t > 0 and prof.values[t - 1] + q <= room.values[t - 1]:
                 t -= 1
             floor = max(floor, t)
         return floor

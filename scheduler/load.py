@@ -38,7 +38,7 @@ WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CALENDAR_KEYS = {"days", "shifts", "holidays", "off", *WEEKDAY_KEYS}
 RESOURCE_KEYS = {"capacity", "calendar", "changes", "trade"}
 BUDGET_KEYS = {"total", "unit"}
-STORAGE_KEYS = {"capacity", "initial"}
+STORAGE_KEYS = {"capacity", "initial", "changes"}
 DELIVERY_KEYS = {"item", "quantity", "first", "per_day", "batches", "into"}
 LEVEL_KEYS = {"name", "count", "id", "total", "gpus"}
 TASK_KEYS = {"name", "duration", "uses", "spends", "modes", "after", "elapsed", "calendar", "needs",
@@ -446,24 +446,30 @@ class _Builder:
                 continue
             cap = self.int_(table, "capacity", where, maximum=1_000_000)
             cal = self.name_(table, "calendar", where, calendars, "calendar")
-            steps = {0: cap or 0}
-            changes = table.get("changes", [])
-            if not isinstance(changes, list):
-                self.ctx.error("type", f"{where}.changes", "must be a list of {from, capacity}")
-                changes = []
-            for i, change in enumerate(changes):
-                cw = f"{where}.changes[{i}]"
-                if self.keys(change, {"from", "capacity"}, cw):
-                    at = self.when(change.get("from"), f"{cw}.from")
-                    c = self.int_(change, "capacity", cw, maximum=1_000_000)
-                    if at is not None and c is not None:
-                        steps[max(at, 0)] = c
+            steps = {0: cap or 0, **self._changes(table, where)}
             trade = table.get("trade", rid)
             if not isinstance(trade, str):
                 self.ctx.error("type", f"{where}.trade", f"must be a string, got {trade!r}")
                 trade = rid
             out[rid] = Resource(rid, cal, tuple(sorted(steps.items())), str(trade))
         return out
+
+    def _changes(self, table, where, minimum: int = 0) -> dict[int, int]:
+        """`changes = [{ from = ..., capacity = N }]`: {from slot: capacity} (a change before
+        the start applies from the start)."""
+        steps: dict[int, int] = {}
+        changes = table.get("changes", [])
+        if not isinstance(changes, list):
+            self.ctx.error("type", f"{where}.changes", "must be a list of {from, capacity}")
+            return steps
+        for i, change in enumerate(changes):
+            cw = f"{where}.changes[{i}]"
+            if self.keys(change, {"from", "capacity"}, cw):
+                at = self.when(change.get("from"), f"{cw}.from")
+                c = self.int_(change, "capacity", cw, minimum=minimum, maximum=1_000_000)
+                if at is not None and c is not None:
+                    steps[max(at, 0)] = c
+        return steps
 
     def _budgets(self, resources) -> dict[str, Budget]:
         out = {}
@@ -487,7 +493,10 @@ class _Builder:
                 if cap is not None and initial is not None and initial > cap:
                     self.ctx.error("value", f"{where}.initial", f"{initial} exceeds the capacity "
                                    f"{cap}")
-                out[sid] = Storage(sid, cap or 1, initial or 0)
+                steps = self._changes(table, where, minimum=0)
+                cap = steps.pop(0, cap or 1)  # a change at the start replaces the capacity
+                out[sid] = Storage(sid, cap or 1, initial or 0,
+                                   changes=tuple(sorted(steps.items())))
         return out
 
     def _deliveries(self, storages) -> dict[str, dict]:
@@ -562,7 +571,8 @@ class _Builder:
                 arrivals.setdefault(sid, []).extend(lst)
         # A delivery that arrived before the project start is in storage at the start.
         return {sid: Storage(s.id, s.capacity, s.initial,
-                             tuple(sorted((max(0, slot), q) for slot, q in arrivals.get(sid, []))))
+                             tuple(sorted((max(0, slot), q) for slot, q in arrivals.get(sid, []))),
+                             s.changes)
                 for sid, s in storages.items()}
 
     def _levels(self) -> list[Level]:

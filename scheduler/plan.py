@@ -101,9 +101,27 @@ class Budget:
 @dataclass(frozen=True)
 class Storage:
     id: str
-    capacity: int
+    capacity: int  # from the start
     initial: int = 0
     arrivals: tuple[tuple[int, int], ...] = ()  # (slot, units) delivered straight into storage
+    changes: tuple[tuple[int, int], ...] = ()  # (from_slot, capacity), sorted: a second tent
+
+    @property
+    def steps(self) -> tuple[tuple[int, int], ...]:
+        """Capacity as (from_slot, capacity) steps, the first from 0."""
+        return ((0, self.capacity),) + tuple(c for c in self.changes if c[0] > 0)
+
+    @property
+    def max_capacity(self) -> int:
+        return max(c for _, c in self.steps)
+
+    def capacity_at(self, slot: int) -> int:
+        cap = self.capacity
+        for start, c in self.steps:
+            if start > slot:
+                break
+            cap = c
+        return cap
 
 
 @dataclass(frozen=True)

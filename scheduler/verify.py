@@ -113,12 +113,14 @@ def _check_storages(plan, tasks) -> list[str]:
             task = plan.tasks[st.id]
             changes[st.finish] += task.fills.get(sid, 0)
             changes[st.start] -= task.empties.get(sid, 0)
+        for slot, _ in storage.steps:
+            changes[slot] += 0  # the level is checked again where the capacity changes
         level = 0
         for t in sorted(changes):
             level += changes[t]
-            if not 0 <= level <= storage.capacity:
+            if not 0 <= level <= storage.capacity_at(t):
                 out.append(f"storage {sid}: level {level} at slot {t}, allowed 0..."
-                           f"{storage.capacity}")
+                           f"{storage.capacity_at(t)}")
                 break
     return out
 

@@ -354,10 +354,17 @@ class RackplanModel:
             self.derived.append((size, lambda ts, f=fill, e=empty: ts[e].start - ts[f].finish))
             intervals.append(self.model.new_interval_var(lo, size, hi, f"{sid}.stay.{fill}"))
             demands.append(qty)
-        if sum(demands) > storage.capacity:
+        top = storage.max_capacity
+        peak = sum(demands)
+        # Capacity that changes over time: block the missing room with fixed stays.
+        for lo, hi, cap in _steps(storage.steps, self.horizon):
+            if cap < top and hi > lo:
+                intervals.append(self.model.new_fixed_size_interval_var(
+                    lo, hi - lo, f"{sid}.reduced@{lo}"))
+                demands.append(top - cap)
+        if peak > min(c for _, c in storage.steps):
             self.model.add_cumulative(intervals, demands,
-                                      self._capacity(f"storage.{sid}", storage.capacity,
-                                                     sum(demands)))
+                                      self._capacity(f"storage.{sid}", top, sum(demands)))
 
     def _capacity(self, key: str, capacity: int, most: int):
         """The capacity, or in relax mode a variable that may exceed it if the statement is
@@ -382,7 +389,16 @@ class RackplanModel:
                 times.append(tv.start)
                 changes.append(-task.empties[sid])
         if len(times) > 1:
-            self.model.add_reservoir_constraint(times, changes, 0, storage.capacity)
+            top = storage.max_capacity
+            self.model.add_reservoir_constraint(times, changes, 0, top)
+            if len(storage.steps) > 1:
+                # Less room at times: the same events plus phantom units that fill the room
+                # taken away, all under the largest capacity.
+                phantom = [(lo, top - cap) for lo, _, cap in _steps(storage.steps, self.horizon)]
+                deltas = [(lo, q - (phantom[i - 1][1] if i else 0))
+                          for i, (lo, q) in enumerate(phantom)]
+                self.model.add_reservoir_constraint(
+                    times + [lo for lo, _ in deltas], changes + [q for _, q in deltas], 0, top)
 
     def _makespan(self) -> None:
         self.makespan = self.model.new_int_var(0, self.horizon, "makespan")
@@ -518,6 +534,15 @@ class RackplanModel:
 # otherwise proven near the 10 s limit against 6 without them (bench/README.md).
 MAX_CLIQUE_TASKS = 40
 MAX_CLIQUES = 10
+
+
+def _steps(steps, horizon: int) -> list[tuple[int, int, int]]:
+    """Capacity steps as [from, to, capacity) up to the horizon."""
+    out = []
+    for i, (lo, cap) in enumerate(steps):
+        hi = steps[i + 1][0] if i + 1 < len(steps) else max(horizon, lo)
+        out.append((lo, hi, cap))
+    return out
 
 
 def _fs_ancestors(plan: Plan) -> dict[str, set[str]]:
