@@ -593,7 +593,11 @@ def list_schedule(plan: Plan, cals: Calendars | None = None, rules=None,
     best, best_value = None, None
     for rule in rules:
         started = time.monotonic()
-        result = scheduler.run(rule, deadline)
+        try:
+            result = scheduler.run(rule, deadline)
+        except KeyboardInterrupt as exc:
+            exc.schedule = best  # type: ignore[attr-defined]  # what the earlier rules found
+            raise
         if result is None:
             continue
         until = gpu_until(plan, max(t.finish for t in result.values()))

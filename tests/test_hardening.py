@@ -368,9 +368,13 @@ def test_ctrl_c_twice_still_writes_the_schedule(tmp_path):
     out = tmp_path / "s.json"
     proc = subprocess.Popen([sys.executable, "-c", "from rackplan.cli import main; main()",
                              "schedule", str(plan), "--time-limit", "120", "--workers", "1",
-                             "-q", "--json", str(out)], stdout=subprocess.PIPE,
+                             "--json", str(out)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(6)
+    # Wait for the first progress line with a schedule in it, however slow the machine.
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "best day" in line:
+            break
     proc.send_signal(signal.SIGINT)
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)

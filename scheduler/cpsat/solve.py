@@ -115,7 +115,13 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
     seed_tasks = hint = None
     if options.use_heuristic:
         budget = options.time_limit / 2
-        seed_tasks = hint = list_schedule(plan, cals, time_budget=budget)
+        try:
+            seed_tasks = hint = list_schedule(plan, cals, time_budget=budget)
+        except KeyboardInterrupt as exc:
+            partial = getattr(exc, "schedule", None)
+            if partial is not None and not verify(plan, partial):
+                best.tasks = partial
+            raise
         if seed_tasks is not None and not verify(plan, seed_tasks):
             best.tasks = hint
             seed_tasks = forward_backward(plan, seed_tasks, cals, started + budget)
