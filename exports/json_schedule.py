@@ -75,7 +75,8 @@ def _task(schedule, tid, iso, slack: int) -> dict:
         "gpus": task.gpus,
         "predecessors": [
             {"task": lk.pred, "type": lk.type.value, "lag_slots": lk.lag,
-             **({"max_lag_slots": lk.max_lag} if lk.max_lag is not None else {})}
+             **({"max_lag_slots": lk.max_lag} if lk.max_lag is not None else {}),
+             **({"lag_calendar": lk.lag_calendar} if lk.lag_calendar else {})}
             for lk in task.links
         ],
     }

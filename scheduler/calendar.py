@@ -179,9 +179,36 @@ class WorkTime:
         self._groups[key] = groups
         return groups
 
+    def lag_groups(self, lag: int, horizon: int) -> dict[int, list[tuple[int, int]]]:
+        """Every slot t in [0, horizon] grouped by the elapsed length of `lag` working slots
+        counted from t: {length: [closed intervals of t]} (for lags in working time)."""
+        key = (-2 - lag, horizon)
+        if key in self._groups:
+            return self._groups[key]
+        self.ensure(horizon + 1)
+        groups: dict[int, list[tuple[int, int]]] = {}
+        for t in range(horizon + 1):
+            length = self.finish(t, lag) - t
+            spans = groups.setdefault(length, [])
+            if spans and spans[-1][1] == t - 1:
+                spans[-1] = (spans[-1][0], t)
+            else:
+                spans.append((t, t))
+        self._groups[key] = groups
+        return groups
+
     def always_works(self, horizon: int) -> bool:
         self.ensure(horizon)
         return self.spec is None or all(self._work[:horizon])
+
+
+def lag_end(cals: "Calendars", link, there: int) -> int:
+    """The earliest slot a link lets its successor's start (or finish) be, from the
+    predecessor's finish (or start) `there`: `lag` elapsed slots later, or for a lag in working
+    time, the end of `lag` working slots of its calendar counted from `there`."""
+    if link.lag_calendar is None or link.lag == 0:
+        return there + link.lag
+    return cals.get(link.lag_calendar).finish(there, link.lag)
 
 
 class Calendars:

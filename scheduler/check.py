@@ -153,7 +153,7 @@ def release_floor(plan: Plan, target: Target, cals=None) -> tuple[int | None, st
 
     Pure arithmetic over releases, links and calendars, so the cause it names is the same on
     every run, however busy the machine."""
-    from .calendar import Calendars
+    from .calendar import Calendars, lag_end
     from .cpsat.model import release_statement
 
     cals = cals or Calendars(plan)
@@ -170,8 +170,8 @@ def release_floor(plan: Plan, target: Target, cals=None) -> tuple[int | None, st
         best, pred = task.release, None
         for link in task.links:
             there = (finish[link.pred] if link.type in ("FS", "FF") else start[link.pred])
-            if link.type in ("FS", "SS") and there + link.lag > best:
-                best, pred = there + link.lag, link.pred
+            if link.type in ("FS", "SS") and lag_end(cals, link, there) > best:
+                best, pred = lag_end(cals, link, there), link.pred
         if pred is None:
             if task.release > 0:
                 return reach, release_statement(task), task.release

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from .calendar import Calendars
+from .calendar import Calendars, lag_end
 from .heuristic import dependency_order
 from .plan import LinkType
 from .schedule import Schedule
@@ -54,7 +54,8 @@ def _why(schedule, cals, holders, tid):
     best, best_link = -1, None
     for link in task.links:
         p = tasks[link.pred]
-        there = (p.finish if link.type in (LinkType.FS, LinkType.FF) else p.start) + link.lag
+        there = lag_end(cals, link, p.finish if link.type in (LinkType.FS, LinkType.FF)
+                        else p.start)
         if link.type in (LinkType.FF, LinkType.SF):
             there = st.start if there >= st.finish else there - (st.finish - st.start)
         if there > best:

@@ -14,7 +14,7 @@ import heapq
 import itertools
 import time
 
-from .calendar import Calendars
+from .calendar import Calendars, lag_end
 from .modes import usable_modes
 from .plan import LinkType, Plan
 from .schedule import ScheduledTask, make_task
@@ -103,13 +103,13 @@ def earliest_finishes(plan: Plan, cals: Calendars) -> tuple[dict[str, int], dict
         ls, le = task.release, 0
         for link in task.links:
             if link.type == LinkType.FS:
-                ls = max(ls, finish[link.pred] + link.lag)
+                ls = max(ls, lag_end(cals, link, finish[link.pred]))
             elif link.type == LinkType.SS:
-                ls = max(ls, start[link.pred] + link.lag)
+                ls = max(ls, lag_end(cals, link, start[link.pred]))
             elif link.type == LinkType.FF:
-                le = max(le, finish[link.pred] + link.lag)
+                le = max(le, lag_end(cals, link, finish[link.pred]))
             else:
-                le = max(le, start[link.pred] + link.lag)
+                le = max(le, lag_end(cals, link, start[link.pred]))
         cal = cals.get(task.calendar)
         ends = []
         for mode in task.modes:
@@ -355,13 +355,13 @@ class ListScheduler:
         for link in task.links:
             p = done[link.pred]
             if link.type == LinkType.FS:
-                ls = max(ls, p.finish + link.lag)
+                ls = max(ls, lag_end(self.cals, link, p.finish))
             elif link.type == LinkType.SS:
-                ls = max(ls, p.start + link.lag)
+                ls = max(ls, lag_end(self.cals, link, p.start))
             elif link.type == LinkType.FF:
-                le = max(le, p.finish + link.lag)
+                le = max(le, lag_end(self.cals, link, p.finish))
             else:
-                le = max(le, p.start + link.lag)
+                le = max(le, lag_end(self.cals, link, p.start))
         return max(ls, 0), le
 
     def _place(self, tid, done, bump, deadline=None) -> ScheduledTask | None:

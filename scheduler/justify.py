@@ -28,7 +28,8 @@ def can_justify(plan: Plan) -> bool:
     """Whether moving tasks later is safe for the plan (no storage, no maximum lags)."""
     return not plan.storages and not any(
         link.max_lag is not None for t in plan.tasks.values() for link in t.links) and all(
-        t.interruptible for t in plan.tasks.values())  # right-justifying allows pauses
+        t.interruptible and all(lk.lag_calendar is None for lk in t.links)
+        for t in plan.tasks.values())  # right-justifying allows pauses, counts lags elapsed
 
 
 def forward_backward(plan: Plan, tasks: dict[str, ScheduledTask], cals: Calendars | None = None,

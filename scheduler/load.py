@@ -43,7 +43,7 @@ DELIVERY_KEYS = {"item", "quantity", "first", "per_day", "batches", "into"}
 LEVEL_KEYS = {"name", "count", "id", "total", "gpus"}
 TASK_KEYS = {"name", "duration", "uses", "spends", "modes", "after", "elapsed", "calendar", "needs",
              "not_before", "gpus", "online", "fills", "empties", "interruptible"}
-LINK_KEYS = {"task", "type", "lag", "max_lag"}
+LINK_KEYS = {"task", "type", "lag", "max_lag", "working", "lag_calendar"}
 TARGET_KEYS = {"finish", "gpus", "by", "hard", "penalty", "name"}
 OBJECTIVE_KEYS = {"kind", "until"}
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")

@@ -27,6 +27,8 @@ class Link:
     type: LinkType = LinkType.FS
     lag: int = 0
     max_lag: int | None = None
+    # The lag counted in this calendar's working time ("4 working hours after"); None: elapsed.
+    lag_calendar: str | None = None
 
 
 @dataclass(frozen=True)

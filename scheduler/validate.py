@@ -121,7 +121,7 @@ class Resolver:
             after = [after]
         for i, item in enumerate(after):
             links += self._links(item, raw.unit, f"{where}.after[{i}]" if len(after) > 1
-                                 else f"{where}.after")
+                                 else f"{where}.after", calendar)
         release, reason = 0, ""
         if "not_before" in table:
             release = self.b.when(table["not_before"], f"{where}.not_before") or 0
@@ -208,7 +208,7 @@ class Resolver:
                            f"({', '.join(named)}); set 'calendar' on the task")
         return named[0] if named else None
 
-    def _links(self, item, unit, where) -> list[Link]:
+    def _links(self, item, unit, where, calendar=None) -> list[Link]:
         if isinstance(item, str):
             return [Link(p) for p in self.resolve(item, unit, where)]
         if not self.b.keys(item, _link_keys(), where):
@@ -224,8 +224,30 @@ class Resolver:
             max_lag = self.b.slots(item["max_lag"], f"{where}.max_lag")
             if max_lag is not None and max_lag < lag:
                 self.ctx.error("value", f"{where}.max_lag", "must not be smaller than lag")
+        lag_calendar = self._lag_calendar(item, where, calendar, max_lag)
         preds = self.resolve(item.get("task"), unit, f"{where}.task")
-        return [Link(p, LinkType(kind), lag, max_lag) for p in preds]
+        return [Link(p, LinkType(kind), lag, max_lag, lag_calendar) for p in preds]
+
+    def _lag_calendar(self, item, where, calendar, max_lag) -> str | None:
+        """`working = true` (the lag counts the successor's working time) or `lag_calendar =
+        "name"` (that calendar's): a lag in working time, as MS Project and P6 have it."""
+        working = self.b.bool_(item, "working", where)
+        named = self.b.name_(item, "lag_calendar", where, self.calendars, "calendar")
+        if working and "lag_calendar" in item:
+            self.ctx.error("value", f"{where}.working", "give either 'working' or "
+                           "'lag_calendar', not both")
+            return None
+        if working and calendar is None:
+            self.ctx.error("value", f"{where}.working", "this task runs in elapsed time, so it "
+                           "has no working time to count the lag in; name one with "
+                           "lag_calendar")
+            return None
+        chosen = calendar if working else named
+        if chosen is not None and max_lag is not None:
+            self.ctx.error("value", f"{where}.max_lag", "a maximum lag counts elapsed time; it "
+                           "cannot go with a lag in working time")
+            return None
+        return chosen
 
     def _gpus(self, table, raw, where) -> int:
         if self.b.bool_(table, "online", where):

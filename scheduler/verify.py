@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .calendar import Calendars
+from .calendar import Calendars, lag_end
 from .plan import LinkType, Plan
 from .schedule import ScheduledTask, forecast, spent
 
@@ -23,7 +23,7 @@ def verify(plan: Plan, tasks: dict[str, ScheduledTask]) -> list[str]:
     cals = Calendars(plan)
     for st in tasks.values():
         problems += _check_task(plan, cals, st)
-    problems += _check_links(plan, tasks)
+    problems += _check_links(plan, tasks, cals)
     problems += _check_capacities(plan, tasks)
     problems += _check_storages(plan, tasks)
     problems += _check_budgets(plan, tasks)
@@ -64,7 +64,7 @@ def _check_task(plan, cals, st: ScheduledTask) -> list[str]:
     return out
 
 
-def _check_links(plan, tasks) -> list[str]:
+def _check_links(plan, tasks, cals) -> list[str]:
     out = []
     for task in plan.tasks.values():
         st = tasks[task.id]
@@ -72,9 +72,10 @@ def _check_links(plan, tasks) -> list[str]:
             p = tasks[link.pred]
             there = p.finish if link.type in (LinkType.FS, LinkType.FF) else p.start
             here = st.start if link.type in (LinkType.FS, LinkType.SS) else st.finish
-            if here < there + link.lag:
-                out.append(f"{link.pred} -> {task.id} ({link.type.value}, lag {link.lag}): "
-                           f"{here} < {there} + {link.lag}")
+            if here < lag_end(cals, link, there):
+                working = f" working in '{link.lag_calendar}'" if link.lag_calendar else ""
+                out.append(f"{link.pred} -> {task.id} ({link.type.value}, lag {link.lag}"
+                           f"{working}): {here} < {lag_end(cals, link, there)}")
             if link.max_lag is not None and here > there + link.max_lag:
                 out.append(f"{link.pred} -> {task.id} ({link.type.value}, max lag "
                            f"{link.max_lag}): {here} > {there} + {link.max_lag}")

@@ -38,6 +38,11 @@ JUNK = st.one_of(
 )
 
 
+KEYS = ["interruptible", "changes", "sat", "fri", "calendar", "into", "needs", "not_before",
+        "max_lag", "lag", "modes", "fills", "empties", "gpus", "online", "total", "initial",
+        "hard", "penalty", "until", "kind", "elapsed", "spends", "uses", "after", "type"]
+
+
 def _paths(doc, prefix=()):
     """Every (path) to a value in a parsed TOML document."""
     items = doc.items() if isinstance(doc, dict) else enumerate(doc)
@@ -65,8 +70,11 @@ def mutated_plan(draw) -> str:
             break
         path = draw(st.sampled_from(paths))
         parent = _parent(doc, path)
-        op = draw(st.sampled_from(["junk", "junk", "swap", "delete"]))
-        if op == "delete":
+        op = draw(st.sampled_from(["junk", "junk", "swap", "delete", "add"]))
+        if op == "add" and isinstance(parent, dict):
+            # A key the plan language knows, in a table where it may or may not belong.
+            parent[draw(st.sampled_from(KEYS))] = draw(JUNK)
+        elif op == "delete":
             del parent[path[-1]]
         elif op == "swap":
             parent[path[-1]] = copy.deepcopy(_parent(doc, other := draw(st.sampled_from(paths)))

@@ -206,11 +206,37 @@ class RackplanModel:
                 pred = self.tasks[link.pred]
                 there = pred.end if link.type in (LinkType.FS, LinkType.FF) else pred.start
                 here = succ.start if link.type in (LinkType.FS, LinkType.SS) else succ.end
-                m.add(here >= there + link.lag)
+                if link.lag_calendar is not None and link.lag:
+                    m.add(here >= there + self._working_lag(task.id, link, there))
+                else:
+                    m.add(here >= there + link.lag)
                 if link.max_lag is not None:
                     ct = m.add(here <= there + link.max_lag)
                     if self.relax:
                         ct.only_enforce_if(self.statement(f"{task.source}.after"))
+
+    def _working_lag(self, tid, link, there):
+        """The elapsed length of a lag in working time, which depends on when it begins: one
+        literal per length, each allowing the `there` values that give it (as task lengths)."""
+        m = self.model
+        groups = self.cals.get(link.lag_calendar).lag_groups(link.lag, self.horizon)
+        if len(groups) == 1:
+            return next(iter(groups))
+        name = f"{link.pred}->{tid}.lag"
+        lits = {}
+        for length, spans in sorted(groups.items()):
+            lit = m.new_bool_var(f"{name}{length}")
+            m.add_linear_expression_in_domain(
+                there, cp_model.Domain.from_intervals([list(sp) for sp in spans])
+            ).only_enforce_if(lit)
+            lits[length] = lit
+            pred_end = link.type in (LinkType.FS, LinkType.FF)
+            self.derived.append((lit, lambda ts, p=link.pred, n=length, end=pred_end, cal=(
+                self.cals.get(link.lag_calendar)), d=link.lag:
+                int(cal.finish(ts[p].finish if end else ts[p].start, d)
+                    - (ts[p].finish if end else ts[p].start) == n)))
+        m.add_exactly_one(lits.values())
+        return sum(length * lit for length, lit in lits.items())
 
     def _capacities(self) -> None:
         by_resource: dict[str, tuple[list, list, list]] = {r: ([], [], [])
