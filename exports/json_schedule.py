@@ -102,6 +102,8 @@ def _target(schedule, target, iso) -> dict:
         "kind": target.kind,
         "hard": target.hard,
         "gpus": target.gpus or None,
+        **({"count": target.count} if target.count else {}),
+        **({"within": target.within} if target.within else {}),
         "due": iso(target.due),
         "due_slot": target.due,
         "forecast": iso(reached) if reached is not None else None,

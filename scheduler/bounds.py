@@ -177,8 +177,12 @@ def _earliest_reach(target, finish_bound: int, finish: dict[str, int],
                     online: list[tuple[int, int]], flow: FlowBound | None) -> int:
     """No schedule reaches the target sooner."""
     if target.gpus:
+        # GPUs of part of the site come online no sooner than as many of the whole site's.
         reached = reached_at(online, target.gpus)
         return 0 if reached is None else reached  # never reached: validation reports it
+    if target.count:
+        ids = target.tasks or finish.keys()
+        return sorted(finish[t] for t in ids)[target.count - 1]
     if not target.tasks:
         return finish_bound
     reach = max(finish[t] for t in target.tasks)

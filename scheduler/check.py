@@ -17,7 +17,7 @@ from .explain import ChainStep, critical_chain
 from .heuristic import earliest_finishes
 from .lint import Lint, lint
 from .plan import Plan, Resource, Target
-from .schedule import Schedule, ScheduledTask, SolveStatus, forecast
+from .schedule import Schedule, ScheduledTask, SolveStatus, counted, forecast
 
 MISS_PENALTY = 1000  # per slot late: a hard target's lateness outweighs any finish gain
 
@@ -248,11 +248,13 @@ def _plus_one(plan: Plan, rid: str) -> Plan:
 def _reaching_task(schedule: Schedule, target: Target) -> str | None:
     """The task whose finish decides the target's forecast."""
     plan, tasks = schedule.plan, schedule.tasks
-    if target.gpus:
-        online = 0
-        for finish, tid in sorted((tasks[t].finish, t) for t in tasks if plan.tasks[t].gpus):
-            online += plan.tasks[tid].gpus
-            if online >= target.gpus:
+    spec = counted(plan, target)
+    if spec is not None:
+        weights, need = spec
+        done = 0
+        for _, tid in sorted((tasks[t].finish, t) for t in weights):
+            done += weights[tid]
+            if done >= need:
                 return tid
         return None
     ids = target.tasks or tasks.keys()
@@ -269,8 +271,13 @@ def describe(plan: Plan, key: str) -> str:
     head, _, rest = key.partition(".")
     if head == "targets" and rest in plan.targets:
         t = plan.targets[rest]
-        what = f"{t.gpus:,} GPUs online" if t.gpus else (
-            "everything finished" if not t.tasks else f"{len(t.tasks):,} task(s) finished")
+        if t.gpus:
+            what = f"{t.gpus:,} GPUs online" + (f" in {t.within}" if t.within else "")
+        elif t.count:
+            what = f"{t.count:,} of {len(t.tasks) or len(plan.tasks):,} task(s) finished"
+        else:
+            what = ("everything finished" if not t.tasks
+                    else f"{len(t.tasks):,} task(s) finished")
         return f"hard target '{t.label}': {what} by {when(t.due)}"
     if head == "resources" and rest in plan.resources:
         steps = plan.resources[rest].steps

@@ -44,7 +44,7 @@ LEVEL_KEYS = {"name", "count", "id", "total", "gpus"}
 TASK_KEYS = {"name", "duration", "uses", "spends", "modes", "after", "elapsed", "calendar", "needs",
              "not_before", "gpus", "online", "fills", "empties", "interruptible"}
 LINK_KEYS = {"task", "type", "lag", "max_lag", "working", "lag_calendar"}
-TARGET_KEYS = {"finish", "gpus", "by", "hard", "penalty", "name"}
+TARGET_KEYS = {"finish", "gpus", "by", "hard", "penalty", "name", "count", "within"}
 OBJECTIVE_KEYS = {"kind", "until"}
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _PATTERN = re.compile(r"\{(A|a|0*1|0)\}")
@@ -693,20 +693,34 @@ class _Builder:
             hard = self.bool_(table, "hard", where, default=True)
             penalty = self.int_(table, "penalty", where, default=1, minimum=0,
                                 maximum=1_000_000)
-            gpus = 0
+            gpus, count, within = 0, 0, ""
             tasks: tuple[str, ...] = ()
             if "gpus" in table:
                 if "finish" in table:
                     self.ctx.error("value", where, "give either 'finish' or 'gpus', not both")
                 gpus = self.int_(table, "gpus", where, minimum=1) or 0
+                if "within" in table:
+                    within, tasks = resolver.unit_tasks(table["within"], f"{where}.within")
             else:
                 tasks = resolver.target_tasks(table.get("finish", "all"), f"{where}.finish")
+                if "within" in table:
+                    self.ctx.error("value", f"{where}.within", "narrows a GPU target; for tasks "
+                                   "name them in 'finish' (e.g. 'hall-A/acceptance')")
+            if "count" in table:
+                if gpus:
+                    self.ctx.error("value", f"{where}.count", "goes with 'finish' (how many of "
+                                   "its tasks), not with 'gpus'")
+                count = self.int_(table, "count", where, minimum=1) or 0
+                most = len(tasks) if tasks else len(resolver.ids)
+                if count > most:
+                    self.ctx.error("value", f"{where}.count", f"{count:,} is more than the "
+                                   f"{most:,} task(s) 'finish' names")
             label = table.get("name", tid)
             if not isinstance(label, str):
                 self.ctx.error("type", f"{where}.name", f"must be a string, got {label!r}")
                 label = tid
             out[tid] = Target(tid, due if due is not None else 0, hard, tasks, gpus,
-                              penalty if penalty is not None else 1, str(label))
+                              penalty if penalty is not None else 1, str(label), count, within)
         return out
 
     def _objective(self) -> Objective:

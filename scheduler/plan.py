@@ -137,6 +137,8 @@ class Target:
     gpus: int = 0  # GPU target: this many GPUs online by `due`
     penalty: int = 1  # objective weight per slot late (soft targets)
     label: str = ""
+    count: int = 0  # finish target: reached when this many of `tasks` finish (0: all of them)
+    within: str = ""  # GPU target: the unit whose GPUs count (its tasks are in `tasks`)
 
     @property
     def kind(self) -> str:

@@ -72,12 +72,26 @@ def make_task(plan: Plan, cals: Calendars, tid: str, start: int, mode: int) -> S
 
 
 def forecast(plan: Plan, tasks: dict[str, ScheduledTask], target: Target) -> int | None:
-    """The slot at which a target is reached: finish of its tasks, or when N GPUs are online."""
-    if target.gpus:
-        return reached_at(((tasks[t].finish, plan.tasks[t].gpus) for t in tasks
-                           if plan.tasks[t].gpus), target.gpus)
+    """The slot at which a target is reached: finish of its tasks, when N of them have
+    finished, or when N GPUs are online."""
+    spec = counted(plan, target)
+    if spec is not None:
+        weights, need = spec
+        return reached_at(((tasks[t].finish, w) for t, w in weights.items()), need)
     ids = target.tasks or tasks.keys()
     return max((tasks[t].finish for t in ids), default=0)
+
+
+def counted(plan: Plan, target: Target) -> tuple[dict[str, int], int] | None:
+    """For a target reached by enough finishes ({task: weight}, weight needed): GPU targets
+    (GPUs per task, of the unit `within` if given) and count targets (1 per task); None for a
+    target reached when all its tasks finish."""
+    if target.gpus:
+        ids = target.tasks or plan.tasks
+        return {t: plan.tasks[t].gpus for t in ids if plan.tasks[t].gpus}, target.gpus
+    if target.count:
+        return dict.fromkeys(target.tasks or plan.tasks, 1), target.count
+    return None
 
 
 def reached_at(online: Iterable[tuple[int, int]], gpus: int) -> int | None:

@@ -83,6 +83,19 @@ class Resolver:
             return [self.by_unit[scope.path][step]]
         return [self.by_unit[u.path][step] for u in _descendants(unit, idx)]
 
+    def unit_tasks(self, path, where) -> tuple[str, tuple[str, ...]]:
+        """(path, the tasks of the unit `path` and of every unit inside it), for GPU targets
+        on part of the site."""
+        units = _unit_paths(self.b.site)
+        if not isinstance(path, str) or path not in units:
+            self.ctx.error("unknown_ref", where, f"no unit {path!r}"
+                           f"{did_you_mean(str(path), units)}; give a unit's full id, e.g. "
+                           f"'{units[0] if units else 'hall-A'}'")
+            return "", ()
+        ids = tuple(t.id for t in self.raw
+                    if t.unit.path == path or t.unit.path.startswith(path + "/"))
+        return path, ids
+
     def target_tasks(self, spec, where) -> tuple[str, ...]:
         if spec == "all":
             return ()  # every task: the project finish
@@ -317,6 +330,16 @@ def _task_keys():
     return TASK_KEYS
 
 
+def _unit_paths(site) -> list[str]:
+    """Every unit's full id below the site, outermost first."""
+    out, stack = [], list(reversed(site.children))
+    while stack:
+        unit = stack.pop()
+        out.append(unit.path)
+        stack.extend(reversed(unit.children))
+    return out
+
+
 def _descendants(unit, level_idx):
     for child in unit.children:
         if child.level == level_idx:
@@ -458,10 +481,15 @@ def _check_storage(ctx, plan: Plan) -> None:
 
 
 def _check_gpu_targets(ctx, plan: Plan) -> None:
-    total = sum(t.gpus for t in plan.tasks.values())
+    from .schedule import counted
+
     for target in plan.targets.values():
-        if target.gpus and target.gpus > total:
-            ctx.error("value", f"targets.{target.id}.gpus", f"{target.gpus:,} GPUs but the plan "
+        if not target.gpus:
+            continue
+        total = sum(counted(plan, target)[0].values())  # type: ignore[index]
+        if target.gpus > total:
+            place = f"unit '{target.within}'" if target.within else "the plan"
+            ctx.error("value", f"targets.{target.id}.gpus", f"{target.gpus:,} GPUs but {place} "
                       f"brings only {total:,} online (mark tasks with 'online' or 'gpus')")
 
 

@@ -18,7 +18,7 @@ from ..calendar import Calendars
 from ..heuristic import earliest_finishes, tails, topological_order
 from ..modes import usable_modes
 from ..plan import LinkType, Plan
-from ..schedule import ScheduledTask, forecast
+from ..schedule import ScheduledTask, counted, forecast
 
 
 @dataclass
@@ -466,8 +466,9 @@ class RackplanModel:
     def _targets(self) -> None:
         m = self.model
         for target in self.plan.targets.values():
-            if target.gpus:
-                reach = self._gpu_reach(target)
+            spec = counted(self.plan, target)
+            if spec is not None:
+                reach = self._counted_reach(target, *spec)
             elif not target.tasks:
                 reach = self.makespan
             else:
@@ -485,17 +486,17 @@ class RackplanModel:
                 m.add(late >= reach - target.due)
                 self.lateness[target.id] = late
 
-    def _gpu_reach(self, target):
-        """The slot by which `target.gpus` GPUs are online: enough GPU tasks finish by it."""
+    def _counted_reach(self, target, weights: dict[str, int], need: int):
+        """The slot by which the target is reached: enough of its tasks (by weight: GPUs, or 1
+        each for a count) finish by it."""
         m = self.model
         reach = m.new_int_var(0, self.horizon, f"{target.id}.reach")
         lits = {}
-        for task in self.plan.tasks.values():
-            if task.gpus:
-                lit = m.new_bool_var(f"{target.id}.by.{task.id}")
-                m.add(self.tasks[task.id].end <= reach).only_enforce_if(lit)
-                lits[task.id] = lit
-        m.add(sum(self.plan.tasks[t].gpus * lit for t, lit in lits.items()) >= target.gpus)
+        for tid in weights:
+            lit = m.new_bool_var(f"{target.id}.by.{tid}")
+            m.add(self.tasks[tid].end <= reach).only_enforce_if(lit)
+            lits[tid] = lit
+        m.add(sum(weights[t] * lit for t, lit in lits.items()) >= need)
         self.reached[target.id] = lits
         return reach
 
@@ -534,7 +535,7 @@ class RackplanModel:
             reached = forecast(self.plan, tasks, target)
             if reached is None:
                 continue
-            if target.id in self.reach and target.gpus:
+            if target.id in self.reached:
                 m.add_hint(self.reach[target.id], reached)
                 for tid, lit in self.reached[target.id].items():
                     m.add_hint(lit, tasks[tid].finish <= reached)

@@ -278,7 +278,8 @@ def _loose_horizon(plan, cals, seed, lower) -> int:
     horizon = max(total, lower, max(dues, default=0), 1)
     # A hard "everything by" date ends every feasible schedule: a shorter horizon is a smaller
     # model (the 1M-GPU gpu-hours plan: 122 days instead of three times the list schedule's).
-    every = [t.due for t in plan.targets.values() if t.hard and not t.tasks and not t.gpus]
+    every = [t.due for t in plan.targets.values()
+             if t.hard and not t.tasks and not t.gpus and not t.count]
     return min([horizon] + [max(due, 1) for due in every])
 
 
