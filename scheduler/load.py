@@ -39,7 +39,7 @@ CALENDAR_KEYS = {"days", "shifts", "holidays", "off", *WEEKDAY_KEYS}
 RESOURCE_KEYS = {"capacity", "calendar", "changes", "trade"}
 BUDGET_KEYS = {"total", "unit"}
 STORAGE_KEYS = {"capacity", "initial", "changes"}
-DELIVERY_KEYS = {"item", "quantity", "first", "per_day", "batches", "into"}
+DELIVERY_KEYS = {"item", "quantity", "first", "per_day", "batches", "into", "to", "calendar"}
 LEVEL_KEYS = {"name", "count", "id", "total", "gpus"}
 TASK_KEYS = {"name", "duration", "uses", "spends", "modes", "after", "elapsed", "calendar", "needs",
              "not_before", "gpus", "online", "fills", "empties", "interruptible"}
@@ -291,7 +291,7 @@ class _Builder:
         resources = self._resources(calendars)
         budgets = self._budgets(resources)
         storages = self._storages()
-        deliveries = self._deliveries(storages)
+        deliveries = self._deliveries(storages, calendars)
         storages = self._storages_with_arrivals(storages, deliveries)
         levels = self._levels()
         raw = self._expand(levels)
@@ -499,8 +499,12 @@ class _Builder:
                                    changes=tuple(sorted(steps.items())))
         return out
 
-    def _deliveries(self, storages) -> dict[str, dict]:
-        """item -> {"slots": [arrival slot per unit, in order], "source": ..., "into": ...}."""
+    def _deliveries(self, storages, calendars) -> dict[str, dict]:
+        """item -> {"pools": {places: [(arrival slot, delivery), ...] per unit, in order},
+        "source": the first delivery of it, "into": {storage: [(slot, units)]},
+        "to": {places: where they were written}}. `places` is the tuple of unit ids a delivery
+        is routed to (`to`), () for the whole site; the routes are checked once the units are
+        known (validate.py)."""
         by_item: dict[str, dict] = {}
         for did, table in self._section("deliveries").items():
             where = f"deliveries.{did}"
@@ -510,19 +514,40 @@ class _Builder:
             if not isinstance(item, str):
                 self.ctx.error("type", f"{where}.item", f"must be an item name, got {item!r}")
                 continue
-            arrivals = self._arrivals(table, where)
+            cal = self.name_(table, "calendar", where, calendars, "calendar")
+            arrivals = self._arrivals(table, where, calendars.get(cal) if cal else None)
             if arrivals is None:
                 continue  # refused as too big: no follow-on shortage on top of it
             into = self.name_(table, "into", where, storages, "storage")
-            entry = by_item.setdefault(item, {"slots": [], "source": where, "into": {}})
-            for slot, qty in arrivals:
-                entry["slots"].extend([slot] * qty)
+            entry = by_item.setdefault(item, {"pools": {}, "source": where, "into": {},
+                                              "to": {}})
+            route = self._route(table.get("to"), f"{where}.to", entry)
+            for slot, qty, batch_route, batch_where in arrivals:
+                places = route if batch_route is None else batch_route
+                if batch_route is not None:
+                    entry["to"].setdefault(batch_route, batch_where)
+                entry["pools"].setdefault(places, []).extend([(slot, where)] * qty)
                 if into:
                     entry["into"].setdefault(into, []).append((slot, qty))
-            entry["slots"].sort()
+            for units in entry["pools"].values():
+                units.sort()
         return by_item
 
-    def _arrivals(self, table, where) -> list[tuple[int, int]] | None:
+    def _route(self, value, where, entry) -> tuple[str, ...]:
+        """`to = "hall-B"` or a list of unit ids: the units a delivery (or a batch) is for."""
+        if value is None:
+            return ()
+        places = value if isinstance(value, list) else [value]
+        if not places or not all(isinstance(p, str) and p for p in places):
+            self.ctx.error("type", where, f"must be a unit id or a list of them, e.g. 'hall-B', "
+                           f"got {value!r}")
+            return ()
+        route = tuple(sorted(set(places)))
+        entry["to"].setdefault(route, where)
+        return route
+
+    def _arrivals(self, table, where, calendar=None) -> list | None:
+        """[(slot, units, route or None)] of a delivery, None if refused as too big."""
         if "batches" in table:
             out = []
             batches = table["batches"]
@@ -531,11 +556,13 @@ class _Builder:
                 return []
             for i, batch in enumerate(batches):
                 bw = f"{where}.batches[{i}]"
-                if self.keys(batch, {"at", "quantity"}, bw):
+                if self.keys(batch, {"at", "quantity", "to"}, bw):
                     at = self.when(batch.get("at"), f"{bw}.at")
                     qty = self.int_(batch, "quantity", bw, minimum=1)
+                    route = (self._route(batch["to"], f"{bw}.to", {"to": {}})
+                             if "to" in batch else None)
                     if at is not None and qty is not None:
-                        out.append((at, qty))
+                        out.append((at, qty, route, f"{bw}.to"))
             return self._bounded(out, f"{where}.batches")
         qty = self.int_(table, "quantity", where, minimum=1)
         per_day = self.int_(table, "per_day", where, minimum=1)
@@ -548,15 +575,32 @@ class _Builder:
         if self._bounded([(first, qty)], f"{where}.quantity") is None:
             return None
         day = 1440 // self.slot if self.slot <= 1440 else 1
-        out = []
-        for d, left in enumerate(range(qty, 0, -per_day)):
-            out.append((first + d * day, min(per_day, left)))
+        out: list = []
+        slot, left = first, qty
+        while left > 0:
+            # A delivery calendar: trucks come only on its working days.
+            for _ in range(400):
+                if calendar is None or self._works_on(calendar, slot):
+                    break
+                slot += day
+            else:
+                self.ctx.error("value", f"{where}.calendar", "has no working day in 400 days "
+                               "after 'first'")
+                return []
+            out.append((slot, min(per_day, left), None, ""))
+            left -= per_day
+            slot += day
         return out
+
+    def _works_on(self, spec: CalendarSpec, slot: int) -> bool:
+        """Whether the local date of `slot` is a working day of a calendar."""
+        date = self.start.add(minutes=slot * self.slot).date()
+        return bool(spec.shifts_on(date.weekday())) and date.isoformat() not in spec.holidays
 
     def _bounded(self, arrivals, where) -> list[tuple[int, int]] | None:
         """Every unit delivered becomes a release date: bounded like the tasks that need them
         (50,000,000 racks took 9 s and 1.7 GB to refuse later)."""
-        total = sum(q for _, q in arrivals)
+        total = sum(a[1] for a in arrivals)
         if total > self.max_tasks:
             self.ctx.error("too_big", where, f"{total:,} units is more than the limit of "
                            f"{self.max_tasks:,} (project.max_tasks); a delivery brings at most "

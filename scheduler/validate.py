@@ -107,20 +107,34 @@ class Resolver:
 
     # -- tasks ----------------------------------------------------------------------------------
     def tasks(self) -> dict[str, Task]:
-        needers: dict[str, list[str]] = {}
+        needers: dict[str, list[tuple[str, int, str]]] = {}
         out: dict[str, Task] = {}
         for raw in self.raw:
             task = self._task(raw)
             if task is None:
                 continue
-            need = raw.table.get("needs")
-            if need is not None:
-                if isinstance(need, str):
-                    needers.setdefault(need, []).append(task.id)
-                else:
-                    self.ctx.error("type", f"{raw.source}.needs", "must be an item name")
+            for item, qty in self._needs(raw.table.get("needs"), f"{raw.source}.needs"):
+                needers.setdefault(item, []).append((task.id, qty, raw.unit.path))
             out[task.id] = task
         return self._with_deliveries(out, needers)
+
+    def _needs(self, need, where) -> list[tuple[str, int]]:
+        """`needs = "rack"` or `needs = { rack = 1, cdu = 1 }`: (item, units) pairs."""
+        if need is None:
+            return []
+        if isinstance(need, str):
+            return [(need, 1)]
+        if not isinstance(need, dict) or not need:
+            self.ctx.error("type", where, "must be an item name or a table {item = units}")
+            return []
+        out = []
+        for item, qty in need.items():
+            if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= 1_000_000:
+                self.ctx.error("value", f"{where}.{item}", f"must be a whole number >= 1, got "
+                               f"{qty!r}")
+            else:
+                out.append((item, qty))
+        return out
 
     def _task(self, raw) -> Task | None:
         where, table = raw.source, raw.table
@@ -291,30 +305,68 @@ class Resolver:
         return out
 
     def _with_deliveries(self, tasks, needers) -> dict[str, Task]:
-        for item, ids in needers.items():
+        """Release each task that needs items when its units have arrived: the k-th unit a
+        pool of deliveries brings goes to the k-th task (in plan order) drawing on that pool.
+        A delivery routed `to` units is the pool of the tasks inside them (the nearest route
+        wins); unrouted deliveries are the site's pool."""
+        for item, wants in needers.items():
             entry = self.deliveries.get(item)
-            source = tasks[ids[0]].source
+            source = tasks[wants[0][0]].source
             if entry is None and self.ctx.problems:
                 continue  # its delivery was refused above: one problem, not two
             if entry is None:
                 self.ctx.error("unknown_ref", f"{source}.needs", f"no delivery brings '{item}'"
                                f"{did_you_mean(item, self.deliveries)}")
                 continue
-            slots = entry["slots"]
-            if len(ids) > len(slots):
-                self.ctx.error("shortage", entry["source"], f"{len(ids):,} tasks need '{item}' "
-                               f"but deliveries bring only {len(slots):,}")
+            if not self._routes_known(entry):
                 continue
-            for k, tid in enumerate(ids):
-                t = tasks[tid]
-                reason = f"{entry['source']} unit {k + 1}"
-                if slots[k] > t.release:
-                    tasks[tid] = _replace(t, release=slots[k], release_reason=reason)
-                elif not t.release_reason:
-                    # Delivered by the start: no later release, but held by the delivery all
-                    # the same (it is not a dangling start).
-                    tasks[tid] = _replace(t, release_reason=reason)
+            drawn: dict[tuple[str, ...], list[tuple[str, int]]] = {}
+            for tid, qty, unit in wants:
+                pool = _pool(entry["pools"], unit)
+                if pool is None:
+                    self.ctx.error("shortage", f"{tasks[tid].source}.needs", f"no delivery of "
+                                   f"'{item}' is routed to {unit or 'the site'}; route one to "
+                                   "it with 'to', or add one without 'to'")
+                    continue
+                drawn.setdefault(pool, []).append((tid, qty))
+            for pool, takers in drawn.items():
+                self._release(tasks, item, entry, pool, takers)
         return tasks
+
+    def _routes_known(self, entry) -> bool:
+        units = set(_unit_paths(self.b.site))
+        ok = True
+        for route, where in entry["to"].items():
+            for place in route:
+                if place not in units:
+                    self.ctx.error("unknown_ref", where, f"no unit '{place}'"
+                                   f"{did_you_mean(place, sorted(units))}; give a unit's full "
+                                   "id, e.g. 'hall-B'")
+                    ok = False
+        return ok
+
+    def _release(self, tasks, item, entry, pool, takers) -> None:
+        units = entry["pools"][pool]
+        needed = sum(q for _, q in takers)
+        if needed > len(units):
+            place = f" to {', '.join(pool)}" if pool else ""
+            what = (f"{len(takers):,} tasks need" if needed == len(takers)
+                    else f"tasks need {needed:,} units of")
+            self.ctx.error("shortage", entry["to"].get(pool, entry["source"]),
+                           f"{what} '{item}' but deliveries{place} bring only {len(units):,}")
+            return
+        k = 0
+        for tid, qty in takers:
+            k += qty
+            slot, source = units[k - 1]  # the last of its units to arrive
+            t = tasks[tid]
+            reason = f"{source} unit {k}"
+            if slot > t.release:
+                tasks[tid] = _replace(t, release=slot, release_reason=reason)
+            elif not t.release_reason:
+                # Delivered by the start: no later release, but held by the delivery all
+                # the same (it is not a dangling start).
+                tasks[tid] = _replace(t, release_reason=reason)
 
 
 
@@ -328,6 +380,19 @@ def _task_keys():
     from .load import TASK_KEYS
 
     return TASK_KEYS
+
+
+def _pool(pools, unit: str) -> tuple[str, ...] | None:
+    """The deliveries a task in `unit` draws on: those routed to the nearest unit around it,
+    else the site's (unrouted) ones, else None."""
+    best, depth = None, -1
+    for route in pools:
+        for place in route:
+            if (unit == place or unit.startswith(place + "/")) and place.count("/") > depth:
+                best, depth = route, place.count("/")
+    if best is None and () in pools:
+        return ()
+    return best
 
 
 def _unit_paths(site) -> list[str]:
