@@ -47,6 +47,7 @@ LINK_KEYS = {"task", "type", "lag", "max_lag", "working", "lag_calendar"}
 TARGET_KEYS = {"finish", "gpus", "by", "hard", "penalty", "name", "count", "within"}
 OBJECTIVE_KEYS = {"kind", "until"}
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+SCOPED = ("resources", "storage")  # under [templates.LEVEL]: per-unit crews and storage
 _PATTERN = re.compile(r"\{(A|a|0*1|0)\}")
 
 
@@ -291,12 +292,13 @@ class _Builder:
         resources = self._resources(calendars)
         budgets = self._budgets(resources)
         storages = self._storages()
-        deliveries = self._deliveries(storages, calendars)
-        storages = self._storages_with_arrivals(storages, deliveries)
         levels = self._levels()
         raw = self._expand(levels)
         if raw is None:
             return None
+        self._scoped(levels, calendars, resources, storages)
+        deliveries = self._deliveries(storages, calendars)
+        storages = self._storages_with_arrivals(storages, deliveries)
         from .validate import Resolver
 
         resolver = Resolver(self, levels, raw, calendars, resources, storages, deliveries,
@@ -441,18 +443,54 @@ class _Builder:
     def _resources(self, calendars) -> dict[str, Resource]:
         out = {}
         for rid, table in self._section("resources").items():
-            where = f"resources.{rid}"
-            if not self.keys(table, RESOURCE_KEYS, where):
-                continue
-            cap = self.int_(table, "capacity", where, maximum=1_000_000)
-            cal = self.name_(table, "calendar", where, calendars, "calendar")
-            steps = {0: cap or 0, **self._changes(table, where)}
-            trade = table.get("trade", rid)
-            if not isinstance(trade, str):
-                self.ctx.error("type", f"{where}.trade", f"must be a string, got {trade!r}")
-                trade = rid
-            out[rid] = Resource(rid, cal, tuple(sorted(steps.items())), str(trade))
+            resource = self._resource(rid, rid, table, f"resources.{rid}", calendars)
+            if resource is not None:
+                out[rid] = resource
         return out
+
+    def _resource(self, rid, name, table, where, calendars) -> Resource | None:
+        if not self.keys(table, RESOURCE_KEYS, where):
+            return None
+        cap = self.int_(table, "capacity", where, maximum=1_000_000)
+        cal = self.name_(table, "calendar", where, calendars, "calendar")
+        steps = {0: cap or 0, **self._changes(table, where)}
+        trade = table.get("trade", name)
+        if not isinstance(trade, str):
+            self.ctx.error("type", f"{where}.trade", f"must be a string, got {trade!r}")
+            trade = name
+        return Resource(rid, cal, tuple(sorted(steps.items())), str(trade))
+
+    def _scoped(self, levels, calendars, resources, storages) -> None:
+        """`[templates.LEVEL.resources.NAME]` and `[templates.LEVEL.storage.NAME]`: a crew, a
+        dock or a staging area per unit of a level, with ids like `hall-A/dock`; tasks inside
+        the unit use it as `"LEVEL:NAME"`."""
+        templates = self._section("templates")
+        units_at = {lv.name: [] for lv in levels}
+        stack = list(self.site.children)
+        while stack:
+            unit = stack.pop()
+            units_at[levels[unit.level].name].append(unit.path)
+            stack.extend(unit.children)
+        for level in levels:
+            table = templates.get(level.name, {})
+            if not isinstance(table, dict):
+                continue  # said in _expand
+            for kind, out in (("resources", resources), ("storage", storages)):
+                section = table.get(kind, {})
+                if not isinstance(section, dict):
+                    self.ctx.error("type", f"templates.{level.name}.{kind}", "must be a table of "
+                                   f"named entries, e.g. [templates.{level.name}.{kind}.dock]")
+                    continue
+                for name, spec in section.items():
+                    where = f"templates.{level.name}.{kind}.{name}"
+                    if not self.ident(name, where):
+                        continue
+                    for path in sorted(units_at[level.name]):
+                        uid = f"{path}/{name}"
+                        made = (self._resource(uid, name, spec, where, calendars)
+                                if kind == "resources" else self._storage(uid, spec, where))
+                        if made is not None:
+                            out[uid] = made
 
     def _changes(self, table, where, minimum: int = 0) -> dict[int, int]:
         """`changes = [{ from = ..., capacity = N }]`: {from slot: capacity} (a change before
@@ -486,18 +524,21 @@ class _Builder:
     def _storages(self) -> dict[str, Storage]:
         out = {}
         for sid, table in self._section("storage").items():
-            where = f"storage.{sid}"
-            if self.keys(table, STORAGE_KEYS, where):
-                cap = self.int_(table, "capacity", where, minimum=1)
-                initial = self.int_(table, "initial", where, default=0)
-                if cap is not None and initial is not None and initial > cap:
-                    self.ctx.error("value", f"{where}.initial", f"{initial} exceeds the capacity "
-                                   f"{cap}")
-                steps = self._changes(table, where, minimum=0)
-                cap = steps.pop(0, cap or 1)  # a change at the start replaces the capacity
-                out[sid] = Storage(sid, cap or 1, initial or 0,
-                                   changes=tuple(sorted(steps.items())))
+            storage = self._storage(sid, table, f"storage.{sid}")
+            if storage is not None:
+                out[sid] = storage
         return out
+
+    def _storage(self, sid, table, where) -> Storage | None:
+        if not self.keys(table, STORAGE_KEYS, where):
+            return None
+        cap = self.int_(table, "capacity", where, minimum=1)
+        initial = self.int_(table, "initial", where, default=0)
+        if cap is not None and initial is not None and initial > cap:
+            self.ctx.error("value", f"{where}.initial", f"{initial} exceeds the capacity {cap}")
+        steps = self._changes(table, where, minimum=0)
+        cap = steps.pop(0, cap or 1)  # a change at the start replaces the capacity
+        return Storage(sid, cap or 1, initial or 0, changes=tuple(sorted(steps.items())))
 
     def _deliveries(self, storages, calendars) -> dict[str, dict]:
         """item -> {"pools": {places: [(arrival slot, delivery), ...] per unit, in order},
@@ -667,7 +708,8 @@ class _Builder:
                                f"{did_you_mean(name, [lv.name for lv in levels])}; "
                                "define it under [[levels]]")
         steps = {lv.name: {k: v for k, v in templates.get(lv.name, {}).items()
-                           if self.ident(k, f"templates.{lv.name}.{k}")} for lv in levels}
+                           if k not in SCOPED and self.ident(k, f"templates.{lv.name}.{k}")}
+                 for lv in levels}
         site_tasks = self._section("tasks")
         if not self._within_bound(levels, steps, len(site_tasks)):
             return None

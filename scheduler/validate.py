@@ -138,6 +138,7 @@ class Resolver:
 
     def _task(self, raw) -> Task | None:
         where, table = raw.source, raw.table
+        self.unit = raw.unit  # for "LEVEL:name" crews and storage
         if not self.b.keys(table, _task_keys(), where):
             return None
         modes = self._modes(table, where)
@@ -208,6 +209,10 @@ class Resolver:
             return {}
         out: dict[str, int] = {}
         for name, amount in given.items():
+            if ":" in name and name not in known:
+                name = self._scoped(name, known, kind, f"{where}.{key}.{name}") or name
+                if name not in known:
+                    continue
             if name not in known:
                 self.ctx.error("unknown_ref", f"{where}.{key}.{name}", f"unknown {kind} "
                                f"'{name}'{did_you_mean(name, known)}")
@@ -217,6 +222,30 @@ class Resolver:
             elif amount:
                 out[name] = amount
         return out
+
+    def _scoped(self, name, known, kind, where) -> str | None:
+        """`"hall:dock"`: the dock of the hall this task is in (declared once as
+        [templates.hall.resources.dock]), or None with the problem said."""
+        level, _, short = name.partition(":")
+        if level not in self.level_idx:
+            self.ctx.error("unknown_ref", where, f"unknown level '{level}'"
+                           f"{did_you_mean(level, self.level_idx)} in '{name}'")
+            return None
+        idx = self.level_idx[level]
+        scope = self.unit
+        while scope is not None and scope.level > idx:
+            scope = scope.parent
+        if scope is None or scope.level != idx:
+            self.ctx.error("unknown_ref", where, f"'{name}' needs a task inside a {level}; "
+                           f"this one is not")
+            return None
+        full = f"{scope.path}/{short}"
+        if full not in known:
+            section = "resources" if kind == "resource" else "storage"
+            self.ctx.error("unknown_ref", where, f"no {kind} '{short}' on level '{level}'; "
+                           f"declare it as [templates.{level}.{section}.{short}]")
+            return None
+        return full
 
     def _calendar(self, table, modes, where) -> str | None:
         used = {self.resources[r].calendar for m in modes for r in m.demands}
@@ -295,6 +324,10 @@ class Resolver:
             return {}
         out = {}
         for sid, qty in flows.items():
+            if isinstance(sid, str) and ":" in sid and sid not in self.storages:
+                sid = self._scoped(sid, self.storages, "storage", f"{where}.{key}") or sid
+                if sid not in self.storages:
+                    continue
             if sid not in self.storages:
                 self.ctx.error("unknown_ref", f"{where}.{key}", f"unknown storage '{sid}'"
                                f"{did_you_mean(sid, self.storages)}")
