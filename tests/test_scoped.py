@@ -81,9 +81,10 @@ def test_misused_scoped_names_are_refused(body, line):
 
 
 def test_a_delivery_goes_into_one_halls_staging():
-    """Tests `into` with a scoped storage's full id: two racks unloaded into hall A's staging
-    at 3 h are its arrivals; hall B's staging gets none."""
-    plan = make_plan(HALLS.replace('fills = "hall:staging"\n', "") + """
+    """Tests `into` with a scoped storage's full id: a spare rack unloaded into hall A's
+    staging at 3 h is its arrival; hall B's staging gets none."""
+    plan = make_plan(HALLS.replace("[templates.hall.storage.staging]\ncapacity = 1",
+                                   "[templates.hall.storage.staging]\ncapacity = 2") + """
 [deliveries.racks]
 item = "rack"
 batches = [{ at = "3h", quantity = 1 }]
