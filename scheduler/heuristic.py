@@ -449,10 +449,12 @@ class ListScheduler:
             prof, room = self.level[sid], self.room[sid]
             if prof.fill + q > room.fill:
                 return None
-            t = max(len(prof.values), len(room.values))
-            prof.ensure(t)
-            room.ensure(t)
-            while t > 0 and prof.values[t - 1] + q <= room.values[t - 1]:
+            # Both profiles stay as long as they are (growing one to the other's length on
+            # every call made them grow each other by 256 slots a task: 40 s on Colossus).
+            level, cap = prof.values, room.values
+            t = max(len(level), len(cap))
+            while t > 0 and ((level[t - 1] if t <= len(level) else prof.fill) + q
+                             <= (cap[t - 1] if t <= len(cap) else room.fill)):
                 t -= 1
             floor = max(floor, t)
         return floor
