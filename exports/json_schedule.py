@@ -7,6 +7,7 @@ import json
 
 from ..scheduler import __version__
 from ..scheduler.calendar import Calendars, nonworking_days
+from ..scheduler.cost import breakdown, has_costs
 from ..scheduler.explain import total_float
 from ..scheduler.schedule import Schedule, spent
 from ..scheduler.units import fmt_minutes
@@ -48,6 +49,7 @@ def schedule_to_dict(schedule: Schedule) -> dict:
         "tasks": [_task(schedule, tid, iso, floats[tid]) for tid in plan.tasks] if has else [],
         "resources": [_resource(schedule, res) for res in plan.resources.values()],
         "budgets": _budgets(schedule),
+        "cost": _cost(schedule) if has and has_costs(plan) else None,
         "targets": [_target(schedule, t, iso) for t in plan.targets.values()],
     }
 
@@ -92,6 +94,11 @@ def _budgets(schedule) -> list[dict]:
     used = spent(schedule.plan, schedule.tasks) if schedule.status.has_schedule else {}
     return [{"id": b.id, "unit": b.unit, "total": b.total, "spent": used.get(b.id)}
             for b in schedule.plan.budgets.values()]
+
+
+def _cost(schedule: Schedule) -> dict:
+    """The schedule's cost by kind, in money (cents in the model)."""
+    return {k: v / 100 for k, v in breakdown(schedule.plan, schedule.tasks).items()}
 
 
 def _target(schedule, target, iso) -> dict:

@@ -6,6 +6,7 @@ from collections import OrderedDict
 
 from tabulate import tabulate
 
+from ..scheduler.cost import breakdown, has_costs
 from ..scheduler.explain import critical_chain, peaks
 from ..scheduler.schedule import Schedule, spent
 
@@ -61,6 +62,11 @@ def _summary(s: Schedule) -> str:
         if s.makespan_bound is not None:
             rows.append(("finish lower bound", f"day {_days(plan, s.makespan_bound):.1f} "
                          "(critical path, crew workloads, flow line: no schedule ends sooner)"))
+        if has_costs(plan):
+            c = breakdown(plan, s.tasks)
+            rows.append(("cost", f"{c['total'] / 100:,.2f} (crews {c['crews'] / 100:,.2f}, "
+                         f"spending {c['spending'] / 100:,.2f}, deliveries "
+                         f"{c['deliveries'] / 100:,.2f})"))
         if plan.objective.kind == "gpu-hours" and s.objective is not None:
             hours = -s.objective * plan.slot_minutes / 60
             rows.append(("GPU-hours online", f"{hours:,.0f} before {_when(plan, s.gpu_until)}"))

@@ -48,6 +48,10 @@ class Bounds:
         if plan.objective.kind == "gpu-hours":
             return penalty - _gpu_slots(self.others, until) - sum(
                 line.gpu_slots(until) for line in self.lines)
+        if plan.objective.kind == "cost":
+            from .cost import least_cents
+
+            return least_cents(plan, Calendars(plan), self.finish) + 100 * penalty
         return self.finish + penalty
 
 

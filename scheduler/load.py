@@ -36,10 +36,11 @@ TOP_KEYS = {"project", "calendars", "resources", "budgets", "storage", "deliveri
 PROJECT_KEYS = {"name", "start", "timezone", "resolution", "max_tasks"}
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CALENDAR_KEYS = {"days", "shifts", "holidays", "off", *WEEKDAY_KEYS}
-RESOURCE_KEYS = {"capacity", "calendar", "changes", "trade"}
-BUDGET_KEYS = {"total", "unit"}
+RESOURCE_KEYS = {"capacity", "calendar", "changes", "trade", "cost_per_hour"}
+BUDGET_KEYS = {"total", "unit", "cost_per_unit"}
 STORAGE_KEYS = {"capacity", "initial", "changes"}
-DELIVERY_KEYS = {"item", "quantity", "first", "per_day", "batches", "into", "to", "calendar"}
+DELIVERY_KEYS = {"item", "quantity", "first", "per_day", "batches", "into", "to", "calendar",
+                 "cost"}
 LEVEL_KEYS = {"name", "count", "id", "total", "gpus"}
 TASK_KEYS = {"name", "duration", "uses", "spends", "modes", "after", "elapsed", "calendar", "needs",
              "not_before", "gpus", "online", "fills", "empties", "interruptible"}
@@ -185,6 +186,7 @@ class _Builder:
         self.data = data
         self.max_tasks = max_tasks
         self.tz = "UTC"
+        self.fixed_costs: dict[str, float] = {}
         self.start = pendulum.datetime(2000, 1, 1)
         self.slot = 60
 
@@ -214,6 +216,15 @@ class _Builder:
                            f"{maximum:,}")
             return None
         return value
+
+    def money(self, table, key, where) -> float:
+        """An amount of money >= 0 (whole or decimal), 0 if absent."""
+        value = table.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                0 <= value <= 1e12):
+            self.ctx.error("value", f"{where}.{key}", f"must be an amount >= 0, got {value!r}")
+            return 0.0
+        return float(value)
 
     def name_(self, table, key, where, known: dict, kind: str):
         """A reference by name to one of `known` (a calendar, a storage), or None."""
@@ -311,6 +322,7 @@ class _Builder:
             slot_minutes=self.slot, calendars=calendars, resources=resources, storages=storages,
             tasks=tasks, targets=targets, objective=objective,
             levels=tuple(level.name for level in levels), budgets=budgets,
+            fixed_costs=self.fixed_costs,
         )
         if not self.ctx.problems:
             from .validate import check_plan
@@ -458,7 +470,8 @@ class _Builder:
         if not isinstance(trade, str):
             self.ctx.error("type", f"{where}.trade", f"must be a string, got {trade!r}")
             trade = name
-        return Resource(rid, cal, tuple(sorted(steps.items())), str(trade))
+        rate = self.money(table, "cost_per_hour", where)
+        return Resource(rid, cal, tuple(sorted(steps.items())), str(trade), rate)
 
     def _scoped(self, levels, calendars, resources, storages) -> None:
         """`[templates.LEVEL.resources.NAME]` and `[templates.LEVEL.storage.NAME]`: a crew, a
@@ -518,7 +531,8 @@ class _Builder:
                                "another name")
             elif self.keys(table, BUDGET_KEYS, where):
                 total = self.int_(table, "total", where)
-                out[bid] = Budget(bid, total or 0, str(table.get("unit", "")))
+                out[bid] = Budget(bid, total or 0, str(table.get("unit", "")),
+                                  self.money(table, "cost_per_unit", where))
         return out
 
     def _storages(self) -> dict[str, Storage]:
@@ -556,6 +570,8 @@ class _Builder:
                 self.ctx.error("type", f"{where}.item", f"must be an item name, got {item!r}")
                 continue
             cal = self.name_(table, "calendar", where, calendars, "calendar")
+            if "cost" in table:
+                self.fixed_costs[did] = self.money(table, "cost", where)
             arrivals = self._arrivals(table, where, calendars.get(cal) if cal else None)
             if arrivals is None:
                 continue  # refused as too big: no follow-on shortage on top of it
@@ -814,10 +830,10 @@ class _Builder:
         if not self.keys(table, OBJECTIVE_KEYS, "objective"):
             return Objective()
         kind = table.get("kind", "finish")
-        if kind not in ("finish", "gpu-hours"):
+        if kind not in ("finish", "gpu-hours", "cost"):
             self.ctx.error("value", "objective.kind", f"unknown objective {kind!r}"
-                           f"{did_you_mean(str(kind), ['finish', 'gpu-hours'])}; use 'finish' "
-                           "or 'gpu-hours'")
+                           f"{did_you_mean(str(kind), ['finish', 'gpu-hours', 'cost'])}; use "
+                           "'finish', 'gpu-hours' or 'cost'")
             kind = "finish"
         until = self.when(table["until"], "objective.until") if "until" in table else None
         return Objective(kind, until)

@@ -68,6 +68,7 @@ class Resource:
     calendar: str | None
     steps: tuple[tuple[int, int], ...]  # (from_slot, capacity), sorted, first from 0
     trade: str = ""
+    cost_per_hour: float = 0.0  # per unit of capacity, for each working hour on site
 
     @property
     def max_capacity(self) -> int:
@@ -98,6 +99,7 @@ class Budget:
     id: str
     total: int
     unit: str = ""
+    cost_per_unit: float = 0.0  # money per unit spent (an overtime hour, a crane day)
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ class CalendarSpec:
 
 @dataclass(frozen=True)
 class Objective:
-    kind: str = "finish"  # "finish" | "gpu-hours"
+    kind: str = "finish"  # "finish" | "gpu-hours" | "cost"
     until: int | None = None  # gpu-hours counted up to this slot
 
 
@@ -187,6 +189,7 @@ class Plan:
     objective: Objective = field(default_factory=Objective)
     levels: tuple[str, ...] = ()
     budgets: dict[str, Budget] = field(default_factory=dict)
+    fixed_costs: dict[str, float] = field(default_factory=dict)  # delivery -> its cost
 
     def slot_to_datetime(self, slot: int) -> pendulum.DateTime:
         return self.start.add(minutes=slot * self.slot_minutes)

@@ -126,6 +126,7 @@ def objective_value(plan: Plan, tasks: dict[str, ScheduledTask], until: int) -> 
 
     finish:    makespan + sum(soft target penalty x slots late)
     gpu-hours: -(GPU-slots online before `until`) + sum(soft target penalty x slots late)
+    cost:      cents (scheduler/cost.py) + sum(soft target penalty x 100 x slots late)
     """
     penalty = 0
     for target in plan.targets.values():
@@ -136,4 +137,8 @@ def objective_value(plan: Plan, tasks: dict[str, ScheduledTask], until: int) -> 
     if plan.objective.kind == "gpu-hours":
         area = sum(plan.tasks[t].gpus * max(0, until - s.finish) for t, s in tasks.items())
         return penalty - area
+    if plan.objective.kind == "cost":
+        from .cost import breakdown
+
+        return breakdown(plan, tasks)["total"] + 100 * penalty
     return max((t.finish for t in tasks.values()), default=0) + penalty

@@ -463,6 +463,7 @@ def check_plan(ctx, plan: Plan) -> None:
     _check_cycles(ctx, plan)
     _check_storage(ctx, plan)
     _check_gpu_targets(ctx, plan)
+    _check_cost(ctx, plan)
 
 
 def _check_capacities(ctx, plan: Plan) -> None:
@@ -576,6 +577,14 @@ def _check_storage(ctx, plan: Plan) -> None:
         if emptied > filled:
             ctx.error("storage", f"storage.{sid}", f"tasks take {emptied:,} units out but only "
                       f"{filled:,} ever go in")
+
+
+def _check_cost(ctx, plan: Plan) -> None:
+    from .cost import has_costs
+
+    if plan.objective.kind == "cost" and not has_costs(plan):
+        ctx.error("value", "objective.kind", "'cost' needs prices: cost_per_hour on resources, "
+                  "cost_per_unit on budgets or cost on deliveries")
 
 
 def _check_gpu_targets(ctx, plan: Plan) -> None:

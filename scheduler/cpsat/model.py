@@ -18,6 +18,7 @@ from ..calendar import Calendars
 from ..heuristic import earliest_finishes, tails, topological_order
 from ..modes import usable_modes
 from ..plan import LinkType, Plan
+from ..cost import crew_cents, spend_cents
 from ..schedule import ScheduledTask, counted, forecast
 
 
@@ -503,7 +504,9 @@ class RackplanModel:
     def _objective(self) -> None:
         m = self.model
         penalty = sum(self.plan.targets[t].penalty * late for t, late in self.lateness.items())
-        if self.plan.objective.kind == "gpu-hours":
+        if self.plan.objective.kind == "cost":
+            self.objective = self._cents() + 100 * penalty
+        elif self.plan.objective.kind == "gpu-hours":
             until = self.gpu_until
             terms = []
             for task in self.plan.tasks.values():
@@ -516,6 +519,29 @@ class RackplanModel:
         else:
             self.objective = self.makespan + penalty
         m.minimize(self.objective)
+
+    def _cents(self):
+        """Cost in cents (scheduler/cost.py): each paid crew's pay as a table over the finish
+        (monotone: a longer job pays more hours), plus the modes' spending and fixed costs."""
+        m, plan = self.model, self.plan
+        terms, fixed = [], round(100 * sum(plan.fixed_costs.values()))
+        for rid, res in plan.resources.items():
+            if not res.cost_per_hour:
+                continue
+            table = [crew_cents(plan, self.cals, rid, t) for t in range(self.horizon + 1)]
+            pay = m.new_int_var(0, table[-1], f"{rid}.pay")
+            m.add_element(self.makespan, table, pay)
+            self.derived.append((pay, lambda ts, r=rid: crew_cents(
+                plan, self.cals, r, max(st.finish for st in ts.values()))))
+            terms.append(pay)
+        for task in plan.tasks.values():
+            for idx, lit in enumerate(self.tasks[task.id].modes):
+                cents = spend_cents(plan, task.id, idx)
+                if cents and lit is True:
+                    fixed += cents
+                elif cents:
+                    terms.append(cents * lit)
+        return sum(terms) + fixed
 
     # -- hints and solutions ----------------------------------------------------------------------
     def add_hint(self, tasks: dict[str, ScheduledTask]) -> None:

@@ -1,0 +1,53 @@
+"""What a schedule costs: crews paid for their working hours from the start to the finish (they
+stay on site for the job), the modes' spending at each budget's unit cost, and fixed delivery
+costs. In cents, so the CP-SAT objective stays integral."""
+
+from __future__ import annotations
+
+from .calendar import Calendars
+from .plan import Plan
+
+
+def has_costs(plan: Plan) -> bool:
+    return (any(r.cost_per_hour for r in plan.resources.values())
+            or any(b.cost_per_unit for b in plan.budgets.values()) or bool(plan.fixed_costs))
+
+
+def crew_cents(plan: Plan, cals: Calendars, rid: str, finish: int) -> int:
+    """A crew's pay up to `finish`: capacity x working hours of its calendar x its rate."""
+    res = plan.resources[rid]
+    if not res.cost_per_hour:
+        return 0
+    cal = cals.get(res.calendar)
+    slots = 0
+    for lo, hi, cap in res.profile(finish):
+        hi = min(hi, finish)
+        if hi > lo and cap:
+            slots += cap * cal.working_in(lo, hi)
+    return round(100 * res.cost_per_hour * slots * plan.slot_minutes / 60)
+
+
+def spend_cents(plan: Plan, tid: str, mode: int) -> int:
+    """What a task's mode spends, at each budget's unit cost."""
+    spends = plan.tasks[tid].modes[mode].spends
+    return round(100 * sum(q * plan.budgets[b].cost_per_unit for b, q in spends.items()))
+
+
+def breakdown(plan: Plan, tasks: dict, cals: Calendars | None = None) -> dict[str, int]:
+    """{crews, spending, deliveries, total} in cents for a schedule {task: ScheduledTask}."""
+    cals = cals or Calendars(plan)
+    finish = max((t.finish for t in tasks.values()), default=0)
+    crews = sum(crew_cents(plan, cals, rid, finish) for rid in plan.resources)
+    spending = sum(spend_cents(plan, tid, st.mode) for tid, st in tasks.items())
+    fixed = round(100 * sum(plan.fixed_costs.values()))
+    return {"crews": crews, "spending": spending, "deliveries": fixed,
+            "total": crews + spending + fixed}
+
+
+def least_cents(plan: Plan, cals: Calendars, finish_bound: int) -> int:
+    """No schedule costs less: crews paid up to the earliest possible finish, each task in its
+    cheapest mode, and the fixed costs."""
+    crews = sum(crew_cents(plan, cals, rid, finish_bound) for rid in plan.resources)
+    spending = sum(min(spend_cents(plan, tid, m) for m in range(len(t.modes)))
+                   for tid, t in plan.tasks.items())
+    return crews + spending + round(100 * sum(plan.fixed_costs.values()))

@@ -1,0 +1,79 @@
+"""Cost (issue 18 item 8): crews paid per hour on site, spending at unit costs, delivery costs;
+`objective.kind = "cost"` under the hard targets; cost in the report, JSON and workbook."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from conftest import FAST, make_plan
+from openpyxl import load_workbook
+
+from rackplan.cli import main
+from rackplan.scheduler.cpsat import solve
+from rackplan.scheduler.errors import PlanInvalid
+from rackplan.scheduler.schedule import SolveStatus
+
+# One fiber crew at 100 an hour, paid from the start to the finish (no calendar: around the
+# clock). The cable takes 8 h, or 4 h with 4 hours of overtime at OT an hour.
+PLAN = """
+[resources.fiber]
+capacity = 1
+cost_per_hour = 100
+[budgets.overtime]
+total = 10
+cost_per_unit = OT
+[tasks.cable]
+modes = [{ duration = "8h", uses = { fiber = 1 } },
+         { duration = "4h", uses = { fiber = 1 }, spends = { overtime = 4 } }]
+[objective]
+kind = "cost"
+"""
+
+
+@pytest.mark.parametrize("overtime, mode, cents", [
+    # 8 h: 8 x 100 = 800; 4 h: 4 x 100 + 4 x 50 = 600 -> the fast mode.
+    (50, 1, 60_000),
+    # 4 h: 400 + 4 x 150 = 1,000 > 800 -> the slow mode.
+    (150, 0, 80_000),
+])
+def test_the_cheapest_schedule_is_chosen(overtime, mode, cents):
+    plan = make_plan(PLAN.replace("OT", str(overtime)))
+    result = solve(plan, FAST)
+    assert (result.status, result.tasks["cable"].mode, result.objective) == \
+        (SolveStatus.OPTIMAL, mode, cents)
+
+
+def test_the_finish_objective_ignores_prices():
+    """Tests that prices alone change nothing: minimising the finish takes the 4 h mode even
+    at 150 an overtime hour."""
+    plan = make_plan(PLAN.replace("OT", "150").replace('kind = "cost"', 'kind = "finish"'))
+    assert solve(plan, FAST).tasks["cable"].mode == 1
+
+
+def test_cost_in_the_report_json_and_workbook(tmp_path):
+    """Tests the outputs: 400 crew + 200 overtime + 250 for the delivery = 850."""
+    text = ('[project]\nname = "c"\nstart = 2024-01-01T00:00:00\n' + PLAN.replace("OT", "50")
+            + '[deliveries.cable]\nitem = "spool"\nbatches = [{ at = \"0h\", quantity = 1 }]\n'
+              "cost = 250\n")
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    result = CliRunner().invoke(main, ["schedule", str(path), "--workers", "1", "-q",
+                                       "--json", str(tmp_path / "s.json"),
+                                       "--xlsx", str(tmp_path / "s.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "cost                850.00 (crews 400.00, spending 200.00, deliveries 250.00)" in \
+        result.output.splitlines()
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["cost"] == {"crews": 400.0, "spending": 200.0, "deliveries": 250.0,
+                           "total": 850.0}
+    summary = load_workbook(tmp_path / "s.xlsx")["Summary"]
+    rows = {r[0].value: r[1].value for r in summary.iter_rows() if r[0].value}
+    assert rows["Cost"] == 850.0 and rows["  crews"] == 400.0
+
+
+def test_a_cost_objective_needs_prices():
+    with pytest.raises(PlanInvalid) as err:
+        make_plan('[tasks.a]\nduration = "1h"\n[objective]\nkind = "cost"\n')
+    assert err.value.lines() == [
+        "test.toml:10: objective.kind: 'cost' needs prices: cost_per_hour on resources, "
+        "cost_per_unit on budgets or cost on deliveries"]
