@@ -113,6 +113,12 @@ def random_buildout(draw) -> str:
     linked = draw(st.booleans())  # position after receive, or ordered only by the storage
     two_modes = draw(st.booleans())
     drop = draw(st.sampled_from([None, "riggers", "fiber"]))
+    scoped = draw(st.booleans())  # a dock and a staging area per array
+    half_saturday = draw(st.booleans())
+    unbroken = draw(st.booleans())  # the leak test on the crews' calendar, never paused
+    working_lag = draw(st.booleans())  # cabling 2 working hours after positioning
+    dock = '"array:dock"' if scoped else "dock"
+    staging_ref = '"array:staging"' if scoped else '"staging"'
     lines = [f"""
 [project]
 name = "random build-out"
@@ -123,6 +129,7 @@ resolution = "1h"
 [calendars.crews]
 days = {days}
 shifts = {shift}
+{'sat = ["06:00-12:00"]' if half_saturday else ''}
 """]
     for trade, cap in crews.items():
         lines.append(f'[resources.{trade}]\ncapacity = {cap}\ncalendar = "crews"\n')
@@ -130,9 +137,10 @@ shifts = {shift}
             lines.append(f'changes = [{{ from = "30h", capacity = {cap - 1} }}]\n')
     lines.append(f"[resources.gauges]\ncapacity = {gauges}\n"
                  + ('calendar = "crews"\n' if gauge_cal else ""))
-    lines.append(f"""[resources.dock]
+    scope = "templates.array." if scoped else ""
+    lines.append(f"""[{scope}resources.dock]
 capacity = 1
-[storage.staging]
+[{scope}storage.staging]
 capacity = {staging}
 [deliveries.racks]
 item = "rack"
@@ -158,13 +166,13 @@ uses = {{ pipefitters = 1 }}
 [templates.rack.receive]
 needs = "rack"
 duration = "1h"
-uses = {{ dock = 1 }}
-fills = "staging"
+uses = {{ {dock} = 1 }}
+fills = {staging_ref}
 [templates.rack.position]
 {'after = ["receive"]' if linked else ''}
 duration = "2h"
 uses = {{ riggers = 1 }}
-empties = "staging"
+empties = {staging_ref}
 [templates.rack.power]
 after = ["position"]
 duration = "2h"
@@ -177,8 +185,10 @@ uses = {{ pipefitters = 1 }}
 after = [{{ task = "cool-connect", max_lag = "{max_lag}" }}]
 duration = "3h"
 uses = {{ gauges = 1 }}
+{'calendar = "crews"' if unbroken else ''}
+{'interruptible = false' if unbroken else ''}
 [templates.rack.cable]
-after = ["position"]
+after = [{{ task = "position"{', lag = "2h", working = true' if working_lag else ''} }}]
 """)
     if two_modes:
         lines.append('modes = [{ duration = "6h", uses = { fiber = 1 } }, '
