@@ -225,20 +225,30 @@ class Calendars:
         return self._by_id[cal_id]
 
 
-def nonworking_days(plan: Plan, cals: Calendars, horizon: int) -> list[str]:
-    """Local dates up to `horizon` on which no crew calendar has any working time."""
-    used = {r.calendar for r in plan.resources.values() if r.calendar}
-    if not used:
-        return []
+def day_windows(plan: Plan, horizon: int):
+    """(lo, hi) slot ranges of the local days from the start up to `horizon` (a day that
+    daylight saving makes 23 or 25 hours long stays one day)."""
+    for _, lo, hi in _days(plan, horizon):
+        yield lo, min(hi, horizon)
+
+
+def _days(plan: Plan, horizon: int):
     step = plan.slot_minutes
     day = plan.start.start_of("day")
-    out = []
     while True:
         lo = max(0, int((day - plan.start).total_seconds() // 60 // step))
         nxt = day.add(days=1)
         hi = int(-(-(nxt - plan.start).total_seconds() // 60 // step))
         if lo >= horizon:
-            return out
-        if all(cals.get(c).working_in(lo, max(hi, lo)) == 0 for c in used):
-            out.append(day.to_date_string())
+            return
+        yield day, lo, max(hi, lo)
         day = nxt
+
+
+def nonworking_days(plan: Plan, cals: Calendars, horizon: int) -> list[str]:
+    """Local dates up to `horizon` on which no crew calendar has any working time."""
+    used = {r.calendar for r in plan.resources.values() if r.calendar}
+    if not used:
+        return []
+    return [day.to_date_string() for day, lo, hi in _days(plan, horizon)
+            if all(cals.get(c).working_in(lo, hi) == 0 for c in used)]

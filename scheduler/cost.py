@@ -4,27 +4,43 @@ costs. In cents, so the CP-SAT objective stays integral."""
 
 from __future__ import annotations
 
-from .calendar import Calendars
+from .calendar import Calendars, day_windows
 from .plan import Plan
 
 
 def has_costs(plan: Plan) -> bool:
-    return (any(r.cost_per_hour for r in plan.resources.values())
+    return (any(r.cost_per_hour or r.cost_per_day for r in plan.resources.values())
             or any(b.cost_per_unit for b in plan.budgets.values()) or bool(plan.fixed_costs))
 
 
 def crew_cents(plan: Plan, cals: Calendars, rid: str, finish: int) -> int:
-    """A crew's pay up to `finish`: capacity x working hours of its calendar x its rate."""
+    """A crew's pay up to `finish`: each unit of capacity paid `cost_per_hour` for every working
+    hour of its calendar and `cost_per_day` for every day it works, before the finish."""
+    return crew_table(plan, cals, rid, finish)[finish]
+
+
+def crew_table(plan: Plan, cals: Calendars, rid: str, horizon: int) -> list[int]:
+    """crew_cents for every finish 0..horizon, as running sums (never decreasing)."""
     res = plan.resources[rid]
-    if not res.cost_per_hour:
-        return 0
+    if not res.cost_per_hour and not res.cost_per_day:
+        return [0] * (horizon + 1)
     cal = cals.get(res.calendar)
-    slots = 0
-    for lo, hi, cap in res.profile(finish):
-        hi = min(hi, finish)
-        if hi > lo and cap:
-            slots += cap * cal.working_in(lo, hi)
-    return round(100 * res.cost_per_hour * slots * plan.slot_minutes / 60)
+    per_slot = res.cost_per_hour * plan.slot_minutes / 60
+    first_of_day = {lo + _first_working(cal, lo, hi) for lo, hi in day_windows(plan, horizon)
+                    if cal.working_in(lo, hi)} if res.cost_per_day else set()
+    out, total = [0], 0.0
+    for slot in range(horizon):
+        if cal.is_working(slot):
+            cap = res.capacity_at(slot)
+            total += cap * per_slot
+            if slot in first_of_day:
+                total += cap * res.cost_per_day
+        out.append(round(100 * total))
+    return out
+
+
+def _first_working(cal, lo: int, hi: int) -> int:
+    return next(t for t in range(lo, hi) if cal.is_working(t)) - lo
 
 
 def spend_cents(plan: Plan, tid: str, mode: int) -> int:

@@ -36,7 +36,7 @@ TOP_KEYS = {"project", "calendars", "resources", "budgets", "storage", "deliveri
 PROJECT_KEYS = {"name", "start", "timezone", "resolution", "max_tasks"}
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CALENDAR_KEYS = {"days", "shifts", "holidays", "off", *WEEKDAY_KEYS}
-RESOURCE_KEYS = {"capacity", "calendar", "changes", "trade", "cost_per_hour"}
+RESOURCE_KEYS = {"capacity", "calendar", "changes", "trade", "cost_per_hour", "cost_per_day"}
 BUDGET_KEYS = {"total", "unit", "cost_per_unit"}
 STORAGE_KEYS = {"capacity", "initial", "changes"}
 DELIVERY_KEYS = {"item", "quantity", "first", "per_day", "batches", "into", "to", "calendar",
@@ -470,8 +470,9 @@ class _Builder:
         if not isinstance(trade, str):
             self.ctx.error("type", f"{where}.trade", f"must be a string, got {trade!r}")
             trade = name
-        rate = self.money(table, "cost_per_hour", where)
-        return Resource(rid, cal, tuple(sorted(steps.items())), str(trade), rate)
+        return Resource(rid, cal, tuple(sorted(steps.items())), str(trade),
+                        self.money(table, "cost_per_hour", where),
+                        self.money(table, "cost_per_day", where))
 
     def _scoped(self, levels, calendars, resources, storages) -> None:
         """`[templates.LEVEL.resources.NAME]` and `[templates.LEVEL.storage.NAME]`: a crew, a

@@ -69,6 +69,7 @@ class Resource:
     steps: tuple[tuple[int, int], ...]  # (from_slot, capacity), sorted, first from 0
     trade: str = ""
     cost_per_hour: float = 0.0  # per unit of capacity, for each working hour on site
+    cost_per_day: float = 0.0  # per unit of capacity, for each day it works
 
     @property
     def max_capacity(self) -> int:

@@ -77,3 +77,26 @@ def test_a_cost_objective_needs_prices():
     assert err.value.lines() == [
         "test.toml:10: objective.kind: 'cost' needs prices: cost_per_hour on resources, "
         "cost_per_unit on budgets or cost on deliveries"]
+
+
+def test_a_day_rate_is_paid_for_each_day_the_crew_works():
+    """Tests cost_per_day: a crew working 06:00-16:00 Monday to Friday, at 1,000 a day; a 12 h
+    job begun Monday 00:00 runs Monday 06-16 and Tuesday 06-08, so 2 days are paid: 2,000
+    (and 12 working hours at 10 an hour: 120)."""
+    plan = make_plan("""
+[calendars.day]
+shifts = ["06:00-16:00"]
+[resources.crew]
+capacity = 1
+calendar = "day"
+cost_per_day = 1000
+cost_per_hour = 10
+[tasks.job]
+duration = "12h"
+uses = { crew = 1 }
+[objective]
+kind = "cost"
+""")
+    result = solve(plan, FAST)
+    assert (result.status, result.makespan, result.objective) == (SolveStatus.OPTIMAL, 32,
+                                                                  212_000)

@@ -18,7 +18,7 @@ from ..calendar import Calendars
 from ..heuristic import earliest_finishes, tails, topological_order
 from ..modes import usable_modes
 from ..plan import LinkType, Plan
-from ..cost import crew_cents, spend_cents
+from ..cost import crew_cents, crew_table, spend_cents
 from ..schedule import ScheduledTask, counted, forecast
 
 
@@ -526,9 +526,9 @@ class RackplanModel:
         m, plan = self.model, self.plan
         terms, fixed = [], round(100 * sum(plan.fixed_costs.values()))
         for rid, res in plan.resources.items():
-            if not res.cost_per_hour:
+            if not res.cost_per_hour and not res.cost_per_day:
                 continue
-            table = [crew_cents(plan, self.cals, rid, t) for t in range(self.horizon + 1)]
+            table = crew_table(plan, self.cals, rid, self.horizon)
             pay = m.new_int_var(0, table[-1], f"{rid}.pay")
             m.add_element(self.makespan, table, pay)
             self.derived.append((pay, lambda ts, r=rid: crew_cents(
