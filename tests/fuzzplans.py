@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = [ROOT / "plans" / name for name in
-         ("tutorial.toml", "check-misses.toml", "check-infeasible.toml")]
+         ("tutorial.toml", "check-misses.toml", "check-infeasible.toml", "two-halls.toml")]
 
 # Values a careless edit or a wrong type puts into a plan.
 JUNK = st.one_of(

@@ -100,3 +100,17 @@ kind = "cost"
     result = solve(plan, FAST)
     assert (result.status, result.makespan, result.objective) == (SolveStatus.OPTIMAL, 32,
                                                                   212_000)
+
+
+def test_the_two_halls_example_is_cheapest_and_verified(root):
+    """Tests plans/two-halls.toml (every feature of issue 18 at once): a verified, proven
+    optimal cost with both freight bills in it, hall A online within its week."""
+    from rackplan.scheduler.cost import breakdown
+    from rackplan.scheduler.load import load_plan
+    from rackplan.scheduler.verify import verify
+
+    plan = load_plan(root / "plans" / "two-halls.toml")
+    result = solve(plan, FAST)
+    assert result.status == SolveStatus.OPTIMAL and verify(plan, result.tasks) == []
+    assert breakdown(plan, result.tasks)["deliveries"] == 600_000
+    assert result.forecast(plan.targets["hall-a-online"]) <= plan.targets["hall-a-online"].due
