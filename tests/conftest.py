@@ -45,3 +45,15 @@ duration = "1h"
 uses = { crew = 1 }
 after = [{ task = "fill", max_lag = "1h" }]
 """
+
+
+# Two halls of two racks: the site of several plan-language tests.
+HALLS_OF_RACKS = """[[levels]]
+name = "hall"
+count = 2
+id = "hall-{A}"
+[[levels]]
+name = "rack"
+count = 2
+id = "rack-{1}"
+"""

@@ -2,22 +2,14 @@
 (issue 18 items 2 and 6)."""
 
 import pytest
-from conftest import FAST, make_plan
+from conftest import FAST, HALLS_OF_RACKS, make_plan
 
 from rackplan.scheduler.cpsat import solve
 from rackplan.scheduler.errors import PlanInvalid
 from rackplan.scheduler.schedule import SolveStatus
 
 # Two halls of two racks; each rack is installed (1 h, no crew) once its rack has arrived.
-SITE = """
-[[levels]]
-name = "hall"
-count = 2
-id = "hall-{A}"
-[[levels]]
-name = "rack"
-count = 2
-id = "rack-{1}"
+SITE = HALLS_OF_RACKS + """
 [templates.rack.install]
 needs = "rack"
 duration = "1h"

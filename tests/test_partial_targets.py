@@ -2,7 +2,7 @@
 (`count`), and GPUs online in one unit (`within`)."""
 
 import pytest
-from conftest import FAST, make_plan
+from conftest import FAST, HALLS_OF_RACKS, make_plan
 
 from rackplan.scheduler.check import check
 from rackplan.scheduler.cpsat import solve
@@ -14,15 +14,7 @@ from rackplan.scheduler.verify import verify
 SITE = """
 [resources.crew]
 capacity = 1
-[[levels]]
-name = "hall"
-count = 2
-id = "hall-{A}"
-[[levels]]
-name = "rack"
-count = 2
-id = "rack-{1}"
-gpus = 64
+""" + HALLS_OF_RACKS + """gpus = 64
 [templates.rack.install]
 duration = "2h"
 uses = { crew = 1 }

@@ -2,7 +2,7 @@
 [templates.LEVEL.resources.NAME] / [templates.LEVEL.storage.NAME], used as "LEVEL:NAME"."""
 
 import pytest
-from conftest import FAST, make_plan
+from conftest import FAST, HALLS_OF_RACKS, make_plan
 
 from rackplan.scheduler.cpsat import solve
 from rackplan.scheduler.errors import PlanInvalid
@@ -11,15 +11,7 @@ from rackplan.scheduler.schedule import SolveStatus
 from rackplan.scheduler.verify import verify
 
 HALLS = """
-[[levels]]
-name = "hall"
-count = 2
-id = "hall-{A}"
-[[levels]]
-name = "rack"
-count = 2
-id = "rack-{1}"
-[templates.hall.resources.dock]
+""" + HALLS_OF_RACKS + """[templates.hall.resources.dock]
 capacity = 1
 [templates.hall.resources.riggers]
 capacity = 1
