@@ -50,6 +50,7 @@ def schedule_to_dict(schedule: Schedule) -> dict:
         "resources": [_resource(schedule, res) for res in plan.resources.values()],
         "budgets": _budgets(schedule),
         "cost": _cost(schedule) if has and has_costs(plan) else None,
+        "expedited": sorted(schedule.expedited),
         "targets": [_target(schedule, t, iso) for t in plan.targets.values()],
     }
 
@@ -98,7 +99,8 @@ def _budgets(schedule) -> list[dict]:
 
 def _cost(schedule: Schedule) -> dict:
     """The schedule's cost by kind, in money (cents in the model)."""
-    return {k: v / 100 for k, v in breakdown(schedule.plan, schedule.tasks).items()}
+    return {k: v / 100 for k, v in breakdown(schedule.plan, schedule.tasks,
+                                              expedited=schedule.expedited).items()}
 
 
 def _target(schedule, target, iso) -> dict:

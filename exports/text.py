@@ -63,10 +63,13 @@ def _summary(s: Schedule) -> str:
             rows.append(("finish lower bound", f"day {_days(plan, s.makespan_bound):.1f} "
                          "(critical path, crew workloads, flow line: no schedule ends sooner)"))
         if has_costs(plan):
-            c = breakdown(plan, s.tasks)
+            c = breakdown(plan, s.tasks, expedited=s.expedited)
+            rush = f", expedites {c['expedites'] / 100:,.2f}" if c["expedites"] else ""
             rows.append(("cost", f"{c['total'] / 100:,.2f} (crews {c['crews'] / 100:,.2f}, "
                          f"spending {c['spending'] / 100:,.2f}, deliveries "
-                         f"{c['deliveries'] / 100:,.2f})"))
+                         f"{c['deliveries'] / 100:,.2f}{rush})"))
+        if s.expedited:
+            rows.append(("expedited", ", ".join(f"deliveries.{d}" for d in sorted(s.expedited))))
         if plan.objective.kind == "gpu-hours" and s.objective is not None:
             hours = -s.objective * plan.slot_minutes / 60
             rows.append(("GPU-hours online", f"{hours:,.0f} before {_when(plan, s.gpu_until)}"))

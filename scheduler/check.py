@@ -154,7 +154,7 @@ def release_floor(plan: Plan, target: Target, cals=None) -> tuple[int | None, st
     Pure arithmetic over releases, links and calendars, so the cause it names is the same on
     every run, however busy the machine."""
     from .calendar import Calendars, lag_end
-    from .cpsat.model import release_statement
+    from .plan import release_statement
 
     cals = cals or Calendars(plan)
     start, finish = earliest_finishes(plan, cals)
@@ -303,7 +303,7 @@ def describe(plan: Plan, key: str) -> str:
         parts += [f"{names[d]} {clock(s)}" for d, s in cal.day_shifts if s]
         off = f", {len(cal.holidays)} holiday(s) off" if cal.holidays else ""
         return f"tasks on it work only {'; '.join(parts)}{off}"
-    from .cpsat.model import release_statement
+    from .plan import release_statement
 
     released = [t for t in plan.tasks.values() if t.release and release_statement(t) == key]
     if released:

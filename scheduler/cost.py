@@ -10,6 +10,7 @@ from .plan import Plan
 
 def has_costs(plan: Plan) -> bool:
     return (any(r.cost_per_hour or r.cost_per_day for r in plan.resources.values())
+            or bool(plan.expedites)
             or any(b.cost_per_unit for b in plan.budgets.values()) or bool(plan.fixed_costs))
 
 
@@ -49,15 +50,22 @@ def spend_cents(plan: Plan, tid: str, mode: int) -> int:
     return round(100 * sum(q * plan.budgets[b].cost_per_unit for b, q in spends.items()))
 
 
-def breakdown(plan: Plan, tasks: dict, cals: Calendars | None = None) -> dict[str, int]:
-    """{crews, spending, deliveries, total} in cents for a schedule {task: ScheduledTask}."""
+def breakdown(plan: Plan, tasks: dict, cals: Calendars | None = None,
+              expedited=frozenset()) -> dict[str, int]:
+    """{crews, spending, deliveries, expedites, total} in cents for a schedule {task:
+    ScheduledTask} with the deliveries `expedited`."""
     cals = cals or Calendars(plan)
     finish = max((t.finish for t in tasks.values()), default=0)
     crews = sum(crew_cents(plan, cals, rid, finish) for rid in plan.resources)
     spending = sum(spend_cents(plan, tid, st.mode) for tid, st in tasks.items())
     fixed = round(100 * sum(plan.fixed_costs.values()))
-    return {"crews": crews, "spending": spending, "deliveries": fixed,
-            "total": crews + spending + fixed}
+    rush = round(100 * sum(plan.expedites[d][1] for d in expedited))
+    return {"crews": crews, "spending": spending, "deliveries": fixed, "expedites": rush,
+            "total": crews + spending + fixed + rush}
+
+
+def expedite_cents(plan: Plan, did: str) -> int:
+    return round(100 * plan.expedites[did][1])
 
 
 def least_cents(plan: Plan, cals: Calendars, finish_bound: int) -> int:

@@ -40,7 +40,7 @@ RESOURCE_KEYS = {"capacity", "calendar", "changes", "trade", "cost_per_hour", "c
 BUDGET_KEYS = {"total", "unit", "cost_per_unit"}
 STORAGE_KEYS = {"capacity", "initial", "changes"}
 DELIVERY_KEYS = {"item", "quantity", "first", "per_day", "batches", "into", "to", "calendar",
-                 "cost"}
+                 "cost", "expedite"}
 LEVEL_KEYS = {"name", "count", "id", "total", "gpus"}
 TASK_KEYS = {"name", "duration", "uses", "spends", "modes", "after", "elapsed", "calendar", "needs",
              "not_before", "gpus", "online", "fills", "empties", "interruptible"}
@@ -187,6 +187,7 @@ class _Builder:
         self.max_tasks = max_tasks
         self.tz = "UTC"
         self.fixed_costs: dict[str, float] = {}
+        self.expedites: dict[str, tuple[int, float]] = {}
         self.start = pendulum.datetime(2000, 1, 1)
         self.slot = 60
 
@@ -322,7 +323,7 @@ class _Builder:
             slot_minutes=self.slot, calendars=calendars, resources=resources, storages=storages,
             tasks=tasks, targets=targets, objective=objective,
             levels=tuple(level.name for level in levels), budgets=budgets,
-            fixed_costs=self.fixed_costs,
+            fixed_costs=self.fixed_costs, expedites=self.expedites,
         )
         if not self.ctx.problems:
             from .validate import check_plan
@@ -573,6 +574,8 @@ class _Builder:
             cal = self.name_(table, "calendar", where, calendars, "calendar")
             if "cost" in table:
                 self.fixed_costs[did] = self.money(table, "cost", where)
+            if "expedite" in table:
+                self._expedite(did, table["expedite"], f"{where}.expedite")
             arrivals = self._arrivals(table, where, calendars.get(cal) if cal else None)
             if arrivals is None:
                 continue  # refused as too big: no follow-on shortage on top of it
@@ -590,6 +593,18 @@ class _Builder:
             for units in entry["pools"].values():
                 units.sort()
         return by_item
+
+    def _expedite(self, did, table, where) -> None:
+        """`expedite = { earlier = "2d", cost = 5000 }`: paying `cost` brings every unit of the
+        delivery `earlier` sooner (air freight)."""
+        if not self.keys(table, {"earlier", "cost"}, where):
+            return
+        if "earlier" not in table:
+            self.ctx.error("missing", f"{where}.earlier", "is required, e.g. '2d'")
+            return
+        earlier = self.slots(table["earlier"], f"{where}.earlier", allow_zero=False)
+        if earlier is not None:
+            self.expedites[did] = (earlier, self.money(table, "cost", where))
 
     def _route(self, value, where, entry) -> tuple[str, ...]:
         """`to = "hall-B"` or a list of unit ids: the units a delivery (or a batch) is for."""

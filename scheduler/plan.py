@@ -56,6 +56,9 @@ class Task:
     source: str = ""  # the plan field that defined it, e.g. "templates.rack.cable"
     unit: str = ""  # hierarchy path of the unit it belongs to, "" for site tasks
     interruptible: bool = True  # False: works in one unbroken span of its calendar
+    # A delivery whose expedite would release this task earlier, and that earlier release.
+    expedite: str = ""
+    early_release: int = 0
 
     @property
     def is_milestone(self) -> bool:
@@ -191,6 +194,15 @@ class Plan:
     levels: tuple[str, ...] = ()
     budgets: dict[str, Budget] = field(default_factory=dict)
     fixed_costs: dict[str, float] = field(default_factory=dict)  # delivery -> its cost
+    # delivery -> (slots earlier, cost): paid once, every unit arrives that much sooner; only
+    # the cost objective weighs it (other objectives keep the delivery dates).
+    expedites: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+    def release_of(self, tid: str, expedited=frozenset()) -> int:
+        """A task's release, earlier if its delivery is expedited."""
+        task = self.tasks[tid]
+        return task.early_release if task.expedite and task.expedite in expedited \
+            else task.release
 
     def slot_to_datetime(self, slot: int) -> pendulum.DateTime:
         return self.start.add(minutes=slot * self.slot_minutes)
@@ -208,3 +220,10 @@ class Plan:
             for link in task.links:
                 out[link.pred].append((task.id, link))
         return out
+
+
+def release_statement(task) -> str:
+    """The plan statement behind a task's release: its delivery, or its own not_before."""
+    if task.release_reason == "not_before":
+        return f"{task.source}.not_before"
+    return task.release_reason.split(" unit ")[0]

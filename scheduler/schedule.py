@@ -43,6 +43,7 @@ class Schedule:
     first_solution_time: float | None = None
     gpu_until: int | None = None
     interrupted: bool = False  # the search was stopped by Ctrl-C
+    expedited: frozenset[str] = frozenset()  # deliveries paid to arrive sooner
 
     @property
     def makespan(self) -> int:
@@ -121,7 +122,8 @@ def gpu_until(plan: Plan, fallback: int) -> int:
     return max(dues) if dues else fallback
 
 
-def objective_value(plan: Plan, tasks: dict[str, ScheduledTask], until: int) -> int:
+def objective_value(plan: Plan, tasks: dict[str, ScheduledTask], until: int,
+                    expedited=frozenset()) -> int:
     """The objective the CP-SAT model minimises, evaluated on any schedule (so results compare).
 
     finish:    makespan + sum(soft target penalty x slots late)
@@ -140,5 +142,5 @@ def objective_value(plan: Plan, tasks: dict[str, ScheduledTask], until: int) -> 
     if plan.objective.kind == "cost":
         from .cost import breakdown
 
-        return breakdown(plan, tasks)["total"] + 100 * penalty
+        return breakdown(plan, tasks, expedited=expedited)["total"] + 100 * penalty
     return max((t.finish for t in tasks.values()), default=0) + penalty

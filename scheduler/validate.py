@@ -10,7 +10,7 @@ References inside a template are written in the plan's own terms:
 from __future__ import annotations
 
 from .errors import did_you_mean
-from .plan import Link, LinkType, Mode, Plan, Task
+from .plan import Link, LinkType, Mode, Plan, Task, release_statement
 
 _LINK_TYPES = {t.value for t in LinkType}
 
@@ -32,6 +32,7 @@ class Resolver:
         for task in raw:
             self.by_unit.setdefault(task.unit.path, {})[task.step] = task.id
         self.ids = {t.id for t in raw}
+        self._not_before: dict[str, int] = {}
 
     # -- references -----------------------------------------------------------------------------
     def resolve(self, ref, unit, where) -> list[str]:
@@ -154,6 +155,7 @@ class Resolver:
         if "not_before" in table:
             release = self.b.when(table["not_before"], f"{where}.not_before") or 0
             reason = "not_before"
+            self._not_before[raw.id] = max(release, 0)
         name = table.get("name", raw.id)
         if not isinstance(name, str):
             self.ctx.error("type", f"{where}.name", "must be a string")
@@ -354,6 +356,7 @@ class Resolver:
             if not self._routes_known(entry):
                 continue
             drawn: dict[tuple[str, ...], list[tuple[str, int]]] = {}
+            self.arrivals = getattr(self, "arrivals", {})
             for tid, qty, unit in wants:
                 pool = _pool(entry["pools"], unit)
                 if pool is None:
@@ -364,6 +367,22 @@ class Resolver:
                 drawn.setdefault(pool, []).append((tid, qty))
             for pool, takers in drawn.items():
                 self._release(tasks, item, entry, pool, takers)
+        return self._expedited(tasks)
+
+    def _expedited(self, tasks) -> dict[str, Task]:
+        """For each task released by an expeditable delivery, the release if it is expedited:
+        that delivery's units sooner, the task's other items and not_before as they are."""
+        expedites = self.b.expedites
+        for tid, arrivals in getattr(self, "arrivals", {}).items():
+            t = tasks[tid]
+            did = release_statement(t).removeprefix("deliveries.")
+            if did not in expedites or t.release_reason == "not_before":
+                continue
+            earlier = expedites[did][0]
+            early = max([max(0, slot - earlier) if source == f"deliveries.{did}" else slot
+                         for slot, source in arrivals] + [self._not_before.get(tid, 0)])
+            if early < t.release:
+                tasks[tid] = _replace(t, expedite=did, early_release=early)
         return tasks
 
     def _routes_known(self, entry) -> bool:
@@ -394,6 +413,7 @@ class Resolver:
             slot, source = units[k - 1]  # the last of its units to arrive
             t = tasks[tid]
             reason = f"{source} unit {k}"
+            self.arrivals.setdefault(tid, []).append((slot, source))
             if slot > t.release:
                 tasks[tid] = _replace(t, release=slot, release_reason=reason)
             elif not t.release_reason:

@@ -13,8 +13,9 @@ from .plan import LinkType, Plan
 from .schedule import ScheduledTask, forecast, spent
 
 
-def verify(plan: Plan, tasks: dict[str, ScheduledTask]) -> list[str]:
-    """Every violated constraint, one line each; empty when the schedule is feasible."""
+def verify(plan: Plan, tasks: dict[str, ScheduledTask], expedited=frozenset()) -> list[str]:
+    """Every violated constraint, one line each; empty when the schedule is feasible (with the
+    deliveries `expedited` arriving sooner)."""
     problems: list[str] = []
     missing = [t for t in plan.tasks if t not in tasks]
     if missing:
@@ -22,7 +23,7 @@ def verify(plan: Plan, tasks: dict[str, ScheduledTask]) -> list[str]:
         return problems
     cals = Calendars(plan)
     for st in tasks.values():
-        problems += _check_task(plan, cals, st)
+        problems += _check_task(plan, cals, st, expedited)
     problems += _check_links(plan, tasks, cals)
     problems += _check_capacities(plan, tasks)
     problems += _check_storages(plan, tasks)
@@ -31,14 +32,15 @@ def verify(plan: Plan, tasks: dict[str, ScheduledTask]) -> list[str]:
     return problems
 
 
-def _check_task(plan, cals, st: ScheduledTask) -> list[str]:
+def _check_task(plan, cals, st: ScheduledTask, expedited=frozenset()) -> list[str]:
     task = plan.tasks[st.id]
     if not 0 <= st.mode < len(task.modes):
         return [f"{st.id}: mode {st.mode} does not exist"]
     out = []
-    if st.start < task.release:
-        out.append(f"{st.id}: starts at slot {st.start}, before its release {task.release} "
-                   f"({task.release_reason})")
+    release = plan.release_of(st.id, expedited)
+    if st.start < release:
+        out.append(f"{st.id}: starts at slot {st.start}, before its release {release} "
+                   f"({task.release_reason}{', expedited' if release < task.release else ''})")
     duration = task.modes[st.mode].duration
     worked = sum(b - a for a, b in st.segments)
     if worked != duration:

@@ -65,7 +65,7 @@ def test_cost_in_the_report_json_and_workbook(tmp_path):
         result.output.splitlines()
     doc = json.loads((tmp_path / "s.json").read_text())
     assert doc["cost"] == {"crews": 400.0, "spending": 200.0, "deliveries": 250.0,
-                           "total": 850.0}
+                           "expedites": 0.0, "total": 850.0}
     summary = load_workbook(tmp_path / "s.xlsx")["Summary"]
     rows = {r[0].value: r[1].value for r in summary.iter_rows() if r[0].value}
     assert rows["Cost"] == 850.0 and rows["  crews"] == 400.0
@@ -104,13 +104,65 @@ kind = "cost"
 
 def test_the_two_halls_example_is_cheapest_and_verified(root):
     """Tests plans/two-halls.toml (every feature of issue 18 at once): a verified, proven
-    optimal cost with both freight bills in it, hall A online within its week."""
+    optimal cost with both freight bills and the air freight it pays for, hall A online
+    within its week."""
     from rackplan.scheduler.cost import breakdown
     from rackplan.scheduler.load import load_plan
     from rackplan.scheduler.verify import verify
 
     plan = load_plan(root / "plans" / "two-halls.toml")
     result = solve(plan, FAST)
-    assert result.status == SolveStatus.OPTIMAL and verify(plan, result.tasks) == []
-    assert breakdown(plan, result.tasks)["deliveries"] == 600_000
+    assert result.status == SolveStatus.OPTIMAL
+    assert verify(plan, result.tasks, result.expedited) == []
+    # Flying hall B's racks in 2 days sooner (4,000) saves two days of crews on site.
+    assert result.expedited == frozenset({"hall-B-racks"})
+    cost = breakdown(plan, result.tasks, expedited=result.expedited)
+    assert (cost["deliveries"], cost["expedites"]) == (600_000, 400_000)
+    assert cost["total"] == result.objective
     assert result.forecast(plan.targets["hall-a-online"]) <= plan.targets["hall-a-online"].due
+
+
+# One rack due at 20 h, which air freight brings 16 h sooner for a price; a 4 h install by the
+# one fiber crew, paid 100 an hour from the start to the finish.
+RUSH = """
+[resources.fiber]
+capacity = 1
+cost_per_hour = 100
+[deliveries.racks]
+item = "rack"
+batches = [{ at = "20h", quantity = 1 }]
+expedite = { earlier = "16h", cost = PRICE }
+[tasks.install]
+needs = "rack"
+duration = "4h"
+uses = { fiber = 1 }
+[objective]
+kind = "KIND"
+"""
+
+
+@pytest.mark.parametrize("price, expedited, finish, cents", [
+    # Expedited: release 4, finish 8: 800 of crew + 1,000 = 1,800 < 2,400 on the truck's date.
+    (1000, {"racks"}, 8, 180_000),
+    # At 2,000 it would cost 2,800 > 2,400: the rack comes by truck, finish 24.
+    (2000, set(), 24, 240_000),
+])
+def test_expediting_a_delivery_when_it_pays(price, expedited, finish, cents):
+    from rackplan.scheduler.verify import verify
+
+    plan = make_plan(RUSH.replace("PRICE", str(price)).replace("KIND", "cost"))
+    assert plan.tasks["install"].early_release == 4
+    result = solve(plan, FAST)
+    assert (result.status, set(result.expedited), result.makespan, result.objective) == \
+        (SolveStatus.OPTIMAL, expedited, finish, cents)
+    assert verify(plan, result.tasks, result.expedited) == []
+    if expedited:  # without paying, the early start breaks the delivery date
+        assert verify(plan, result.tasks) == [
+            "install: starts at slot 4, before its release 20 (deliveries.racks unit 1)"]
+
+
+def test_only_the_cost_objective_expedites():
+    """Tests the finish objective: expediting has no price there, so the truck's date holds."""
+    plan = make_plan(RUSH.replace("PRICE", "1").replace("KIND", "finish"))
+    result = solve(plan, FAST)
+    assert (result.expedited, result.makespan) == (frozenset(), 24)

@@ -15,10 +15,10 @@ from ortools.sat.python import cp_model
 
 from ..bounds import after_finish
 from ..calendar import Calendars
+from ..cost import crew_cents, crew_table, expedite_cents, spend_cents
 from ..heuristic import earliest_finishes, tails, topological_order
 from ..modes import usable_modes
-from ..plan import LinkType, Plan
-from ..cost import crew_cents, crew_table, spend_cents
+from ..plan import LinkType, Plan, release_statement
 from ..schedule import ScheduledTask, counted, forecast
 
 
@@ -52,6 +52,7 @@ class RackplanModel:
     statements: dict[str, cp_model.IntVar] = field(default_factory=dict)
     usable: dict[str, tuple[int, ...]] = field(default_factory=dict)  # modes worth choosing
     cliques: list[list[str]] = field(default_factory=list)  # tasks that run one at a time
+    expedites: dict[str, cp_model.IntVar] = field(default_factory=dict)  # delivery -> paid?
 
     def statement(self, key: str) -> cp_model.IntVar:
         if key not in self.statements:
@@ -78,7 +79,10 @@ class RackplanModel:
 
     def _task_vars(self, task) -> TaskVars:
         m, h = self.model, self.horizon
-        release = 0 if self.relax else task.release
+        # With a price on expediting (the cost objective) a task may start from its expedited
+        # release; its normal one holds unless its delivery is expedited (`_expedite`).
+        release = 0 if self.relax else (task.early_release if self._can_expedite(task)
+                                        else task.release)
         if task.is_milestone:
             # A release past the horizon leaves no start: the model is infeasible, not invalid.
             start = m.new_int_var(min(release, h), h, f"{task.id}.start")
@@ -148,7 +152,20 @@ class RackplanModel:
         if present is not True:
             ct.only_enforce_if(present)
 
+    def _can_expedite(self, task) -> bool:
+        return bool(task.expedite) and self.plan.objective.kind == "cost" and not self.relax
+
+    def _expedite(self, task, start) -> None:
+        if not self._can_expedite(task):
+            return
+        lit = self.expedites.get(task.expedite)
+        if lit is None:
+            lit = self.expedites[task.expedite] = self.model.new_bool_var(
+                f"deliveries.{task.expedite}.expedited")
+        self.model.add(start >= task.release).only_enforce_if(lit.Not())
+
     def _release(self, task, start) -> None:
+        self._expedite(task, start)
         if self.relax and task.release > 0:
             m = self.model
             m.add(start >= task.release).only_enforce_if(self.statement(release_statement(task)))
@@ -541,6 +558,8 @@ class RackplanModel:
                     fixed += cents
                 elif cents:
                     terms.append(cents * lit)
+        for did, lit in self.expedites.items():
+            terms.append(expedite_cents(plan, did) * lit)
         return sum(terms) + fixed
 
     # -- hints and solutions ----------------------------------------------------------------------
@@ -557,6 +576,8 @@ class RackplanModel:
                 for length, glit in tv.groups[idx].items():
                     m.add_hint(glit, idx == st.mode and length == st.finish - st.start)
         m.add_hint(self.makespan, max(st.finish for st in tasks.values()))
+        for lit in self.expedites.values():
+            m.add_hint(lit, False)  # hints come from schedules on the delivery dates
         for target in self.plan.targets.values():
             reached = forecast(self.plan, tasks, target)
             if reached is None:
@@ -569,6 +590,10 @@ class RackplanModel:
                 m.add_hint(self.lateness[target.id], max(0, reached - target.due))
         for var, value in self.derived:
             m.add_hint(var, value(tasks))
+
+    def expedited(self, solver: cp_model.CpSolver) -> frozenset[str]:
+        """The deliveries the solution pays to expedite."""
+        return frozenset(d for d, lit in self.expedites.items() if solver.boolean_value(lit))
 
     def read(self, solver: cp_model.CpSolver) -> dict[str, tuple[int, int]]:
         """{task: (start, mode)} from a solver that has a solution."""
@@ -650,10 +675,3 @@ def _precedes(plan: Plan, first: str, last: str) -> bool:
                 seen.add(link.pred)
                 stack.append(link.pred)
     return False
-
-
-def release_statement(task) -> str:
-    """The plan statement behind a task's release: its delivery, or its own not_before."""
-    if task.release_reason == "not_before":
-        return f"{task.source}.not_before"
-    return task.release_reason.split(" unit ")[0]

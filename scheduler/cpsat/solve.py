@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
@@ -70,20 +70,23 @@ class _Best:
     started: float
     tasks: dict | None = None
     found: dict | None = None  # CP-SAT's answer, not yet verified
+    expedited: frozenset[str] = frozenset()  # the deliveries CP-SAT's answer expedites
     until: int | None = None
     lower: int | None = None
     floor: int | None = None
 
     def result(self, plan: Plan) -> Schedule:
-        candidates = [t for t in (self.found, self.tasks) if t is not None]
+        candidates = [(t, e) for t, e in ((self.found, self.expedited),
+                                          (self.tasks, frozenset())) if t is not None]
         until = self.until if self.until is not None else gpu_until(plan, 0)
-        for tasks in sorted(candidates, key=lambda ts: objective_value(plan, ts, until)):
-            if tasks is self.tasks or not verify(plan, tasks):
+        for tasks, rush in sorted(candidates,
+                                  key=lambda c: objective_value(plan, c[0], until, c[1])):
+            if tasks is self.tasks or not verify(plan, tasks, rush):
                 return Schedule(plan, SolveStatus.FEASIBLE, tasks,
-                                objective_value(plan, tasks, until), self.floor, self.lower,
-                                "cp-sat" if tasks is self.found else "heuristic",
+                                objective_value(plan, tasks, until, rush), self.floor,
+                                self.lower, "cp-sat" if tasks is self.found else "heuristic",
                                 time.monotonic() - self.started, gpu_until=until,
-                                interrupted=True)
+                                interrupted=True, expedited=rush)
         return Schedule(plan, SolveStatus.UNKNOWN, bound=self.floor, makespan_bound=self.lower,
                         wall_time=time.monotonic() - self.started, gpu_until=self.until,
                         interrupted=True)
@@ -128,7 +131,7 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
     seed_ok = seed_tasks is not None and not verify(plan, seed_tasks)
     if seed_ok:
         best.tasks = seed_tasks
-    proven = bounds(plan, cals, max(st.finish for st in seed_tasks.values())
+    proven = bounds(_soonest(plan), cals, max(st.finish for st in seed_tasks.values())
                     if seed_ok and seed_tasks else None)
     lower = proven.finish
     seed_time = time.monotonic() - started
@@ -202,15 +205,26 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         best.found = {tid: make_task(plan, cals, tid, s, m)
                       for tid, (s, m) in built.read(solver).items()}
+        best.expedited = built.expedited(solver)
     result = _result(plan, cals, built, solver, status, watch, seed_tasks, seed_ok, seed_time,
-                     until, lower, floor, best.found)
+                     until, lower, floor, best.found, best.expedited)
     result.wall_time = time.monotonic() - started
     result.interrupted = watch.interrupted
     if result.status.has_schedule:
-        problems = verify(plan, result.tasks)
+        problems = verify(plan, result.tasks, result.expedited)
         if problems:
             raise VerificationError(problems)
     return result
+
+
+def _soonest(plan: Plan) -> Plan:
+    """The plan with every delivery the cost objective may expedite arriving as soon as paid
+    for: the bounds hold for it, so they hold whatever is expedited."""
+    if plan.objective.kind != "cost" or not plan.expedites:
+        return plan
+    tasks = {tid: replace(t, release=t.early_release) if t.expedite else t
+             for tid, t in plan.tasks.items()}
+    return replace(plan, tasks=tasks)
 
 
 def _without_search(plan, seed, seed_ok, floor, lower, seed_time, until, started) -> Schedule:
@@ -313,7 +327,7 @@ def _run(solver, model, watch, started, progress) -> int:
 
 
 def _result(plan, cals, built, solver, status, watch, seed, seed_ok, seed_time, until,
-            lower, floor, found) -> Schedule:
+            lower, floor, found, rush=frozenset()) -> Schedule:
     if status == cp_model.MODEL_INVALID:
         raise VerificationError([f"CP-SAT rejected the model: {built.model.validate()}"])
     bound = None
@@ -326,14 +340,16 @@ def _result(plan, cals, built, solver, status, watch, seed, seed_ok, seed_time, 
         status = cp_model.UNKNOWN if status == cp_model.INFEASIBLE else status
     bound = _higher(bound, floor)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        found = _justified(plan, cals, found, until, watch.replay_deadline)
-        value = objective_value(plan, found, until)
+        if not rush:  # the replay knows only the delivery dates as planned
+            found = _justified(plan, cals, found, until, watch.replay_deadline)
+        value = objective_value(plan, found, until, rush)
         if seed_ok and objective_value(plan, seed, until) < value:
-            found, value = seed, objective_value(plan, seed, until)
+            found, value, rush = seed, objective_value(plan, seed, until), frozenset()
         optimal = status == cp_model.OPTIMAL or (bound is not None and value <= bound)
         return Schedule(plan, SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE, found,
                         value, value if optimal else bound, lower, "cp-sat", 0.0,
-                        min(seed_time if seed_ok else 1e9, watch.first or 1e9), until)
+                        min(seed_time if seed_ok else 1e9, watch.first or 1e9), until,
+                        expedited=rush)
     if status == cp_model.INFEASIBLE:
         return Schedule(plan, SolveStatus.INFEASIBLE, makespan_bound=lower, source="cp-sat",
                         gpu_until=until)
