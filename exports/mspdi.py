@@ -121,7 +121,9 @@ def _task(t, uid_of, n, row, tl, hours_per_slot, cal_uid) -> str:
         parts.append("<PredecessorLink>" + _el("PredecessorUID", uid_of[p["task"]])
                      + _el("Type", LINK_TYPE[p["type"]]) + _el("CrossProject", 0)
                      + _el("LinkLag", int(p["lag_slots"] * hours_per_slot * 600))
-                     + _el("LagFormat", ELAPSED_HOURS) + "</PredecessorLink>")
+                     # a lag in working time is MS Project's own kind: working hours
+                     + _el("LagFormat", HOURS if p.get("lag_calendar") else ELAPSED_HOURS)
+                     + "</PredecessorLink>")
     parts.append("</Task>")
     return "".join(parts)
 

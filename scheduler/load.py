@@ -284,7 +284,8 @@ class _Builder:
         if abs(slot) > self.max_slots:
             side = "after" if slot > 0 else "before"
             self.ctx.error("date", where, f"{_shown(value)} is more than {MAX_SPAN_DAYS:,} days "
-                           f"{side} the project start ({self.start.to_date_string()}); check the year")
+                           f"{side} the project start ({self.start.to_date_string()}); check "
+                           "the year")
             return None
         return slot
 
@@ -590,8 +591,8 @@ class _Builder:
                 entry["pools"].setdefault(places, []).extend([(slot, where)] * qty)
                 if into:
                     entry["into"].setdefault(into, []).append((slot, qty))
-            for units in entry["pools"].values():
-                units.sort()
+            for arrived in entry["pools"].values():
+                arrived.sort()
         return by_item
 
     def _expedite(self, did, table, where) -> None:

@@ -84,3 +84,19 @@ def test_a_working_lag_needs_working_time():
     assert err.value.lines() == [
         "test.toml:20: tasks.cable.after.working: this task runs in elapsed time, so it has no "
         "working time to count the lag in; name one with lag_calendar"]
+
+
+def test_mspdi_writes_a_working_lag_in_working_hours():
+    """Tests the MS Project export: the 4 h working lag is LagFormat 5 (hours), 4 x 600 tenths
+    of a minute; an elapsed lag stays LagFormat 6 (elapsed hours)."""
+    import re
+
+    from rackplan.exports.json_schedule import schedule_to_dict
+    from rackplan.exports.mspdi import mspdi_text
+
+    for lag, fmt in ((", working = true", "5"), ("", "6")):
+        plan = make_plan(PLAN.replace("LAG", lag))
+        doc = schedule_to_dict(solve(plan, FAST))
+        xml = mspdi_text(doc, doc.get("calendars"))
+        links = re.findall(r"<LinkLag>(\d+)</LinkLag><LagFormat>(\d+)</LagFormat>", xml)
+        assert links == [("2400", fmt)]
