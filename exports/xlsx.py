@@ -147,11 +147,14 @@ def _summary(ws, doc, tl: Timeline) -> None:
         rows += [("Cost", doc["cost"]["total"]), ("  crews", doc["cost"]["crews"]),
                  ("  spending", doc["cost"]["spending"]),
                  ("  deliveries", doc["cost"]["deliveries"])]
+        if doc["cost"].get("expedites"):
+            rows += [("  expedites", doc["cost"]["expedites"]),
+                     ("Expedited deliveries", ", ".join(doc.get("expedited") or []))]
     ws.append([cell(ws, "rackplan schedule", font=Font(bold=True, size=14))])
     for label, value in rows:
         fmt = DATE_FMT if isinstance(value, datetime) else ("0.0%" if label.startswith(
             "Optimality") else "#,##0.00" if label in ("Cost", "  crews", "  spending",
-                                                     "  deliveries") else None)
+                                                     "  deliveries", "  expedites") else None)
         ws.append([cell(ws, label, font=BOLD), cell(ws, value, fmt=fmt)])
     ws.append([])
     ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in

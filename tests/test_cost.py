@@ -119,6 +119,18 @@ def test_the_two_halls_example_is_cheapest_and_verified(root):
     cost = breakdown(plan, result.tasks, expedited=result.expedited)
     assert (cost["deliveries"], cost["expedites"]) == (600_000, 400_000)
     assert cost["total"] == result.objective
+
+
+def test_the_workbook_names_the_expedited_deliveries(root, tmp_path):
+    """Tests the Summary sheet of the two-halls example: the air freight's 4,000 and which
+    delivery it was for."""
+    out = tmp_path / "t.xlsx"
+    result = CliRunner().invoke(main, ["schedule", str(root / "plans" / "two-halls.toml"),
+                                       "--workers", "1", "-q", "--xlsx", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {r[0].value: r[1].value for r in load_workbook(out)["Summary"].iter_rows()
+            if r[0].value}
+    assert (rows["  expedites"], rows["Expedited deliveries"]) == (4000.0, "hall-B-racks")
     assert result.forecast(plan.targets["hall-a-online"]) <= plan.targets["hall-a-online"].due
 
 
