@@ -250,6 +250,65 @@ def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c) -> None:
     sys.exit(EXIT_OK if result.status.has_schedule else EXIT_NO_SCHEDULE)
 
 
+@main.command(short_help="The cheapest crew sizes that still meet the targets.")
+@PLAN_ARG
+@click.option("--by", "by", default=None, metavar="TARGET|DATE|DURATION",
+              help="The date to make: a target of the plan, a date, or a duration from the "
+                   "start such as 100d (default: the plan's hard date for everything).")
+@solver_options("Seconds for the whole search.")
+@output_options
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+def crews(plan, by, time_limit, workers, seed, json_path, xlsx_path, csv_path, ics_path,
+          mspdi_path, timescale, quiet):
+    """Choose the size of every crew written as `capacity = { min, max }` so that every hard
+    target is met and everything finishes by the date, at the least crew cost (their pay over
+    the window; the least crews where no price is given). Prints the sizes, their cost, the
+    proven lower bound and gap, and the schedule they give; outputs as for `schedule`.
+
+    \b
+    Exit status: 0 sizes found, 1 none meet the date even at the largest sizes (or none found
+    in time), 2 invalid plan or bad usage.
+    """
+    from .exports.crews import crews_text
+    from .exports.json_schedule import schedule_to_dict
+    from .exports.text import report
+    from .scheduler.cpsat import SolveOptions
+    from .scheduler.cpsat.crews import deadline_of, size_crews
+
+    outputs = _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path)
+    _check(outputs)
+    loaded = _load(plan)
+    if not any(r.sizing for r in loaded.resources.values()):
+        raise click.UsageError(f"{plan}: no resource has a size to choose; write its capacity "
+                               "as { min = ..., max = ... }")
+    try:
+        deadline = deadline_of(loaded, by)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    with CtrlC():
+        try:
+            answer = size_crews(loaded, deadline, SolveOptions(time_limit, workers, seed))
+        except KeyboardInterrupt:
+            click.echo("rackplan: interrupted; no crew sizes", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except VerificationError as exc:
+            click.echo("rackplan: INTERNAL ERROR: the crew sizes give a schedule that fails "
+                       "verification; this is a rackplan bug: " + "; ".join(exc.violations[:5]),
+                       err=True)
+            sys.exit(EXIT_NO_SCHEDULE)
+    to_stderr = "-" in outputs.values()
+    click.echo(crews_text(loaded, answer), nl=False, err=to_stderr)
+    if answer.schedule is None:
+        if answer.status.value == "infeasible":
+            click.echo(f"rackplan: run `rackplan check {plan}` (it uses the largest sizes) for "
+                       "the statements that conflict", err=True)
+        sys.exit(EXIT_NO_SCHEDULE)
+    click.echo("\n" + report(answer.schedule), nl=False, err=to_stderr)
+    if outputs:
+        _write(schedule_to_dict(answer.schedule), outputs, timescale)
+    sys.exit(EXIT_OK)
+
+
 @main.command(short_help="Re-export a saved JSON schedule without solving.")
 @click.argument("schedule_json", metavar="SCHEDULE.json",
                 type=click.Path(exists=True, dir_okay=False))

@@ -465,7 +465,11 @@ class _Builder:
     def _resource(self, rid, name, table, where, calendars) -> Resource | None:
         if not self.keys(table, RESOURCE_KEYS, where):
             return None
-        cap = self.int_(table, "capacity", where, maximum=1_000_000)
+        sizing = self._sizing(table, where)
+        if isinstance(table.get("capacity"), dict):  # a size to choose (problems said there)
+            cap = sizing[1] if sizing else 1
+        else:
+            cap = self.int_(table, "capacity", where, maximum=1_000_000)
         cal = self.name_(table, "calendar", where, calendars, "calendar")
         steps = {0: cap or 0, **self._changes(table, where)}
         trade = table.get("trade", name)
@@ -474,7 +478,30 @@ class _Builder:
             trade = name
         return Resource(rid, cal, tuple(sorted(steps.items())), str(trade),
                         self.money(table, "cost_per_hour", where),
-                        self.money(table, "cost_per_day", where))
+                        self.money(table, "cost_per_day", where), sizing)
+
+    def _sizing(self, table, where) -> tuple[int, int] | None:
+        """`capacity = { min = 4, max = 40 }`: a crew size for `rackplan crews` to choose (the
+        other commands schedule with the largest)."""
+        value = table.get("capacity")
+        if not isinstance(value, dict):
+            return None
+        cw = f"{where}.capacity"
+        if not self.keys(value, {"min", "max"}, cw):
+            return None
+        lo = self.int_(value, "min", cw, minimum=0, maximum=1_000_000)
+        hi = self.int_(value, "max", cw, minimum=1, maximum=1_000_000)
+        if lo is None or hi is None:
+            return None
+        if lo > hi:
+            self.ctx.error("value", f"{cw}.min", f"{lo} is more than max {hi}")
+            return None
+        if "changes" in table:
+            self.ctx.error("value", f"{where}.changes", "a crew whose size is chosen (capacity "
+                           "= { min, max }) has one size for the job; drop 'changes' or fix "
+                           "the capacity")
+            return None
+        return lo, hi
 
     def _scoped(self, levels, calendars, resources, storages) -> None:
         """`[templates.LEVEL.resources.NAME]` and `[templates.LEVEL.storage.NAME]`: a crew, a

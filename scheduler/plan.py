@@ -73,6 +73,7 @@ class Resource:
     trade: str = ""
     cost_per_hour: float = 0.0  # per unit of capacity, for each working hour on site
     cost_per_day: float = 0.0  # per unit of capacity, for each day it works
+    sizing: tuple[int, int] | None = None  # capacity = { min, max }: `rackplan crews` chooses
 
     @property
     def max_capacity(self) -> int:

@@ -53,6 +53,8 @@ class RackplanModel:
     usable: dict[str, tuple[int, ...]] = field(default_factory=dict)  # modes worth choosing
     cliques: list[list[str]] = field(default_factory=list)  # tasks that run one at a time
     expedites: dict[str, cp_model.IntVar] = field(default_factory=dict)  # delivery -> paid?
+    # Crew sizing (crews.py): resource -> its capacity as a variable, set before build().
+    sizing: dict[str, cp_model.IntVar] = field(default_factory=dict)
 
     def statement(self, key: str) -> cp_model.IntVar:
         if key not in self.statements:
@@ -287,7 +289,9 @@ class RackplanModel:
                         lo, hi - lo, f"{rid}.reduced@{lo}"))
                     demands.append(top - cap)
                     peaks.append(top - cap)
-            if sum(peaks) > top:
+            if rid in self.sizing:
+                self.model.add_cumulative(intervals, demands, self.sizing[rid])
+            elif sum(peaks) > top:
                 self.model.add_cumulative(intervals, demands,
                                           self._capacity(f"resources.{rid}", top, sum(peaks)))
 

@@ -1,0 +1,145 @@
+"""Crew sizing (`rackplan crews`): the cheapest crew sizes that meet the hard targets or a date,
+with capacities as CP-SAT variables — the resource availability cost problem (RACP) — and the
+proven bound on that cost.
+
+Each resource with `capacity = { min, max }` gets an integer variable in place of its capacity;
+a unit of crew costs its pay over the window up to the deadline (scheduler/cost.py: working
+hours and days on site), or 1 where no price is given, so the least crews are chosen.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+from ortools.sat.python import cp_model
+
+from ..calendar import Calendars
+from ..cost import crew_table
+from ..errors import VerificationError
+from ..heuristic import list_schedule
+from ..plan import Objective, Plan, Resource
+from ..schedule import Schedule, SolveStatus, make_task
+from ..verify import verify
+from .model import RackplanModel
+from .solve import SolveOptions
+
+
+@dataclass
+class CrewSizes:
+    """The answer: a status, sizes per sized resource, their cost (cents) and its proven lower
+    bound, and the schedule on the plan with those sizes."""
+
+    status: SolveStatus
+    deadline: int
+    sizes: dict[str, int] = field(default_factory=dict)
+    unit_cents: dict[str, int] = field(default_factory=dict)
+    cost: int | None = None
+    bound: int | None = None
+    schedule: Schedule | None = None
+    wall_time: float = 0.0
+
+    @property
+    def gap(self) -> float | None:
+        if self.cost is None or self.bound is None or not self.cost:
+            return None
+        return max(0.0, (self.cost - self.bound) / self.cost)
+
+
+def deadline_of(plan: Plan, by: str | None) -> int:
+    """The date the crews must make, in slots: `by` as a target id, a duration from the start
+    ('100d') or a date; by default the plan's hard date for everything. ValueError (with the
+    fix) when there is none."""
+    from ..units import ValueProblem, parse_datetime, to_slots
+
+    if by is None:
+        dues = [t.due for t in plan.targets.values()
+                if t.hard and not t.tasks and not t.gpus and not t.count]
+        if not dues:
+            raise ValueError("the plan has no hard date for everything; give --by DATE, "
+                             "--by DURATION (e.g. 100d) or --by TARGET")
+        return min(dues)
+    if by in plan.targets:
+        return plan.targets[by].due
+    try:
+        return to_slots(by, plan.slot_minutes)
+    except ValueProblem:
+        pass
+    try:
+        moment = parse_datetime(by, plan.timezone)
+    except ValueProblem:
+        raise ValueError(f"--by {by!r} is not a target of the plan ({', '.join(plan.targets)}),"
+                         " a duration such as 100d, or a date such as 2024-08-15") from None
+    return int((moment - plan.start).total_seconds() // 60 // plan.slot_minutes)
+
+
+def sized(plan: Plan, sizes: dict[str, int]) -> Plan:
+    """The plan with the chosen crew sizes as fixed capacities."""
+    resources = {rid: replace(r, steps=((0, sizes[rid]),), sizing=None) if rid in sizes else r
+                 for rid, r in plan.resources.items()}
+    return replace(plan, resources=resources)
+
+
+def unit_cents(plan: Plan, cals: Calendars, rid: str, deadline: int) -> int:
+    """What one unit of a crew costs over the window up to the deadline (1 if unpriced)."""
+    one = replace(plan, resources={**plan.resources, rid: replace(
+        plan.resources[rid], steps=((0, 1),))})
+    cents = crew_table(one, cals, rid, deadline)[deadline]
+    return cents or 1
+
+
+def size_crews(plan: Plan, deadline: int, options: SolveOptions = SolveOptions()) -> CrewSizes:
+    """The cheapest sizes of the ranged crews such that every hard target is met and everything
+    finishes by `deadline` (slots)."""
+    started = time.monotonic()
+    # Crew cost is what is weighed here: the plan's own objective (and the options only it
+    # prices, such as expediting a delivery) stays out.
+    plan = replace(plan, objective=Objective())
+    cals = Calendars(plan)
+    ranged = {rid: r.sizing for rid, r in plan.resources.items() if r.sizing}
+    prices = {rid: unit_cents(plan, cals, rid, deadline) for rid in ranged}
+    result = CrewSizes(SolveStatus.UNKNOWN, deadline, unit_cents=prices)
+    built = RackplanModel(plan, cals, max(deadline, 1), deadline)
+    m = built.model
+    built.sizing = {rid: m.new_int_var(lo, hi, f"{rid}.size") for rid, (lo, hi) in ranged.items()}
+    built.build()
+    m.add(built.makespan <= deadline)
+    cost = sum(prices[rid] * var for rid, var in built.sizing.items())
+    m.minimize(cost)
+    seed = list_schedule(plan, cals, time_budget=options.time_limit / 4)
+    if seed is not None and max(st.finish for st in seed.values()) <= deadline \
+            and not verify(plan, seed):
+        built.add_hint(seed)
+        for rid, var in built.sizing.items():
+            m.add_hint(var, ranged[rid][1])
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, options.time_limit
+                                                - (time.monotonic() - started))
+    solver.parameters.num_workers = options.workers
+    solver.parameters.random_seed = options.seed
+    solver.parameters.catch_sigint_signal = False
+    solver.parameters.cp_model_probing_level = 0
+    status = solver.solve(m)
+    result.wall_time = time.monotonic() - started
+    if status == cp_model.INFEASIBLE:
+        result.status = SolveStatus.INFEASIBLE
+        return result
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return result
+    result.sizes = {rid: solver.value(var) for rid, var in built.sizing.items()}
+    result.cost = sum(prices[rid] * n for rid, n in result.sizes.items())
+    result.bound = int(solver.best_objective_bound)
+    result.status = SolveStatus.OPTIMAL if status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
+    final = sized(plan, result.sizes)
+    tasks = {tid: make_task(final, cals, tid, s, mode)
+             for tid, (s, mode) in built.read(solver).items()}
+    problems = verify(final, tasks)
+    if problems:
+        raise VerificationError(problems)
+    result.schedule = Schedule(final, SolveStatus.FEASIBLE, tasks,
+                               max(st.finish for st in tasks.values()), source="cp-sat",
+                               wall_time=result.wall_time, gpu_until=deadline)
+    return result
+
+
+__all__ = ["CrewSizes", "Resource", "deadline_of", "size_crews", "sized"]

@@ -1,0 +1,72 @@
+"""Crew sizing (`rackplan crews`, issue 17): the cheapest sizes meeting a date, with the proven
+bound, on plans whose answers are derived by hand."""
+
+import pytest
+from click.testing import CliRunner
+from conftest import FAST, make_plan
+
+from rackplan.cli import main
+from rackplan.scheduler.cpsat.crews import deadline_of, size_crews
+from rackplan.scheduler.errors import PlanInvalid
+from rackplan.scheduler.schedule import SolveStatus
+from rackplan.scheduler.verify import verify
+
+# Two chains of four 2 h tasks, all on one trade whose size is to be chosen (24/7, 10 an hour).
+CHAINS = """
+[resources.crew]
+capacity = { min = 1, max = 4 }
+cost_per_hour = 10
+""" + "".join(f"""
+[tasks.{c}{k}]
+duration = "2h"
+uses = {{ crew = 1 }}
+{f'after = ["{c}{k - 1}"]' if k > 1 else ''}
+""" for c in "ab" for k in (1, 2, 3, 4))
+
+
+@pytest.mark.parametrize("by, size, cents", [
+    # By 8 h both 8 h chains must run side by side: 2 crews x 8 h x 10 = 160.
+    ("8h", 2, 16_000),
+    # By 16 h one crew runs both chains (16 h of work): 1 x 16 h x 10 = 160.
+    ("16h", 1, 16_000),
+    # By 12 h one crew has only 12 h for 16 h of work: 2 x 12 x 10 = 240.
+    ("12h", 2, 24_000),
+])
+def test_the_fewest_crews_that_make_the_date(by, size, cents):
+    plan = make_plan(CHAINS)
+    answer = size_crews(plan, deadline_of(plan, by), FAST)
+    assert (answer.status, answer.sizes, answer.cost, answer.bound) == \
+        (SolveStatus.OPTIMAL, {"crew": size}, cents, cents)
+    assert verify(answer.schedule.plan, answer.schedule.tasks) == []
+    assert answer.schedule.makespan <= deadline_of(plan, by)
+
+
+def test_a_date_no_size_can_make_is_infeasible():
+    """Tests 6 h: a chain alone takes 8 h, so no number of crews helps."""
+    plan = make_plan(CHAINS)
+    assert size_crews(plan, deadline_of(plan, "6h"), FAST).status == SolveStatus.INFEASIBLE
+
+
+def test_the_crews_command(tmp_path):
+    path = tmp_path / "chains.toml"
+    path.write_text('[project]\nname = "chains"\nstart = 2024-01-01T00:00:00\n' + CHAINS
+                    + '[targets.soon]\nby = "8h"\n')
+    result = CliRunner().invoke(main, ["crews", str(path), "--workers", "1", "-q",
+                                       "--json", str(tmp_path / "s.json")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Crew sizes to finish by 2024-01-01 08:00 and meet every hard target"
+    assert lines[3].split() == ["crew", "1", "4", "2", "80.00", "160.00"]
+    assert "crew cost   160.00 (optimal (proven); no sizes cost less than 160.00)" in lines
+    late = CliRunner().invoke(main, ["crews", str(path), "--by", "6h", "-q", "--workers", "1"])
+    assert late.exit_code == 1
+    assert "none: the targets cannot be met even with the largest crews" in late.output
+    bad = CliRunner().invoke(main, ["crews", str(path), "--by", "someday"])
+    assert bad.exit_code == 2 and "--by 'someday' is not a target of the plan" in bad.output
+
+
+def test_a_size_range_is_validated():
+    with pytest.raises(PlanInvalid) as err:
+        make_plan(CHAINS.replace("min = 1, max = 4", "min = 5, max = 4"))
+    assert err.value.lines() == ["test.toml:9: resources.crew.capacity.min: 5 is more than "
+                                 "max 4"]
