@@ -57,10 +57,10 @@ def _fail_output(message: str) -> None:
     sys.exit(EXIT_INVALID)
 
 
-def _load(plan_path: str, max_tasks: int | None = None):
+def _load(plan_path: str, max_tasks: int | None = None, sets=(), scenario: str | None = None):
     """Load and validate, or print every problem (one line each) and exit 2."""
     try:
-        return load_plan(plan_path, max_tasks=max_tasks)
+        return load_plan(plan_path, max_tasks=max_tasks, sets=sets, scenario=scenario)
     except PlanInvalid as exc:
         for line in exc.lines():
             click.echo(line, err=True)
@@ -77,6 +77,25 @@ def _load(plan_path: str, max_tasks: int | None = None):
 
 
 PLAN_ARG = click.argument("plan", type=click.Path(exists=True, dir_okay=False))
+
+
+def _parse_sets(ctx, param, values):
+    from .scheduler.overrides import parse_set
+
+    try:
+        return [parse_set(v) for v in values]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def scenario_options(func):
+    """--set PATH=VALUE (repeatable) and --scenario NAME, for every command that reads a plan."""
+    func = click.option("--scenario", default=None, metavar="NAME",
+                        help="Apply the plan's [scenarios.NAME] overrides.")(func)
+    return click.option("--set", "sets", multiple=True, callback=_parse_sets,
+                        metavar="PATH=VALUE",
+                        help="Override a value of the plan, e.g. "
+                             "resources.fiber.capacity=20 (repeatable).")(func)
 
 
 class _Group(click.Group):
@@ -113,9 +132,10 @@ def main():
 @PLAN_ARG
 @click.option("--max-tasks", type=click.IntRange(min=1), default=None,
               help="Refuse plans that expand to more tasks (default: project.max_tasks, 250,000).")
-def validate(plan, max_tasks):
+@scenario_options
+def validate(plan, max_tasks, sets, scenario):
     """Check PLAN and report every problem at once, one line each (exit 2 if any)."""
-    loaded = _load(plan, max_tasks)
+    loaded = _load(plan, max_tasks, sets, scenario)
     click.echo(f"{plan}: ok: {len(loaded.tasks):,} tasks, {len(loaded.resources)} resources, "
                f"{len(loaded.targets)} targets")
 
@@ -195,8 +215,9 @@ def solver_options(time_help: str):
               help="Refuse plans that expand to more tasks.")
 @click.option("--gap", type=click.FloatRange(min=0, max=100), default=0.0, metavar="PERCENT",
               help="Stop once the schedule is proven within PERCENT of optimal (e.g. 1).")
+@scenario_options
 def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ics_path,
-             mspdi_path, timescale, quiet, max_tasks, gap):
+             mspdi_path, timescale, quiet, max_tasks, gap, sets, scenario):
     """Find the best schedule for PLAN within the time limit and report it.
 
     A fast list-scheduling heuristic seeds CP-SAT; the answer is never worse than it. Every
@@ -207,7 +228,7 @@ def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ic
 
     outputs = _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path)
     _check(outputs)
-    loaded = _load(plan, max_tasks)
+    loaded = _load(plan, max_tasks, sets, scenario)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, gap_limit=gap / 100)
     with CtrlC() as ctrl_c:
         _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c)
@@ -258,8 +279,9 @@ def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c) -> None:
 @solver_options("Seconds for the whole search.")
 @output_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@scenario_options
 def crews(plan, by, time_limit, workers, seed, json_path, xlsx_path, csv_path, ics_path,
-          mspdi_path, timescale, quiet):
+          mspdi_path, timescale, quiet, sets, scenario):
     """Choose the size of every crew written as `capacity = { min, max }` so that every hard
     target is met and everything finishes by the date, at the least crew cost (their pay over
     the window; the least crews where no price is given). Prints the sizes, their cost, the
@@ -277,7 +299,7 @@ def crews(plan, by, time_limit, workers, seed, json_path, xlsx_path, csv_path, i
 
     outputs = _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path)
     _check(outputs)
-    loaded = _load(plan)
+    loaded = _load(plan, None, sets, scenario)
     if not any(r.sizing for r in loaded.resources.values()):
         raise click.UsageError(f"{plan}: no resource has a size to choose; write its capacity "
                                "as { min = ..., max = ... }")
@@ -339,7 +361,9 @@ def export(schedule_json, json_path, xlsx_path, csv_path, ics_path, mspdi_path, 
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="JUnit XML: one test case per target and per lint rule.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
-def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet):
+@scenario_options
+def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet, sets,
+          scenario):
     """Check that PLAN can meet every hard target, for CI.
 
     \b
@@ -363,7 +387,7 @@ def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet)
     if sum(1 for p in outputs.values() if p == "-") > 1:
         raise click.UsageError("only one output can go to stdout ('-')")
     _check({k: v for k, v in outputs.items() if v})
-    loaded = _load(plan)
+    loaded = _load(plan, None, sets, scenario)
     started = time.monotonic()
     with CtrlC() as ctrl_c:
         try:
@@ -388,6 +412,54 @@ def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet)
         _write_text(json_path, lambda: check_json(report, strict))
         _write_text(junit_path, lambda: junit(report, strict))
     sys.exit(report.exit_code(strict))
+
+
+@main.command(short_help="Solve the plan and its scenarios side by side.")
+@PLAN_ARG
+@click.option("--scenario", "names", multiple=True, metavar="NAME",
+              help="A scenario of the plan to compare (repeatable; default: all of them).")
+@click.option("--set", "sets", multiple=True, callback=_parse_sets, metavar="PATH=VALUE",
+              help="An override applied to the base plan and every scenario (repeatable).")
+@solver_options("Seconds for the whole comparison, shared by the scenarios.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="The comparison as JSON ('-' for stdout).")
+def compare(plan, names, sets, time_limit, workers, seed, json_path):
+    """Solve PLAN as written and each of its [scenarios.NAME] (or the ones named), with any
+    --set applied to all, and print one table: a column per scenario with the finish, each
+    target's forecast and slack, peak crews, cost and GPUs online at the target dates.
+
+    \b
+    Exit status: 0 compared, 2 invalid plan, scenario or override.
+    """
+    from .exports.compare import compare_json, compare_text
+    from .scheduler.compare import outcome
+    from .scheduler.cpsat import SolveOptions, solve
+    from .scheduler.load import parse_toml
+    from .scheduler.overrides import scenario_names
+
+    _check({"json": json_path} if json_path else {})
+    try:
+        with open(plan, encoding="utf-8") as fh:
+            data = parse_toml(plan, fh.read())
+    except PlanInvalid as exc:
+        for line in exc.lines():
+            click.echo(line, err=True)
+        sys.exit(EXIT_INVALID)
+    except OSError as exc:
+        raise click.FileError(plan, hint=str(exc)) from None
+    chosen = list(names) or scenario_names(data)
+    plans = [("base", _load(plan, None, sets))] + [
+        (name, _load(plan, None, sets, name)) for name in chosen]
+    started = time.monotonic()
+    outcomes = []
+    with CtrlC():
+        for i, (name, loaded) in enumerate(plans):
+            share = max(0.5, (time_limit - (time.monotonic() - started)) / (len(plans) - i))
+            outcomes.append(outcome(name, solve(loaded, SolveOptions(share, workers, seed))))
+    to_stdout = json_path == "-"
+    click.echo(compare_text(outcomes), nl=False, err=to_stdout)
+    _write_text(json_path, lambda: compare_json(outcomes))
+    sys.exit(EXIT_OK)
 
 
 def _write_text(path, make) -> None:

@@ -32,7 +32,7 @@ DEFAULT_MAX_TASKS = 250_000
 MAX_SPAN_DAYS = 3660
 MAX_INT = 10**9  # counts, capacities and amounts: past this CP-SAT's 64-bit sums could overflow
 TOP_KEYS = {"project", "calendars", "resources", "budgets", "storage", "deliveries", "levels", "tasks",
-            "templates", "targets", "objective"}
+            "templates", "targets", "objective", "scenarios"}
 PROJECT_KEYS = {"name", "start", "timezone", "resolution", "max_tasks"}
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CALENDAR_KEYS = {"days", "shifts", "holidays", "off", *WEEKDAY_KEYS}
@@ -52,8 +52,11 @@ SCOPED = ("resources", "storage")  # under [templates.LEVEL]: per-unit crews and
 _PATTERN = re.compile(r"\{(A|a|0*1|0)\}")
 
 
-def load_plan(path: str | Path, *, max_tasks: int | None = None) -> Plan:
-    """Read, validate and expand a plan file; raise `PlanInvalid` with every problem found."""
+def load_plan(path: str | Path, *, max_tasks: int | None = None, sets=(),
+              scenario: str | None = None) -> Plan:
+    """Read, validate and expand a plan file; raise `PlanInvalid` with every problem found.
+    `scenario` applies `[scenarios.NAME]`, then `sets` ([(PATH, VALUE)], from --set) apply on
+    top (scheduler/overrides.py)."""
     path = Path(path)
     file = str(path)
     try:
@@ -64,23 +67,46 @@ def load_plan(path: str | Path, *, max_tasks: int | None = None) -> Plan:
         from .psplib import plan_from_psplib
 
         return plan_from_psplib(file, text)
-    return plan_from_toml(file, text, max_tasks=max_tasks)
+    return plan_from_toml(file, text, max_tasks=max_tasks, sets=sets, scenario=scenario)
 
 
-def plan_from_toml(file: str, text: str, *, max_tasks: int | None = None) -> Plan:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PlanInvalid(file, [_toml_problem(exc)]) from None
-    except RecursionError:
-        raise PlanInvalid(file, [Problem("toml", "", "invalid TOML: tables or arrays nested too "
-                                         "deeply; a plan needs at most a few levels")]) from None
+def plan_from_toml(file: str, text: str, *, max_tasks: int | None = None, sets=(),
+                   scenario: str | None = None) -> Plan:
+    data = parse_toml(file, text)
+    if scenario is not None or sets:
+        data = _overridden(file, data, list(sets), scenario)
     ctx = Ctx(file, text)
     plan = _Builder(ctx, data, max_tasks).build()
     if ctx.problems:
         raise PlanInvalid(file, ctx.located())
     assert plan is not None
     return plan
+
+
+def _overridden(file: str, data: dict, sets, scenario: str | None) -> dict:
+    from . import overrides
+
+    problems = []
+    if scenario is not None:
+        named, problems = overrides.scenario_sets(data, scenario)
+        data, more = overrides.apply(data, named, f"scenarios.{scenario}")
+        problems += more
+    data, more = overrides.apply(data, sets, "--set")
+    problems += more
+    if problems:
+        raise PlanInvalid(file, problems)
+    return data
+
+
+def parse_toml(file: str, text: str) -> dict:
+    """The plan file as TOML data, or PlanInvalid with the syntax error's line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanInvalid(file, [_toml_problem(exc)]) from None
+    except RecursionError:
+        raise PlanInvalid(file, [Problem("toml", "", "invalid TOML: tables or arrays nested too "
+                                         "deeply; a plan needs at most a few levels")]) from None
 
 
 def _toml_problem(exc: tomllib.TOMLDecodeError) -> Problem:
