@@ -42,31 +42,7 @@ def within_limit(started: float, limit: float) -> bool:
     return time.monotonic() - started <= 1.1 * limit + 1
 
 
-COOLING = """
-[project]
-name = "cooling with a leak test within 2 h"
-start = 2024-05-06T06:00:00
-timezone = "America/Chicago"
-[calendars.day]
-days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-shifts = ["06:00-16:00"]
-[resources.pipefitters]
-capacity = 4
-calendar = "day"
-[resources.gauges]
-capacity = 3
-[[levels]]
-name = "rack"
-count = 300
-id = "rack-{1}"
-[templates.rack.cool-connect]
-duration = "2h"
-uses = { pipefitters = 1 }
-[templates.rack.leak-test]
-after = [{ task = "cool-connect", max_lag = "2h" }]
-duration = "4h"
-uses = { gauges = 1 }
-"""
+COOLING = (ROOT / "plans" / "cooling-max-lag.toml").read_text()
 
 
 # -- wrong answers -------------------------------------------------------------------------------
