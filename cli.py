@@ -88,6 +88,48 @@ def _parse_sets(ctx, param, values):
         raise click.BadParameter(str(exc)) from None
 
 
+def progress_options(func):
+    """--progress FILE, --as-of DATETIME, --out-of-sequence: re-forecast from what happened."""
+    for opt in reversed([
+        click.option("--progress", "progress_path", type=click.Path(exists=True,
+                                                                    dir_okay=False),
+                     help="What actually happened (CSV): re-forecast the work that remains."),
+        click.option("--as-of", "as_of", default=None, metavar="DATETIME",
+                     help="The status date (default: the file's status_date column)."),
+        click.option("--out-of-sequence", type=click.Choice(["retain", "override"]),
+                     default="retain", show_default=True,
+                     help="A task started before its predecessor finished: the rest of it "
+                          "still waits for the predecessor (retain), or not (override)."),
+    ]):
+        func = opt(func)
+    return func
+
+
+def _with_progress(loaded, progress_path, as_of, out_of_sequence):
+    """(the plan to solve, the progress) — the remaining work when a progress file is given;
+    bad progress input is listed line by line and exits 2, as a bad plan does."""
+    if progress_path is None:
+        return loaded, None
+    from .scheduler.progress import overtime, read_progress, remaining_plan
+
+    try:
+        progress = read_progress(progress_path, loaded, as_of)
+    except PlanInvalid as exc:
+        for line in exc.lines():
+            click.echo(line, err=True)
+        n = len(exc.problems)
+        click.echo(f"rackplan: {progress_path}: {n} problem{'s' if n > 1 else ''}; nothing "
+                   "scheduled", err=True)
+        sys.exit(EXIT_INVALID)
+    for line in overtime(loaded, progress):
+        click.echo(f"rackplan: warning: {progress_path}: {line}", err=True)
+    finished = sum(1 for a in progress.tasks.values() if a.finish is not None or not a.remaining)
+    when = loaded.slot_to_datetime(progress.status_date).format("YYYY-MM-DD HH:mm")
+    click.echo(f"rackplan: re-forecast from {when}: {finished:,} task(s) finished, "
+               f"{len(progress.tasks) - finished:,} in progress", err=True)
+    return remaining_plan(loaded, progress, out_of_sequence == "override"), progress
+
+
 def scenario_options(func):
     """--set PATH=VALUE (repeatable) and --scenario NAME, for every command that reads a plan."""
     func = click.option("--scenario", default=None, metavar="NAME",
@@ -216,8 +258,10 @@ def solver_options(time_help: str):
 @click.option("--gap", type=click.FloatRange(min=0, max=100), default=0.0, metavar="PERCENT",
               help="Stop once the schedule is proven within PERCENT of optimal (e.g. 1).")
 @scenario_options
+@progress_options
 def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ics_path,
-             mspdi_path, timescale, quiet, max_tasks, gap, sets, scenario):
+             mspdi_path, timescale, quiet, max_tasks, gap, sets, scenario, progress_path, as_of,
+             out_of_sequence):
     """Find the best schedule for PLAN within the time limit and report it.
 
     A fast list-scheduling heuristic seeds CP-SAT; the answer is never worse than it. Every
@@ -230,11 +274,12 @@ def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ic
     _check(outputs)
     loaded = _load(plan, max_tasks, sets, scenario)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, gap_limit=gap / 100)
+    future, progress = _with_progress(loaded, progress_path, as_of, out_of_sequence)
     with CtrlC() as ctrl_c:
-        _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c)
+        _schedule(plan, future, options, outputs, timescale, quiet, ctrl_c, (loaded, progress))
 
 
-def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c) -> None:
+def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c, past=None) -> None:
     from .exports.json_schedule import schedule_to_dict
     from .exports.text import report
     from .scheduler.cpsat import solve
@@ -253,6 +298,14 @@ def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c) -> None:
         for line in exc.violations[:20]:
             click.echo(f"  {line}", err=True)
         sys.exit(EXIT_NO_SCHEDULE)
+    if past is not None and past[1] is not None and result.status.has_schedule:
+        from .scheduler.progress import check_actuals, merge
+
+        result = merge(past[0], past[1], result)
+        problems = check_actuals(result, past[1])
+        if problems:
+            click.echo("rackplan: INTERNAL ERROR: " + "; ".join(problems[:5]), err=True)
+            sys.exit(EXIT_NO_SCHEDULE)
     click.echo(report(result), nl=False, err="-" in outputs.values())
     if not result.status.has_schedule:
         # Only the JSON makes sense without a schedule (status, bound, targets for scripts).
@@ -362,8 +415,9 @@ def export(schedule_json, json_path, xlsx_path, csv_path, ics_path, mspdi_path, 
               help="JUnit XML: one test case per target and per lint rule.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 @scenario_options
+@progress_options
 def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet, sets,
-          scenario):
+          scenario, progress_path, as_of, out_of_sequence):
     """Check that PLAN can meet every hard target, for CI.
 
     \b
@@ -387,7 +441,8 @@ def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet,
     if sum(1 for p in outputs.values() if p == "-") > 1:
         raise click.UsageError("only one output can go to stdout ('-')")
     _check({k: v for k, v in outputs.items() if v})
-    loaded = _load(plan, None, sets, scenario)
+    loaded, _ = _with_progress(_load(plan, None, sets, scenario), progress_path, as_of,
+                               out_of_sequence)
     started = time.monotonic()
     with CtrlC() as ctrl_c:
         try:

@@ -1,0 +1,383 @@
+"""Progress in: what actually happened up to the status date, read from a CSV file, and the plan
+of the work that remains.
+
+The remaining plan is the same plan on the same time axis with the past taken out: finished
+tasks are gone (their finishes release their successors), started tasks do their remaining work
+from the status date holding their crews, nothing unstarted starts before the status date,
+storage starts at the level the past left, budgets are what is left of them, and targets count
+what is already done. Everything downstream (list scheduler, bounds, CP-SAT, verifier) works on
+it unchanged; `merge` puts the actual spans and the forecast back together for the outputs.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .calendar import Calendars, lag_end
+from .errors import PlanInvalid, Problem, did_you_mean
+from .plan import LinkType, Mode, Plan, Storage, Target, Task
+from .schedule import Schedule, ScheduledTask, reached_at
+from .units import ValueProblem, parse_datetime, to_slots
+
+COLUMNS = ("task", "actual_start", "actual_finish", "percent_complete", "remaining", "note",
+           "delivery", "arrived", "quantity", "status_date", "suspended", "resumed")
+_GLOB = set("*?[")
+
+
+@dataclass
+class Actual:
+    start: int
+    finish: int | None = None  # None: in progress
+    remaining: int | None = None  # slots of work left at the status date (in progress)
+    row: int = 0
+
+
+@dataclass
+class Progress:
+    file: str
+    status_date: int  # slot
+    tasks: dict[str, Actual] = field(default_factory=dict)
+    received: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # delivery -> units
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_progress(path: str | Path, plan: Plan, as_of=None) -> Progress:
+    """Read and check a progress CSV against the plan; PlanInvalid with every problem (file:row,
+    the column, the fix) when anything is wrong."""
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanInvalid(file, [Problem("unreadable", "", f"cannot read the progress file: "
+                                         f"{exc}")]) from None
+    rows = list(csv.DictReader(text.splitlines()))
+    reader = _Reader(file, plan)
+    reader.header(rows[0].keys() if rows else [])
+    status = reader.status_date(rows, as_of)
+    for n, row in enumerate(rows, start=2):  # row 1 is the header
+        reader.row(n, row, status)
+    if reader.problems:
+        raise PlanInvalid(file, reader.problems)
+    return Progress(file, status if status is not None else 0, reader.tasks, reader.received)
+
+
+class _Reader:
+    def __init__(self, file: str, plan: Plan):
+        self.file = file
+        self.plan = plan
+        self.problems: list[Problem] = []
+        self.tasks: dict[str, Actual] = {}
+        self.received: dict[str, list[tuple[int, int]]] = {}
+        self.sources = {tid: t.release_reason.split(" unit ")[0].removeprefix("deliveries.")
+                        for tid, t in plan.tasks.items()}
+        self.deliveries = {d for d in self.sources.values() if d}
+
+    def error(self, n: int | None, column: str, message: str) -> None:
+        self.problems.append(Problem("progress", f"column {column}" if column else "", message,
+                                     n))
+
+    def header(self, names) -> None:
+        for name in names:
+            if name not in COLUMNS:
+                self.error(1, name or "(empty)", f"unknown column{did_you_mean(name, COLUMNS)};"
+                           f" the columns are {', '.join(COLUMNS)}")
+
+    def when(self, n, column, value) -> int | None:
+        try:
+            moment = parse_datetime(value.strip(), self.plan.timezone)
+        except ValueProblem as exc:
+            self.error(n, column, str(exc))
+            return None
+        seconds = (moment - self.plan.start).total_seconds()
+        return -int(-seconds // (self.plan.slot_minutes * 60))
+
+    def status_date(self, rows, as_of) -> int | None:
+        if as_of is not None:
+            return self.when(None, "--as-of", as_of)
+        given = {(r.get("status_date") or "").strip() for r in rows} - {""}
+        if not given:
+            self.error(None, "status_date", "no status date: give --as-of DATETIME or a "
+                       "status_date column")
+            return None
+        if len(given) > 1:
+            self.error(None, "status_date", f"rows disagree: {', '.join(sorted(given))}")
+            return None
+        return self.when(None, "status_date", given.pop())
+
+    def row(self, n: int, row: dict, status: int | None) -> None:
+        task = (row.get("task") or "").strip()
+        delivery = (row.get("delivery") or "").strip()
+        if task and delivery:
+            self.error(n, "delivery", "a row is a task or a delivery, not both")
+        elif task:
+            self.task_row(n, task, row, status)
+        elif delivery:
+            self.delivery_row(n, delivery, row, status)
+
+    def task_row(self, n, pattern, row, status) -> None:
+        ids = self.match(n, pattern)
+        if not ids:
+            return
+        actual = self.actual(n, row, status, ids[0])
+        if actual is None:
+            return
+        for tid in ids:
+            seen = self.tasks.get(tid)
+            if seen is not None and (seen.start, seen.finish, seen.remaining) != (
+                    actual.start, actual.finish, actual.remaining):
+                self.error(n, "task", f"'{tid}' is also on row {seen.row} with other actuals; "
+                           "keep one")
+                continue
+            self.tasks[tid] = actual
+
+    def match(self, n, pattern) -> list[str]:
+        if _GLOB & set(pattern):
+            ids = [t for t in self.plan.tasks if fnmatch.fnmatchcase(t, pattern)]
+            if not ids:
+                self.error(n, "task", f"'{pattern}' matches no task")
+            return ids
+        if pattern not in self.plan.tasks:
+            self.error(n, "task", f"unknown task '{pattern}'"
+                       f"{did_you_mean(pattern, self.plan.tasks)}")
+            return []
+        return [pattern]
+
+    def actual(self, n, row, status, tid) -> Actual | None:
+        get = lambda c: (row.get(c) or "").strip()  # noqa: E731
+        start = self.when(n, "actual_start", get("actual_start")) if get("actual_start") else None
+        finish = (self.when(n, "actual_finish", get("actual_finish"))
+                  if get("actual_finish") else None)
+        if finish is not None and start is None:
+            self.error(n, "actual_finish", "a finish without a start; give actual_start too")
+            return None
+        if start is None:
+            return None  # not started: nothing to record
+        for column, slot in (("actual_start", start), ("actual_finish", finish)):
+            if slot is not None and status is not None and slot > status:
+                self.error(n, column, "is after the status date; actuals are what happened")
+                return None
+        if finish is not None and finish < start:
+            self.error(n, "actual_finish", "is before actual_start")
+            return None
+        if get("percent_complete") and get("remaining"):
+            self.error(n, "remaining", "give percent_complete or remaining, not both")
+            return None
+        remaining = None
+        if finish is None:
+            remaining = self.remaining(n, get, tid, start, status)
+            if remaining is None and self.problems:
+                return None
+        return Actual(start, finish, remaining, n)
+
+    def remaining(self, n, get, tid, start, status) -> int | None:
+        work = self.plan.tasks[tid].modes[0].duration
+        if get("remaining"):
+            try:
+                return to_slots(get("remaining"), self.plan.slot_minutes)
+            except ValueProblem as exc:
+                self.error(n, "remaining", str(exc))
+                return None
+        if get("percent_complete"):
+            try:
+                pct = float(get("percent_complete").rstrip("%"))
+            except ValueError:
+                pct = -1
+            if not 0 <= pct <= 100:
+                self.error(n, "percent_complete", f"{get('percent_complete')!r} is not a "
+                           "percentage from 0 to 100")
+                return None
+            return math.ceil(work * (100 - pct) / 100)
+        # As planned: the working time since the start counts as done.
+        cal = Calendars(self.plan).get(self.plan.tasks[tid].calendar)
+        return max(0, work - cal.working_in(start, max(start, status or start)))
+
+    def delivery_row(self, n, did, row, status) -> None:
+        if did not in self.deliveries:
+            self.error(n, "delivery", f"unknown delivery '{did}'"
+                       f"{did_you_mean(did, self.deliveries)} (or no task needs it)")
+            return
+        arrived = (row.get("arrived") or "").strip()
+        slot = self.when(n, "arrived", arrived) if arrived else None
+        if slot is None:
+            if not arrived:
+                self.error(n, "arrived", "is required on a delivery row")
+            return
+        if status is not None and slot > status:
+            self.error(n, "arrived", "is after the status date")
+            return
+        try:
+            qty = int((row.get("quantity") or "").strip())
+        except ValueError:
+            qty = 0
+        if qty < 1:
+            self.error(n, "quantity", "must be a whole number >= 1")
+            return
+        self.received.setdefault(did, []).append((slot, qty))
+        planned = sum(1 for s in self.sources.values() if s == did)
+        got = sum(q for _, q in self.received[did])
+        if got > planned:
+            self.error(n, "quantity", f"{got:,} units of '{did}' received in all, more than the "
+                       f"{planned:,} the plan needs")
+
+
+def remaining_plan(plan: Plan, progress: Progress, override: bool = False) -> Plan:
+    """The plan of the work left at the status date (see the module docstring). `override`
+    drops the links into tasks already started (P6's progress override); by default the rest
+    of a task started out of sequence still waits for its predecessors (retained logic)."""
+    cals = Calendars(plan)
+    now = progress.status_date
+    done = {t: a for t, a in progress.tasks.items() if a.finish is not None or a.remaining == 0}
+    finished = {t: (a.start, a.finish if a.finish is not None else now) for t, a in done.items()}
+    started = {t: a for t, a in progress.tasks.items() if t not in finished}
+    arrived = _arrived(plan, progress)
+    tasks: dict[str, Task] = {}
+    for tid, task in plan.tasks.items():
+        if tid in finished:
+            continue
+        release = max(now, task.release if tid not in arrived else 0)
+        links = []
+        for link in task.links:
+            if link.pred in finished:
+                s, f = finished[link.pred]
+                if link.type in (LinkType.FS, LinkType.SS):
+                    there = f if link.type == LinkType.FS else s
+                    release = max(release, lag_end(cals, link, there))
+                continue  # FF/SF on a finished predecessor: its finish is past
+            if tid in started and override:
+                continue
+            links.append(link)
+        changes: dict = {"release": release, "links": tuple(links), "expedite": "",
+                         "early_release": 0}
+        if tid in started:
+            mode = task.modes[0]
+            changes["modes"] = (Mode(started[tid].remaining or 0, dict(mode.demands)),)
+            changes["empties"] = {}  # taken out of storage when it started
+        tasks[tid] = replace(task, **changes)
+    return replace(plan, tasks=tasks, storages=_storages(plan, finished, started, now),
+                   targets=_targets(plan, finished), budgets=_budgets(plan, progress))
+
+
+def _arrived(plan: Plan, progress: Progress) -> set[str]:
+    """Tasks whose needed unit has arrived (received rows): their delivery no longer holds
+    them. Units go to the tasks drawing on a delivery in the order they were planned."""
+    out = set()
+    for did, rows in progress.received.items():
+        got = sum(q for _, q in rows)
+        takers = sorted((t.release, i, tid) for i, (tid, t) in enumerate(plan.tasks.items())
+                        if t.release_reason.split(" unit ")[0] == f"deliveries.{did}")
+        out |= {tid for _, _, tid in takers[:got]}
+    return out
+
+
+def _storages(plan, finished, started, now) -> dict[str, Storage]:
+    """Each storage from the status date: its level then (what the past put in and took out)
+    as the initial stock, and the arrivals still to come."""
+    out = {}
+    for sid, s in plan.storages.items():
+        level = s.initial + sum(q for slot, q in s.arrivals if slot <= now)
+        for tid, (start, finish) in finished.items():
+            t = plan.tasks[tid]
+            level += t.fills.get(sid, 0) - t.empties.get(sid, 0)
+        for tid in started:
+            level -= plan.tasks[tid].empties.get(sid, 0)
+        out[sid] = replace(s, initial=max(0, level),
+                           arrivals=tuple((slot, q) for slot, q in s.arrivals if slot > now))
+    return out
+
+
+def _targets(plan: Plan, finished) -> dict[str, Target]:
+    """Targets of the work left: finished tasks no longer count against a finish target, and
+    GPUs or tasks already done reduce what a GPU or count target still needs. A target the
+    past already met is dropped from the remaining plan (merge() reports it)."""
+    out = {}
+    for tid, t in plan.targets.items():
+        if t.gpus:
+            ids = t.tasks or tuple(plan.tasks)
+            online = sum(plan.tasks[x].gpus for x in ids if x in finished)
+            if online >= t.gpus:
+                continue
+            out[tid] = replace(t, gpus=t.gpus - online,
+                               tasks=tuple(x for x in ids if x not in finished)
+                               if t.tasks else ())
+        elif t.count:
+            ids = t.tasks or tuple(plan.tasks)
+            done = sum(1 for x in ids if x in finished)
+            if done >= t.count:
+                continue
+            out[tid] = replace(t, count=t.count - done,
+                               tasks=tuple(x for x in ids if x not in finished))
+        elif t.tasks:
+            left = tuple(x for x in t.tasks if x not in finished)
+            if left:
+                out[tid] = replace(t, tasks=left)
+        else:
+            out[tid] = t
+    return out
+
+
+def _budgets(plan: Plan, progress: Progress):
+    """What is left of each budget after the modes of the tasks begun (their first mode)."""
+    out = {}
+    for bid, b in plan.budgets.items():
+        used = sum(plan.tasks[t].modes[0].spends.get(bid, 0) for t in progress.tasks)
+        out[bid] = replace(b, total=max(0, b.total - used))
+    return out
+
+
+def merge(plan: Plan, progress: Progress, future: Schedule) -> Schedule:
+    """The whole job for the outputs: finished tasks at their actual spans, started tasks from
+    their actual start to their forecast finish, the rest as forecast."""
+    tasks = dict(future.tasks)
+    now = progress.status_date
+    for tid, a in progress.tasks.items():
+        if a.finish is not None or a.remaining == 0:
+            finish = a.finish if a.finish is not None else now
+            tasks[tid] = ScheduledTask(tid, a.start, finish, 0, ((a.start, finish),))
+        elif tid in tasks:
+            st = tasks[tid]
+            tasks[tid] = ScheduledTask(tid, a.start, max(st.finish, now), 0,
+                                       ((a.start, now),) + st.segments)
+    return replace(future, plan=plan, tasks=tasks)
+
+
+def check_actuals(schedule: Schedule, progress: Progress) -> list[str]:
+    """Actual spans reproduced exactly in the merged schedule (the verifier's part for the
+    past; the future was verified on the remaining plan)."""
+    out = []
+    for tid, a in progress.tasks.items():
+        st = schedule.tasks.get(tid)
+        if st is None or st.start != a.start or (a.finish is not None and st.finish != a.finish):
+            out.append(f"{tid}: actual span not reproduced")
+    return out
+
+
+def overtime(plan: Plan, progress: Progress) -> list[str]:
+    """Where the actuals ran more of a crew at once than it has (overtime, extra hands):
+    accepted as facts, said as warnings."""
+    out = []
+    now = progress.status_date
+    for rid, res in plan.resources.items():
+        events: dict[int, int] = {}
+        for tid, a in progress.tasks.items():
+            q = plan.tasks[tid].modes[0].demands.get(rid, 0)
+            end = a.finish if a.finish is not None else now
+            if q and end > a.start:
+                events[a.start] = events.get(a.start, 0) + q
+                events[end] = events.get(end, 0) - q
+        level = 0
+        for slot in sorted(events):
+            level += events[slot]
+            if level > res.capacity_at(slot):
+                when = plan.slot_to_datetime(slot).format("YYYY-MM-DD HH:mm")
+                out.append(f"{rid}: {level} at once at {when}, capacity "
+                           f"{res.capacity_at(slot)}: accepted as what happened")
+                break
+    return out
+
+
+__all__ = ["Progress", "check_actuals", "merge", "overtime", "read_progress",
+           "reached_at", "remaining_plan"]

@@ -1,0 +1,189 @@
+"""Progress in (issue 14, first slice): actuals up to a status date, the plan of the work that
+remains, and the re-forecast that keeps the actuals."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from conftest import FAST, make_plan
+
+from rackplan.cli import main
+from rackplan.scheduler.cpsat import solve
+from rackplan.scheduler.errors import PlanInvalid
+from rackplan.scheduler.progress import (check_actuals, merge, overtime, read_progress,
+                                         remaining_plan)
+from rackplan.scheduler.verify import verify
+
+# A chain a -> b -> c of 4 h each, no calendar; Monday 2024-01-01 00:00 is slot 0.
+CHAIN = """
+[resources.crew]
+capacity = 1
+[tasks.a]
+duration = "4h"
+uses = { crew = 1 }
+[tasks.b]
+duration = "4h"
+uses = { crew = 1 }
+after = ["a"]
+[tasks.c]
+duration = "4h"
+after = ["b"]
+"""
+HEAD = "task,actual_start,actual_finish,percent_complete,remaining,status_date\n"
+
+
+def _progress(tmp_path, rows: str, plan, as_of=None):
+    path = tmp_path / "progress.csv"
+    path.write_text(HEAD + rows)
+    return read_progress(path, plan, as_of)
+
+
+@pytest.mark.parametrize("rows, finishes", [
+    # a done 0-4, b started at 4 with 2 h left at 06:00: b ends 8, c 8-12 (as planned).
+    ("a,2024-01-01T00:00,2024-01-01T04:00,,,2024-01-01T06:00\nb,2024-01-01T04:00,,,2h,\n",
+     {"a": 4, "b": 8, "c": 12}),
+    # a ran late, 0-6; b not started at 06:00: b 6-10, c 10-14.
+    ("a,2024-01-01T00:00,2024-01-01T06:00,,,2024-01-01T06:00\n", {"a": 6, "b": 10, "c": 14}),
+    # b 25% done at 06:00 (started 5): 3 h left, b ends 9, c 9-13.
+    ("a,2024-01-01T00:00,2024-01-01T04:00,,,2024-01-01T06:00\nb,2024-01-01T05:00,,25,,\n",
+     {"a": 4, "b": 9, "c": 13}),
+])
+def test_the_re_forecast_keeps_the_actuals(tmp_path, rows, finishes):
+    plan = make_plan(CHAIN)
+    progress = _progress(tmp_path, rows, plan)
+    future = remaining_plan(plan, progress)
+    result = solve(future, FAST)
+    assert verify(future, result.tasks) == []
+    whole = merge(plan, progress, result)
+    assert check_actuals(whole, progress) == []
+    assert {t: st.finish for t, st in whole.tasks.items()} == finishes
+
+
+def test_nothing_unstarted_starts_before_the_status_date(tmp_path):
+    """Tests an empty progress at 10:00: the whole chain moves to 10, 14, 18, 22."""
+    plan = make_plan(CHAIN)
+    progress = _progress(tmp_path, "", plan, as_of="2024-01-01T10:00")
+    result = solve(remaining_plan(plan, progress), FAST)
+    assert [result.tasks[t].start for t in "abc"] == [10, 14, 18]
+
+
+def test_out_of_sequence_retained_or_overridden(tmp_path):
+    """Tests b (no crew here) started at 1 while a is still running at 02:00 with 2 h left:
+    retained logic keeps the rest of b after a (a ends 4, so b's remaining 3 h start at 4);
+    override drops the link, so b's rest starts at the status date, 2."""
+    plan = make_plan(CHAIN.replace('uses = { crew = 1 }\nafter = ["a"]', 'after = ["a"]'))
+    rows = ("a,2024-01-01T00:00,,,2h,2024-01-01T02:00\n"
+            "b,2024-01-01T01:00,,,3h,\n")
+    progress = _progress(tmp_path, rows, plan)
+    retained = solve(remaining_plan(plan, progress), FAST)
+    assert (retained.tasks["a"].finish, retained.tasks["b"].start) == (4, 4)
+    overridden = solve(remaining_plan(plan, progress, override=True), FAST)
+    assert overridden.tasks["b"].start == 2  # b no longer waits for a (no crew on b here)
+
+
+def test_overtime_in_the_past_is_a_warning(tmp_path):
+    """Tests actuals that ran two tasks at once on a crew of one: accepted, said."""
+    plan = make_plan(CHAIN.replace('after = ["a"]\n', "", 1))
+    rows = ("a,2024-01-01T00:00,2024-01-01T04:00,,,2024-01-01T06:00\n"
+            "b,2024-01-01T00:00,2024-01-01T04:00,,,\n")
+    assert overtime(plan, _progress(tmp_path, rows, plan)) == [
+        "crew: 2 at once at 2024-01-01 00:00, capacity 1: accepted as what happened"]
+
+
+@pytest.mark.parametrize("rows, line", [
+    ("d,2024-01-01T00:00,,,,2024-01-01T06:00\n",
+     "progress.csv:2: column task: unknown task 'd'"),
+    ("x*,2024-01-01T00:00,,,,2024-01-01T06:00\n",
+     "progress.csv:2: column task: 'x*' matches no task"),
+    ("a,2024-01-01T04:00,2024-01-01T02:00,,,2024-01-01T06:00\n",
+     "progress.csv:2: column actual_finish: is before actual_start"),
+    ("a,2024-01-01T04:00,2024-01-01T08:00,,,2024-01-01T06:00\n",
+     "progress.csv:2: column actual_finish: is after the status date; actuals are what "
+     "happened"),
+    ("a,,2024-01-01T04:00,,,2024-01-01T06:00\n",
+     "progress.csv:2: column actual_finish: a finish without a start; give actual_start too"),
+    ("a,2024-01-01T00:00,,150,,2024-01-01T06:00\n",
+     "progress.csv:2: column percent_complete: '150' is not a percentage from 0 to 100"),
+    ("a,2024-01-01T00:00,,50,2h,2024-01-01T06:00\n",
+     "progress.csv:2: column remaining: give percent_complete or remaining, not both"),
+    ("a,2024-01-01T00:00,2024-01-01T04:00,,,2024-01-01T06:00\n"
+     "a,2024-01-01T00:00,2024-01-01T05:00,,,\n",
+     "progress.csv:3: column task: 'a' is also on row 2 with other actuals; keep one"),
+    ("", "progress.csv: column status_date: no status date: give --as-of DATETIME or a "
+         "status_date column"),
+])
+def test_bad_progress_is_listed_with_row_and_column(tmp_path, rows, line):
+    plan = make_plan(CHAIN)
+    with pytest.raises(PlanInvalid) as err:
+        _progress(tmp_path, rows, plan)
+    assert line in [ln.removeprefix(f"{tmp_path}/") for ln in err.value.lines()]
+
+
+def test_the_schedule_command_re_forecasts(tmp_path):
+    """Tests --progress on `schedule`: the JSON carries the actual spans and the forecast."""
+    plan = tmp_path / "chain.toml"
+    plan.write_text('[project]\nname = "chain"\nstart = 2024-01-01T00:00:00\n' + CHAIN)
+    progress = tmp_path / "p.csv"
+    progress.write_text(HEAD + "a,2024-01-01T00:00,2024-01-01T06:00,,,2024-01-01T06:00\n")
+    out = tmp_path / "s.json"
+    result = CliRunner().invoke(main, ["schedule", str(plan), "--progress", str(progress),
+                                       "-q", "--workers", "1", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "rackplan: re-forecast from 2024-01-01 06:00: 1 task(s) finished, 0 in progress" \
+        in result.stderr
+    doc = json.loads(out.read_text())
+    assert [(t["id"], t["start_slot"], t["finish_slot"]) for t in doc["tasks"]] == \
+        [("a", 0, 6), ("b", 6, 10), ("c", 10, 14)]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("task,actual_strat\na,2024-01-01T00:00\n")
+    result = CliRunner().invoke(main, ["schedule", str(plan), "--progress", str(bad),
+                                       "--as-of", "2024-01-01T06:00"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        f"{bad}:1: column actual_strat: unknown column (did you mean 'actual_start'?); the "
+        "columns are task, actual_start, actual_finish, percent_complete, remaining, note, "
+        "delivery, arrived, quantity, status_date, suspended, resumed")
+
+
+TRUCKS = """
+[deliveries.racks]
+item = "rack"
+batches = [{ at = "10h", quantity = 1 }, { at = "20h", quantity = 1 }]
+[tasks.one]
+needs = "rack"
+duration = "1h"
+[tasks.two]
+needs = "rack"
+duration = "1h"
+"""
+
+
+def test_a_rack_that_came_early_is_used_from_the_status_date(tmp_path):
+    """Tests delivery rows: one rack arrived at 03:00 (planned 10:00); at the status date 05:00
+    task one may start at once (5), task two still waits for the 20:00 truck."""
+    plan = make_plan(TRUCKS)
+    path = tmp_path / "p.csv"
+    path.write_text("delivery,arrived,quantity,status_date\nracks,2024-01-01T03:00,1,"
+                    "2024-01-01T05:00\n")
+    result = solve(remaining_plan(plan, read_progress(path, plan)), FAST)
+    assert (result.tasks["one"].start, result.tasks["two"].start) == (5, 20)
+    path.write_text("delivery,arrived,quantity,status_date\nracks,2024-01-01T03:00,3,"
+                    "2024-01-01T05:00\n")
+    with pytest.raises(PlanInvalid) as err:
+        read_progress(path, plan)
+    assert err.value.lines() == [f"{path}:2: column quantity: 3 units of 'racks' received in "
+                                 "all, more than the 2 the plan needs"]
+
+
+def test_check_takes_progress_too(tmp_path):
+    """Tests `check --progress`: a ran late to 06:00, so c ends at 14 and a hard target of
+    12 h is missed (exit 1)."""
+    plan = tmp_path / "chain.toml"
+    plan.write_text('[project]\nname = "chain"\nstart = 2024-01-01T00:00:00\n' + CHAIN
+                    + '[targets.noon]\nby = "12h"\n')
+    progress = tmp_path / "p.csv"
+    progress.write_text(HEAD + "a,2024-01-01T00:00,2024-01-01T06:00,,,2024-01-01T06:00\n")
+    base = CliRunner().invoke(main, ["check", str(plan), "-q", "--workers", "1"])
+    late = CliRunner().invoke(main, ["check", str(plan), "-q", "--workers", "1",
+                                     "--progress", str(progress)])
+    assert (base.exit_code, late.exit_code) == (0, 1)
