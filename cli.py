@@ -112,8 +112,17 @@ def _with_progress(loaded, progress_path, as_of, out_of_sequence):
         return loaded, None
     from .scheduler.progress import overtime, read_progress, remaining_plan
 
+    rows = None
+    if progress_path.lower().endswith(".xlsx"):  # the workbook's Progress sheet, filled in
+        from .exports import ExportError
+        from .exports.xlsx import read_progress_rows
+
+        try:
+            rows = read_progress_rows(progress_path)
+        except ExportError as exc:
+            _fail_output(str(exc))
     try:
-        progress = read_progress(progress_path, loaded, as_of)
+        progress = read_progress(progress_path, loaded, as_of, rows)
     except PlanInvalid as exc:
         for line in exc.lines():
             click.echo(line, err=True)
@@ -188,7 +197,8 @@ def output_options(func):
         click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
                      help="The full schedule as JSON ('-' for stdout)."),
         click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False),
-                     help="Excel Gantt workbook: summary, Gantt, resources, GPUs online, tasks."),
+                     help="Excel Gantt workbook: summary, Gantt, resources, GPUs online, "
+                          "tasks, progress to fill in."),
         click.option("--csv", "csv_path", type=click.Path(dir_okay=False, allow_dash=True),
                      help="The flat task table as CSV ('-' for stdout)."),
         click.option("--ics", "ics_path", type=click.Path(dir_okay=False, allow_dash=True),

@@ -25,6 +25,7 @@ def schedule_to_dict(schedule: Schedule) -> dict:
         "plan_file": plan.file,
         "status": schedule.status.value,
         "interrupted": schedule.interrupted,
+        "status_date": iso(schedule.status_date) if schedule.status_date is not None else None,
         "objective_kind": plan.objective.kind,
         "objective": schedule.objective,
         "bound": schedule.bound,
@@ -76,6 +77,7 @@ def _task(schedule, tid, iso, slack: int) -> dict:
         "resources": dict(demands),
         "calendar": task.calendar,
         "gpus": task.gpus,
+        "progress": schedule.progress.get(tid),
         "predecessors": [
             {"task": lk.pred, "type": lk.type.value, "lag_slots": lk.lag,
              **({"max_lag_slots": lk.max_lag} if lk.max_lag is not None else {}),

@@ -1,4 +1,5 @@
-"""The Excel Gantt workbook: Summary, Gantt, Resources, GPUs online and Tasks sheets.
+"""The Excel Gantt workbook: Summary, Gantt, Resources, GPUs online, Tasks and Progress sheets
+(the last one is also read back: `--progress plan.xlsx`).
 
 Built in openpyxl's write-only mode from a schedule document (the JSON), so 15,000 tasks stream
 out with flat memory. Every text that came from a plan is written as a string, never a formula.
@@ -20,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.properties import Outline, PageSetupProperties
 
-from .atomic import write_atomic
+from .atomic import ExportError, write_atomic
 from .outline import UnitTree
 from .timeline import Timeline, capacity_at, usage_profiles
 
@@ -68,7 +69,60 @@ def build_workbook(doc: dict, scale: str = "auto") -> Workbook:
     _resources(wb.create_sheet("Resources"), doc, timeline)
     _gpus(wb.create_sheet("GPUs online"), doc, timeline)
     _tasks(wb.create_sheet("Tasks"), doc, timeline)
+    _progress(wb.create_sheet("Progress"), doc, timeline)
     return wb
+
+
+PROGRESS_FIELDS = ("task", "planned_start", "planned_finish", "actual_start", "actual_finish",
+                   "percent_complete", "remaining", "note", "status_date")
+
+
+def _progress(ws, doc, tl: Timeline) -> None:
+    """The sheet a PM fills in and feeds back with --progress: a row per task with its planned
+    dates (and what the schedule already knows happened)."""
+    ws.freeze_panes = "B2"
+    for i, width in enumerate([40, 17, 17, 17, 17, 10, 10, 30, 17], start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in PROGRESS_FIELDS])
+    status = _local(tl, doc.get("status_date"))
+    for t in doc["tasks"]:
+        done = t.get("progress")
+        ws.append([cell(ws, t["id"]),
+                   cell(ws, tl.local(t["start_slot"]), fmt=DATE_FMT),
+                   cell(ws, tl.local(t["finish_slot"]), fmt=DATE_FMT),
+                   cell(ws, tl.local(t["start_slot"]) if done else None, fmt=DATE_FMT),
+                   cell(ws, tl.local(t["finish_slot"]) if done == "finished" else None,
+                        fmt=DATE_FMT),
+                   None, None, None, cell(ws, status, fmt=DATE_FMT)])
+
+
+def read_progress_rows(path) -> list[dict[str, str]]:
+    """The Progress sheet of a workbook as CSV-like rows (dates as ISO text), for
+    scheduler/progress.py; ExportError if the workbook has none."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        raise ExportError(f"{path}: not a readable workbook ({exc})") from None
+    if "Progress" not in wb.sheetnames:
+        raise ExportError(f"{path}: no sheet named Progress; export one with --xlsx")
+    rows = wb["Progress"].iter_rows(values_only=True)
+    header = [str(h or "") for h in next(rows, ())]
+    out = []
+    for values in rows:
+        out.append({h: _text(v) for h, v in zip(header, values) if h})
+    return out
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 # -- cells -------------------------------------------------------------------------------------

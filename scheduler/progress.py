@@ -24,7 +24,8 @@ from .schedule import Schedule, ScheduledTask, reached_at
 from .units import ValueProblem, parse_datetime, to_slots
 
 COLUMNS = ("task", "actual_start", "actual_finish", "percent_complete", "remaining", "note",
-           "delivery", "arrived", "quantity", "status_date", "suspended", "resumed")
+           "delivery", "arrived", "quantity", "status_date", "suspended", "resumed",
+           "planned_start", "planned_finish")  # planned_*: for reference, not read
 _GLOB = set("*?[")
 
 
@@ -45,16 +46,18 @@ class Progress:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_progress(path: str | Path, plan: Plan, as_of=None) -> Progress:
-    """Read and check a progress CSV against the plan; PlanInvalid with every problem (file:row,
-    the column, the fix) when anything is wrong."""
+def read_progress(path: str | Path, plan: Plan, as_of=None, rows=None) -> Progress:
+    """Read and check a progress CSV against the plan (or `rows`, dicts of strings, read from a
+    workbook's Progress sheet by exports/); PlanInvalid with every problem (file:row, the
+    column, the fix) when anything is wrong."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanInvalid(file, [Problem("unreadable", "", f"cannot read the progress file: "
-                                         f"{exc}")]) from None
-    rows = list(csv.DictReader(text.splitlines()))
+    if rows is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PlanInvalid(file, [Problem("unreadable", "", f"cannot read the progress "
+                                             f"file: {exc}")]) from None
+        rows = list(csv.DictReader(text.splitlines()))
     reader = _Reader(file, plan)
     reader.header(rows[0].keys() if rows else [])
     status = reader.status_date(rows, as_of)
@@ -333,15 +336,18 @@ def merge(plan: Plan, progress: Progress, future: Schedule) -> Schedule:
     their actual start to their forecast finish, the rest as forecast."""
     tasks = dict(future.tasks)
     now = progress.status_date
+    marks = {}
     for tid, a in progress.tasks.items():
         if a.finish is not None or a.remaining == 0:
             finish = a.finish if a.finish is not None else now
             tasks[tid] = ScheduledTask(tid, a.start, finish, 0, ((a.start, finish),))
+            marks[tid] = "finished"
         elif tid in tasks:
             st = tasks[tid]
             tasks[tid] = ScheduledTask(tid, a.start, max(st.finish, now), 0,
                                        ((a.start, now),) + st.segments)
-    return replace(future, plan=plan, tasks=tasks)
+            marks[tid] = "in progress"
+    return replace(future, plan=plan, tasks=tasks, status_date=now, progress=marks)
 
 
 def check_actuals(schedule: Schedule, progress: Progress) -> list[str]:

@@ -44,6 +44,9 @@ class Schedule:
     gpu_until: int | None = None
     interrupted: bool = False  # the search was stopped by Ctrl-C
     expedited: frozenset[str] = frozenset()  # deliveries paid to arrive sooner
+    # A re-forecast (scheduler/progress.py): the status date and each task's progress then.
+    status_date: int | None = None
+    progress: dict[str, str] = field(default_factory=dict)  # task -> finished | in progress
 
     @property
     def makespan(self) -> int:

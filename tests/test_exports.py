@@ -57,7 +57,7 @@ def _day_columns(ws):
 
 
 def test_sheets(wb):
-    assert wb.sheetnames == ["Summary", "Gantt", "Resources", "GPUs online", "Tasks"]
+    assert wb.sheetnames == ["Summary", "Gantt", "Resources", "GPUs online", "Tasks", "Progress"]
 
 
 def test_summary_targets_coloured(wb):

@@ -142,7 +142,8 @@ def test_the_schedule_command_re_forecasts(tmp_path):
     assert result.stderr.splitlines()[0] == (
         f"{bad}:1: column actual_strat: unknown column (did you mean 'actual_start'?); the "
         "columns are task, actual_start, actual_finish, percent_complete, remaining, note, "
-        "delivery, arrived, quantity, status_date, suspended, resumed")
+        "delivery, arrived, quantity, status_date, suspended, resumed, planned_start, "
+        "planned_finish")
 
 
 TRUCKS = """
@@ -187,3 +188,40 @@ def test_check_takes_progress_too(tmp_path):
     late = CliRunner().invoke(main, ["check", str(plan), "-q", "--workers", "1",
                                      "--progress", str(progress)])
     assert (base.exit_code, late.exit_code) == (0, 1)
+
+
+def test_the_workbook_progress_sheet_round_trips(tmp_path):
+    """Tests the round trip: export a schedule with --xlsx, fill in its Progress sheet (a done
+    0-6, as the PM would type it), feed the workbook back: the re-forecast has a at 0-6 and c
+    ending at 14, and the new workbook's Progress sheet shows a's actuals."""
+    from openpyxl import load_workbook
+
+    plan = tmp_path / "chain.toml"
+    plan.write_text('[project]\nname = "chain"\nstart = 2024-01-01T00:00:00\n' + CHAIN)
+    book = tmp_path / "plan.xlsx"
+    first = CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1",
+                                      "--xlsx", str(book)])
+    assert first.exit_code == 0, first.output
+    wb = load_workbook(book)
+    ws = wb["Progress"]
+    header = [c.value for c in ws[1]]
+    assert header == ["task", "planned_start", "planned_finish", "actual_start",
+                      "actual_finish", "percent_complete", "remaining", "note", "status_date"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "a")
+    assert (row[1].value.hour, row[2].value.hour) == (0, 4)  # planned 00:00-04:00
+    row[3].value, row[4].value = row[1].value, row[2].value.replace(hour=6)
+    row[8].value = row[2].value.replace(hour=6)
+    wb.save(book)
+    again = tmp_path / "again.xlsx"
+    out = tmp_path / "s.json"
+    second = CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1",
+                                       "--progress", str(book), "--json", str(out),
+                                       "--xlsx", str(again)])
+    assert second.exit_code == 0, second.output
+    doc = json.loads(out.read_text())
+    assert [(t["id"], t["finish_slot"], t["progress"]) for t in doc["tasks"]] == \
+        [("a", 6, "finished"), ("b", 10, None), ("c", 14, None)]
+    assert doc["status_date"].startswith("2024-01-01T06:00")
+    ws = load_workbook(again)["Progress"]
+    row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == "a")
+    assert (row[3].hour, row[4].hour, row[8].hour) == (0, 6, 6)
