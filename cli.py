@@ -89,8 +89,12 @@ def _parse_sets(ctx, param, values):
 
 
 def progress_options(func):
-    """--progress FILE, --as-of DATETIME, --out-of-sequence: re-forecast from what happened."""
+    """--progress FILE, --as-of DATETIME, --out-of-sequence: re-forecast from what happened;
+    --baseline FILE: compare with a committed schedule."""
     for opt in reversed([
+        click.option("--baseline", "baseline_path", type=click.Path(exists=True,
+                                                                    dir_okay=False),
+                     help="A committed schedule (--json) to compare the forecast with."),
         click.option("--progress", "progress_path", type=click.Path(exists=True,
                                                                     dir_okay=False),
                      help="What actually happened (CSV): re-forecast the work that remains."),
@@ -270,8 +274,8 @@ def solver_options(time_help: str):
 @scenario_options
 @progress_options
 def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ics_path,
-             mspdi_path, timescale, quiet, max_tasks, gap, sets, scenario, progress_path, as_of,
-             out_of_sequence):
+             mspdi_path, timescale, quiet, max_tasks, gap, sets, scenario, baseline_path,
+             progress_path, as_of, out_of_sequence):
     """Find the best schedule for PLAN within the time limit and report it.
 
     A fast list-scheduling heuristic seeds CP-SAT; the answer is never worse than it. Every
@@ -285,11 +289,27 @@ def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ic
     loaded = _load(plan, max_tasks, sets, scenario)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, gap_limit=gap / 100)
     future, progress = _with_progress(loaded, progress_path, as_of, out_of_sequence)
+    baseline = _baseline(baseline_path)
     with CtrlC() as ctrl_c:
-        _schedule(plan, future, options, outputs, timescale, quiet, ctrl_c, (loaded, progress))
+        _schedule(plan, future, options, outputs, timescale, quiet, ctrl_c, (loaded, progress),
+                  baseline)
 
 
-def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c, past=None) -> None:
+def _baseline(path) -> dict | None:
+    if path is None:
+        return None
+    from .exports import ExportError
+    from .exports.json_schedule import load_schedule
+
+    try:
+        return load_schedule(path)
+    except ExportError as exc:
+        _fail_output(str(exc))
+    return None
+
+
+def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c, past=None,
+              baseline=None) -> None:
     from .exports.json_schedule import schedule_to_dict
     from .exports.text import report
     from .scheduler.cpsat import solve
@@ -317,6 +337,17 @@ def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c, past=Non
             click.echo("rackplan: INTERNAL ERROR: " + "; ".join(problems[:5]), err=True)
             sys.exit(EXIT_NO_SCHEDULE)
     click.echo(report(result), nl=False, err="-" in outputs.values())
+    doc = schedule_to_dict(result) if outputs else None
+    if baseline is not None and result.status.has_schedule:
+        from .exports.baseline import annotate, baseline_text
+        from .scheduler.baseline import BaselineError
+
+        try:
+            click.echo("\n" + baseline_text(baseline, result), nl=False,
+                       err="-" in outputs.values())
+            doc = annotate(doc, baseline, result) if doc is not None else None
+        except BaselineError as exc:
+            raise click.UsageError(f"--baseline: {exc}") from None
     if not result.status.has_schedule:
         # Only the JSON makes sense without a schedule (status, bound, targets for scripts).
         skipped = sorted(k for k in outputs if k != "json")
@@ -328,7 +359,7 @@ def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c, past=Non
             click.echo(f"rackplan: run `rackplan check {plan}` for the plan statements that "
                        "conflict", err=True)
     if outputs:
-        _write(schedule_to_dict(result), outputs, timescale)
+        _write(doc, outputs, timescale)
     if result.interrupted and not result.status.has_schedule:
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(EXIT_OK if result.status.has_schedule else EXIT_NO_SCHEDULE)
@@ -426,8 +457,11 @@ def export(schedule_json, json_path, xlsx_path, csv_path, ics_path, mspdi_path, 
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 @scenario_options
 @progress_options
+@click.option("--max-slip", default=None, metavar="DURATION",
+              help="With --baseline: fail (exit 1) when a target or milestone forecast slips "
+                   "more than this against the baseline, e.g. 3d.")
 def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet, sets,
-          scenario, progress_path, as_of, out_of_sequence):
+          scenario, baseline_path, progress_path, as_of, out_of_sequence, max_slip):
     """Check that PLAN can meet every hard target, for CI.
 
     \b
@@ -451,15 +485,15 @@ def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet,
     if sum(1 for p in outputs.values() if p == "-") > 1:
         raise click.UsageError("only one output can go to stdout ('-')")
     _check({k: v for k, v in outputs.items() if v})
-    loaded, _ = _with_progress(_load(plan, None, sets, scenario), progress_path, as_of,
-                               out_of_sequence)
+    written = _load(plan, None, sets, scenario)
+    loaded, _ = _with_progress(written, progress_path, as_of, out_of_sequence)
     started = time.monotonic()
     with CtrlC() as ctrl_c:
         try:
             try:
                 report = run_check(loaded, time_limit, workers, seed,
                                    None if quiet else _progress(loaded, started),
-                                   None if quiet else _phase(started))
+                                   None if quiet else _phase(started), lint_plan=written)
             finally:
                 ctrl_c.settle()
         except VerificationError as exc:
@@ -476,7 +510,35 @@ def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet,
                 click.echo(line, err=to_stdout)
         _write_text(json_path, lambda: check_json(report, strict))
         _write_text(junit_path, lambda: junit(report, strict))
-    sys.exit(report.exit_code(strict))
+    code = report.exit_code(strict)
+    if max_slip is not None and code == 0:
+        code = _slip_gate(loaded, report.schedule, _baseline(baseline_path), max_slip)
+    sys.exit(code)
+
+
+def _slip_gate(plan, schedule, baseline, max_slip) -> int:
+    """--max-slip: exit 1 when a target or milestone slipped more than the limit."""
+    from .scheduler.baseline import (BaselineError, baseline_slots, max_slip as slipped,
+                                     target_variances, task_variances)
+    from .scheduler.units import ValueProblem, to_slots
+
+    if baseline is None:
+        raise click.UsageError("--max-slip needs --baseline FILE")
+    try:
+        limit = to_slots(max_slip, plan.slot_minutes)
+    except ValueProblem as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-slip") from None
+    if schedule is None or not schedule.status.has_schedule:
+        return 0
+    try:
+        base = baseline_slots(baseline, schedule)
+    except BaselineError as exc:
+        raise click.UsageError(f"--baseline: {exc}") from None
+    milestones = [v for v in task_variances(base, schedule) if plan.tasks[v.id].is_milestone]
+    lines = slipped(target_variances(baseline, schedule), milestones, limit, plan.slot_minutes)
+    for line in lines:
+        click.echo(f"rackplan: slipped more than {max_slip}: {line}", err=True)
+    return 1 if lines else 0
 
 
 @main.command(short_help="Solve the plan and its scenarios side by side.")

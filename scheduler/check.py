@@ -70,7 +70,7 @@ class CheckReport:
 
 
 def check(plan: Plan, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-          progress=None, phase=None) -> CheckReport:
+          progress=None, phase=None, lint_plan: Plan | None = None) -> CheckReport:
     """The verdict on every target within `time_limit` seconds in all, explanations included
     (each step gets a share of what is left; a step with no time left is cut short and the
     report says what it could not prove). `phase(text)` is told what each step does.
@@ -80,7 +80,9 @@ def check(plan: Plan, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
     deadline = time.monotonic() + time_limit
     left = lambda share: max(0.05, (deadline - time.monotonic()) * share)  # noqa: E731
     say = phase or (lambda text: None)
-    report = CheckReport(plan, "unknown", None, _verdicts(plan, None, False), lints=lint(plan))
+    # Lint the plan as written (a re-forecast's remaining plan has the past taken out).
+    report = CheckReport(plan, "unknown", None, _verdicts(plan, None, False),
+                         lints=lint(lint_plan or plan))
     try:
         _decide(report, left, workers, seed, progress, say)
     except KeyboardInterrupt:

@@ -225,3 +225,35 @@ def test_the_workbook_progress_sheet_round_trips(tmp_path):
     ws = load_workbook(again)["Progress"]
     row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == "a")
     assert (row[3].hour, row[4].hour, row[8].hour) == (0, 6, 6)
+
+
+def test_a_baseline_shows_what_slipped_and_gates_ci(tmp_path):
+    """Tests --baseline: a ran 2 h late, so b, c and the target move 2 h (JSON variance 2
+    slots, report lines, SPI(t) = 4/6: the baseline had one task finished at 4, it took 6);
+    check --max-slip 1h fails (exit 1) and 3h passes."""
+    plan = tmp_path / "chain.toml"
+    plan.write_text('[project]\nname = "chain"\nstart = 2024-01-01T00:00:00\n' + CHAIN
+                    + '[targets.day]\nby = "1d"\n')
+    base = tmp_path / "base.json"
+    assert CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1", "--json",
+                                     str(base)]).exit_code == 0
+    progress = tmp_path / "p.csv"
+    progress.write_text(HEAD + "a,2024-01-01T00:00,2024-01-01T06:00,,,2024-01-01T06:00\n")
+    out = tmp_path / "s.json"
+    result = CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1",
+                                       "--progress", str(progress), "--baseline", str(base),
+                                       "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "day  2024-01-01 12:00  2024-01-01 14:00  +2 h" in lines
+    assert "SPI(t), earned schedule in tasks finished: 0.67" in lines
+    doc = json.loads(out.read_text())
+    assert [(t["id"], t["finish_variance_slots"]) for t in doc["tasks"]] == \
+        [("a", 2), ("b", 2), ("c", 2)]
+    gate = ["check", str(plan), "-q", "--workers", "1", "--progress", str(progress),
+            "--baseline", str(base), "--max-slip"]
+    tight = CliRunner().invoke(main, gate + ["1h"])
+    assert tight.exit_code == 1
+    assert "rackplan: slipped more than 1h: target day: 2 h later than the baseline" in \
+        tight.stderr.splitlines()
+    assert CliRunner().invoke(main, gate + ["3h"]).exit_code == 0

@@ -1,0 +1,60 @@
+"""The baseline comparison for people (a report section) and scripts (fields on the JSON)."""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from ..scheduler.baseline import (Variance, baseline_slots, slipping, spi_t, target_variances,
+                                  task_variances)
+from ..scheduler.schedule import Schedule
+
+
+def _when(plan, slot) -> str:
+    return "-" if slot is None else plan.slot_to_datetime(slot).format("YYYY-MM-DD HH:mm")
+
+
+def _days(plan, slots) -> str:
+    """A variance: hours up to two days, days beyond, signed (+ is later than committed)."""
+    if slots is None:
+        return "-"
+    hours = slots * plan.slot_minutes / 60
+    return f"{hours:+g} h" if abs(hours) < 48 else f"{hours / 24:+.1f} d"
+
+
+def baseline_text(doc: dict, schedule: Schedule) -> str:
+    """Targets and milestones against the baseline, the tasks slipping most, and SPI(t)."""
+    plan = schedule.plan
+    base = baseline_slots(doc, schedule)
+    rows = [(t.label, _when(plan, t.baseline), _when(plan, t.forecast), _days(plan, t.slip))
+            for t in target_variances(doc, schedule)]
+    variances = task_variances(base, schedule)
+    rows += [(f"milestone {v.id}", _when(plan, v.baseline_finish), _when(plan, v.finish),
+              _days(plan, v.finish_variance)) for v in variances
+             if plan.tasks[v.id].is_milestone and v.finish_variance]
+    parts = ["Against the baseline\n" + tabulate(rows, headers=["", "baseline", "forecast",
+                                                               "variance"],
+                                                disable_numparse=True)]
+    late = slipping(variances)
+    if late:
+        parts.append("Slipping (finish later than the baseline)\n" + tabulate(
+            [(v.id, _when(plan, v.baseline_finish), _when(plan, v.finish),
+              _days(plan, v.finish_variance)) for v in late],
+            headers=["task", "baseline finish", "forecast finish", "variance"],
+            disable_numparse=True))
+    index = spi_t(base, schedule)
+    if index is not None:
+        parts.append(f"SPI(t), earned schedule in tasks finished: {index:.2f}")
+    return "\n\n".join(parts) + "\n"
+
+
+def annotate(doc: dict, baseline: dict, schedule: Schedule) -> dict:
+    """The JSON schedule with each task's baseline dates and variance (slots)."""
+    base = baseline_slots(baseline, schedule)
+    by_id = {v.id: v for v in task_variances(base, schedule)}
+    for t in doc.get("tasks", []):
+        v: Variance | None = by_id.get(t["id"])
+        t["baseline_start_slot"] = v.baseline_start if v else None
+        t["baseline_finish_slot"] = v.baseline_finish if v else None
+        t["start_variance_slots"] = v.start_variance if v else None
+        t["finish_variance_slots"] = v.finish_variance if v else None
+    return doc

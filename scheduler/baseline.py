@@ -1,0 +1,103 @@
+"""Baseline and variance: a committed schedule (any `--json` document) against the current
+forecast. Pure data in, rows out; the CLI chooses what to print.
+
+Variance is forecast minus baseline in slots (positive: later than committed), shown in days.
+The earned-schedule index SPI(t) measures progress in the build-out's own unit, tasks finished:
+ES is the time at which the baseline had as many tasks finished as have actually finished by the
+status date, and SPI(t) = ES / (status date - start) — unlike the classic SPI it does not drift
+back to 1.0 at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .schedule import Schedule
+
+
+@dataclass(frozen=True)
+class Variance:
+    id: str
+    baseline_start: int
+    baseline_finish: int
+    start: int
+    finish: int
+
+    @property
+    def start_variance(self) -> int:
+        return self.start - self.baseline_start
+
+    @property
+    def finish_variance(self) -> int:
+        return self.finish - self.baseline_finish
+
+
+@dataclass(frozen=True)
+class TargetVariance:
+    id: str
+    label: str
+    baseline: int | None  # slot the baseline reached it
+    forecast: int | None
+
+    @property
+    def slip(self) -> int | None:
+        if self.baseline is None or self.forecast is None:
+            return None
+        return self.forecast - self.baseline
+
+
+class BaselineError(ValueError):
+    """The baseline does not fit the plan (another start or time step)."""
+
+
+def baseline_slots(doc: dict, schedule: Schedule) -> dict[str, tuple[int, int]]:
+    """{task: (start, finish)} of a baseline document on the schedule's time axis."""
+    plan = schedule.plan
+    if doc.get("slot_minutes") != plan.slot_minutes:
+        raise BaselineError(f"the baseline's time step is {doc.get('slot_minutes')} min, the "
+                            f"plan's {plan.slot_minutes} min; use a baseline of this plan")
+    if doc.get("start") != plan.start.isoformat():
+        raise BaselineError(f"the baseline starts {doc.get('start')}, the plan "
+                            f"{plan.start.isoformat()}; use a baseline of this plan")
+    return {t["id"]: (t["start_slot"], t["finish_slot"]) for t in doc.get("tasks", [])}
+
+
+def task_variances(base: dict[str, tuple[int, int]], schedule: Schedule) -> list[Variance]:
+    return [Variance(tid, base[tid][0], base[tid][1], st.start, st.finish)
+            for tid, st in schedule.tasks.items() if tid in base]
+
+
+def target_variances(doc: dict, schedule: Schedule) -> list[TargetVariance]:
+    by_id = {t["id"]: t.get("forecast_slot") for t in doc.get("targets", [])}
+    return [TargetVariance(tid, t.label, by_id.get(tid), schedule.forecast(t))
+            for tid, t in schedule.plan.targets.items()]
+
+
+def slipping(variances: list[Variance], most: int = 10) -> list[Variance]:
+    """The tasks whose finish moved latest against the baseline, worst first."""
+    late = [v for v in variances if v.finish_variance > 0]
+    return sorted(late, key=lambda v: (-v.finish_variance, v.id))[:most]
+
+
+def spi_t(base: dict[str, tuple[int, int]], schedule: Schedule) -> float | None:
+    """Earned-schedule SPI(t) at the schedule's status date (None without one)."""
+    now = schedule.status_date
+    if not now:
+        return None
+    done = sum(1 for tid, mark in schedule.progress.items() if mark == "finished")
+    planned = sorted(f for _, f in base.values())
+    if done == 0:
+        return 0.0
+    earned = planned[min(done, len(planned)) - 1]  # the baseline had `done` finished by then
+    return earned / now
+
+
+def max_slip(targets: list[TargetVariance], milestones: list[Variance], limit: int,
+             slot_minutes: int = 60) -> list[str]:
+    """What slipped more than `limit` slots: targets and milestones, one line each."""
+    hours = slot_minutes / 60
+    out = [f"target {t.label}: {t.slip * hours:g} h later than the baseline" for t in targets
+           if t.slip is not None and t.slip > limit]
+    out += [f"milestone {v.id}: {v.finish_variance * hours:g} h later than the baseline"
+            for v in milestones if v.finish_variance > limit]
+    return out
