@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import replace
 
 import click
 
@@ -100,6 +101,9 @@ def progress_options(func):
                      help="What actually happened (CSV): re-forecast the work that remains."),
         click.option("--as-of", "as_of", default=None, metavar="DATETIME",
                      help="The status date (default: the file's status_date column)."),
+        click.option("--no-stable", is_flag=True,
+                     help="With --baseline: re-optimise freely instead of moving as little as "
+                          "possible against the baseline."),
         click.option("--out-of-sequence", type=click.Choice(["retain", "override"]),
                      default="retain", show_default=True,
                      help="A task started before its predecessor finished: the rest of it "
@@ -275,7 +279,7 @@ def solver_options(time_help: str):
 @progress_options
 def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ics_path,
              mspdi_path, timescale, quiet, max_tasks, gap, sets, scenario, baseline_path,
-             progress_path, as_of, out_of_sequence):
+             no_stable, progress_path, as_of, out_of_sequence):
     """Find the best schedule for PLAN within the time limit and report it.
 
     A fast list-scheduling heuristic seeds CP-SAT; the answer is never worse than it. Every
@@ -290,9 +294,32 @@ def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ic
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, gap_limit=gap / 100)
     future, progress = _with_progress(loaded, progress_path, as_of, out_of_sequence)
     baseline = _baseline(baseline_path)
+    if baseline is not None and not no_stable:
+        # The second, stable stage gets the last third of the time.
+        options = replace(options, time_limit=options.time_limit * 2 / 3)
+        baseline = dict(baseline, stable_seconds=time_limit / 3)
     with CtrlC() as ctrl_c:
         _schedule(plan, future, options, outputs, timescale, quiet, ctrl_c, (loaded, progress),
                   baseline)
+
+
+def _stable(plan, result, baseline, past, options):
+    """The second stage: as few moves against the baseline as the objective allows."""
+    from .scheduler.baseline import BaselineError, baseline_slots
+    from .scheduler.cpsat.stable import stabilise
+
+    try:
+        base = baseline_slots(baseline, result)
+    except BaselineError as exc:
+        raise click.UsageError(f"--baseline: {exc}") from None
+    begun = set(past[1].tasks) if past is not None and past[1] is not None else set()
+    base = {tid: span for tid, span in base.items() if tid in plan.tasks and tid not in begun}
+    result, how = stabilise(plan, result, base, baseline["stable_seconds"], options.workers,
+                            options.seed)
+    click.echo(f"rackplan: stable re-forecast: {how.moved:,} unstarted task(s) moved against "
+               f"the baseline ({how.before:,} before the second stage), largest shift "
+               f"{how.largest * plan.slot_minutes / 60:g} h", err=True)
+    return result
 
 
 def _baseline(path) -> dict | None:
@@ -328,6 +355,8 @@ def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c, past=Non
         for line in exc.violations[:20]:
             click.echo(f"  {line}", err=True)
         sys.exit(EXIT_NO_SCHEDULE)
+    if baseline is not None and "stable_seconds" in baseline and result.status.has_schedule:
+        result = _stable(loaded, result, baseline, past, options)
     if past is not None and past[1] is not None and result.status.has_schedule:
         from .scheduler.progress import check_actuals, merge
 
@@ -461,7 +490,7 @@ def export(schedule_json, json_path, xlsx_path, csv_path, ics_path, mspdi_path, 
               help="With --baseline: fail (exit 1) when a target or milestone forecast slips "
                    "more than this against the baseline, e.g. 3d.")
 def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet, sets,
-          scenario, baseline_path, progress_path, as_of, out_of_sequence, max_slip):
+          scenario, baseline_path, no_stable, progress_path, as_of, out_of_sequence, max_slip):
     """Check that PLAN can meet every hard target, for CI.
 
     \b

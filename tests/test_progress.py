@@ -257,3 +257,51 @@ def test_a_baseline_shows_what_slipped_and_gates_ci(tmp_path):
     assert "rackplan: slipped more than 1h: target day: 2 h later than the baseline" in \
         tight.stderr.splitlines()
     assert CliRunner().invoke(main, gate + ["3h"]).exit_code == 0
+
+
+# A truck-fed chain (receive -> install) beside an independent job on its own crew.
+TWO_JOBS = """
+[resources.dock]
+capacity = 1
+[resources.crew]
+capacity = 1
+[deliveries.racks]
+item = "rack"
+batches = [{ at = "2h", quantity = 1 }]
+[tasks.receive]
+needs = "rack"
+duration = "2h"
+uses = { dock = 1 }
+[tasks.install]
+after = ["receive"]
+duration = "4h"
+uses = { crew = 1 }
+[tasks.paint]
+duration = "3h"
+uses = { crew = 1 }
+"""
+
+
+def test_a_stable_re_forecast_moves_only_what_it_must(tmp_path):
+    """Tests the second stage. With no news at the start (empty progress at 00:00) nothing
+    moves: 0 tasks against the baseline. With the truck 5 h late (arrives 07:00, planned
+    02:00) receive and install must move, paint need not: 2 moved."""
+    from rackplan.scheduler.baseline import baseline_slots
+    from rackplan.scheduler.cpsat.stable import stabilise
+    from rackplan.exports.json_schedule import schedule_to_dict
+
+    plan = make_plan(TWO_JOBS)
+    first = solve(plan, FAST)
+    doc = schedule_to_dict(first)
+    base = baseline_slots(doc, first)
+    same = solve(remaining_plan(plan, _progress(tmp_path, "", plan, as_of="2024-01-01T00:00")),
+                 FAST)
+    _, how = stabilise(plan, same, base, 5)
+    assert how.moved == 0
+    late = make_plan(TWO_JOBS.replace('at = "2h"', 'at = "7h"'))
+    again = solve(late, FAST)
+    stable, how = stabilise(late, again, base, 5)
+    assert verify(late, stable.tasks) == []
+    assert stable.makespan == again.makespan
+    assert {t for t, st in stable.tasks.items() if st.start != base[t][0]} == \
+        {"receive", "install"}
