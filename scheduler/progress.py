@@ -25,6 +25,7 @@ from .units import ValueProblem, parse_datetime, to_slots
 
 COLUMNS = ("task", "actual_start", "actual_finish", "percent_complete", "remaining", "note",
            "delivery", "arrived", "quantity", "status_date", "suspended", "resumed",
+           "resource", "capacity", "from", "to",
            "planned_start", "planned_finish")  # planned_*: for reference, not read
 _GLOB = set("*?[")
 
@@ -44,6 +45,8 @@ class Progress:
     tasks: dict[str, Actual] = field(default_factory=dict)
     received: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # delivery -> units
     warnings: list[str] = field(default_factory=list)
+    # Crews that differ from the plan: (resource, from slot, to slot or None, capacity).
+    crews: list[tuple[str, int, int | None, int]] = field(default_factory=list)
 
 
 def read_progress(path: str | Path, plan: Plan, as_of=None, rows=None) -> Progress:
@@ -65,7 +68,8 @@ def read_progress(path: str | Path, plan: Plan, as_of=None, rows=None) -> Progre
         reader.row(n, row, status)
     if reader.problems:
         raise PlanInvalid(file, reader.problems)
-    return Progress(file, status if status is not None else 0, reader.tasks, reader.received)
+    return Progress(file, status if status is not None else 0, reader.tasks, reader.received,
+                    crews=reader.crews)
 
 
 class _Reader:
@@ -75,6 +79,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.tasks: dict[str, Actual] = {}
         self.received: dict[str, list[tuple[int, int]]] = {}
+        self.crews: list[tuple[str, int, int | None, int]] = []
         self.sources = {tid: t.release_reason.split(" unit ")[0].removeprefix("deliveries.")
                         for tid, t in plan.tasks.items()}
         self.deliveries = {d for d in self.sources.values() if d}
@@ -114,12 +119,43 @@ class _Reader:
     def row(self, n: int, row: dict, status: int | None) -> None:
         task = (row.get("task") or "").strip()
         delivery = (row.get("delivery") or "").strip()
-        if task and delivery:
-            self.error(n, "delivery", "a row is a task or a delivery, not both")
+        resource = (row.get("resource") or "").strip()
+        if sum(map(bool, (task, delivery, resource))) > 1:
+            self.error(n, "task", "a row is a task, a delivery or a resource, one of them")
         elif task:
             self.task_row(n, task, row, status)
         elif delivery:
             self.delivery_row(n, delivery, row, status)
+        elif resource:
+            self.crew_row(n, resource, row)
+
+    def crew_row(self, n, rid, row) -> None:
+        """A crew other than planned for a while: `resource`, `capacity`, `from`, `to`."""
+        if rid not in self.plan.resources:
+            self.error(n, "resource", f"unknown resource '{rid}'"
+                       f"{did_you_mean(rid, self.plan.resources)}")
+            return
+        try:
+            capacity = int((row.get("capacity") or "").strip())
+        except ValueError:
+            capacity = -1
+        if capacity < 0:
+            self.error(n, "capacity", "must be a whole number >= 0")
+            return
+        start = (row.get("from") or "").strip()
+        lo = self.when(n, "from", start) if start else None
+        if lo is None:
+            if not start:
+                self.error(n, "from", "is required on a resource row")
+            return
+        end = (row.get("to") or "").strip()
+        hi = self.when(n, "to", end) if end else None
+        if end and hi is None:
+            return
+        if hi is not None and hi <= lo:
+            self.error(n, "to", "must be after 'from'")
+            return
+        self.crews.append((rid, max(0, lo), hi, capacity))
 
     def task_row(self, n, pattern, row, status) -> None:
         ids = self.match(n, pattern)
@@ -261,7 +297,23 @@ def remaining_plan(plan: Plan, progress: Progress, override: bool = False) -> Pl
             changes["empties"] = {}  # taken out of storage when it started
         tasks[tid] = replace(task, **changes)
     return replace(plan, tasks=tasks, storages=_storages(plan, finished, started, now),
-                   targets=_targets(plan, finished), budgets=_budgets(plan, progress))
+                   targets=_targets(plan, finished), budgets=_budgets(plan, progress),
+                   resources=_crews(plan, progress))
+
+
+def _crews(plan: Plan, progress: Progress):
+    """Capacities with the crews that differ from the plan for a while (a crew short for a
+    week): the stated capacity over [from, to), the planned one again after."""
+    out = dict(plan.resources)
+    for rid, lo, hi, capacity in progress.crews:
+        res = out[rid]
+        steps = {s: c for s, c in res.steps if s < lo or (hi is not None and s >= hi)}
+        steps[lo] = capacity
+        if hi is not None:
+            steps.setdefault(hi, res.capacity_at(hi))
+        steps.setdefault(0, res.steps[0][1])
+        out[rid] = replace(res, steps=tuple(sorted(steps.items())))
+    return out
 
 
 def _arrived(plan: Plan, progress: Progress) -> set[str]:

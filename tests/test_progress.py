@@ -142,8 +142,8 @@ def test_the_schedule_command_re_forecasts(tmp_path):
     assert result.stderr.splitlines()[0] == (
         f"{bad}:1: column actual_strat: unknown column (did you mean 'actual_start'?); the "
         "columns are task, actual_start, actual_finish, percent_complete, remaining, note, "
-        "delivery, arrived, quantity, status_date, suspended, resumed, planned_start, "
-        "planned_finish")
+        "delivery, arrived, quantity, status_date, suspended, resumed, resource, capacity, "
+        "from, to, planned_start, planned_finish")
 
 
 TRUCKS = """
@@ -305,3 +305,17 @@ def test_a_stable_re_forecast_moves_only_what_it_must(tmp_path):
     assert stable.makespan == again.makespan
     assert {t for t, st in stable.tasks.items() if st.start != base[t][0]} == \
         {"receive", "install"}
+
+
+def test_a_crew_short_for_a_while(tmp_path):
+    """Tests a resource row: the crew is down to 0 from 06:00 to 12:00 (status 06:00), so b,
+    which needs it, waits until 12 (ends 16) and c ends 20; the crew is back after."""
+    plan = make_plan(CHAIN)
+    path = tmp_path / "p.csv"
+    path.write_text("task,actual_start,actual_finish,resource,capacity,from,to,status_date\n"
+                    "a,2024-01-01T00:00,2024-01-01T04:00,,,,,2024-01-01T06:00\n"
+                    ",,,crew,0,2024-01-01T06:00,2024-01-01T12:00,\n")
+    future = remaining_plan(plan, read_progress(path, plan))
+    assert future.resources["crew"].steps == ((0, 1), (6, 0), (12, 1))
+    result = solve(future, FAST)
+    assert (result.tasks["b"].start, result.tasks["c"].finish) == (12, 20)
