@@ -9,6 +9,9 @@ from ..scheduler.baseline import (Variance, baseline_slots, slipping, spi_t, tar
 from ..scheduler.schedule import Schedule
 
 
+MILESTONE_ROWS = 10  # the milestones that moved most; the JSON has every task
+
+
 def _when(plan, slot) -> str:
     return "-" if slot is None else plan.slot_to_datetime(slot).format("YYYY-MM-DD HH:mm")
 
@@ -28,9 +31,12 @@ def baseline_text(doc: dict, schedule: Schedule) -> str:
     rows = [(t.label, _when(plan, t.baseline), _when(plan, t.forecast), _days(plan, t.slip))
             for t in target_variances(doc, schedule)]
     variances = task_variances(base, schedule)
+    moved = sorted((v for v in variances if plan.tasks[v.id].is_milestone and v.finish_variance),
+                   key=lambda v: (-abs(v.finish_variance), v.id))
     rows += [(f"milestone {v.id}", _when(plan, v.baseline_finish), _when(plan, v.finish),
-              _days(plan, v.finish_variance)) for v in variances
-             if plan.tasks[v.id].is_milestone and v.finish_variance]
+              _days(plan, v.finish_variance)) for v in moved[:MILESTONE_ROWS]]
+    if len(moved) > MILESTONE_ROWS:
+        rows.append((f"... {len(moved) - MILESTONE_ROWS:,} more milestones moved", "", "", ""))
     parts = ["Against the baseline\n" + tabulate(rows, headers=["", "baseline", "forecast",
                                                                "variance"],
                                                 disable_numparse=True)]

@@ -319,3 +319,19 @@ def test_a_crew_short_for_a_while(tmp_path):
     assert future.resources["crew"].steps == ((0, 1), (6, 0), (12, 1))
     result = solve(future, FAST)
     assert (result.tasks["b"].start, result.tasks["c"].finish) == (12, 20)
+
+
+def test_the_colossus_day_40_example_reads(root):
+    """Tests plans/colossus-progress-day40.csv against the plan: 1,019 tasks finished, 15 in
+    progress, 110 racks received, fiber down to 12 for a week (the remaining plan only; the
+    re-forecast itself is in the README)."""
+    from rackplan.scheduler.load import load_plan
+
+    plan = load_plan(root / "plans" / "colossus-122d.toml")
+    progress = read_progress(root / "plans" / "colossus-progress-day40.csv", plan)
+    finished = sum(1 for a in progress.tasks.values() if a.finish is not None)
+    assert (finished, len(progress.tasks) - finished) == (1019, 15)
+    assert sum(q for rows in progress.received.values() for _, q in rows) == 110
+    future = remaining_plan(plan, progress)
+    assert len(future.tasks) == len(plan.tasks) - 1019
+    assert (12 in {c for _, c in future.resources["fiber"].steps})
