@@ -458,10 +458,14 @@ def crews(plan, by, time_limit, workers, seed, json_path, xlsx_path, csv_path, i
 @click.argument("schedule_json", metavar="SCHEDULE.json",
                 type=click.Path(exists=True, dir_okay=False))
 @output_options
-def export(schedule_json, json_path, xlsx_path, csv_path, ics_path, mspdi_path, timescale):
+@click.option("--baseline", "baseline_path", type=click.Path(exists=True, dir_okay=False),
+              help="A committed schedule (--json): baseline dates and variance in the outputs.")
+def export(schedule_json, json_path, xlsx_path, csv_path, ics_path, mspdi_path, timescale,
+           baseline_path):
     """Write SCHEDULE.json (from `rackplan schedule --json`) as a workbook, CSV, iCalendar or
     MS Project XML, without solving again."""
     from .exports import ExportError
+    from .exports.baseline import annotate_doc
     from .exports.json_schedule import load_schedule
 
     outputs = _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path)
@@ -472,6 +476,11 @@ def export(schedule_json, json_path, xlsx_path, csv_path, ics_path, mspdi_path, 
         doc = load_schedule(schedule_json)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
+    if baseline_path is not None:
+        try:
+            doc = annotate_doc(doc, load_schedule(baseline_path))
+        except ExportError as exc:
+            _fail_output(str(exc))
     _write(doc, outputs, timescale)
 
 

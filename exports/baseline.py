@@ -64,3 +64,22 @@ def annotate(doc: dict, baseline: dict, schedule: Schedule) -> dict:
         t["start_variance_slots"] = v.start_variance if v else None
         t["finish_variance_slots"] = v.finish_variance if v else None
     return doc
+
+
+def annotate_doc(doc: dict, baseline: dict) -> dict:
+    """`annotate` for `rackplan export`, from the two documents alone; ExportError if they are
+    not on the same time axis."""
+    from .atomic import ExportError
+
+    for key in ("start", "slot_minutes"):
+        if doc.get(key) != baseline.get(key):
+            raise ExportError(f"--baseline: its {key} is {baseline.get(key)}, the schedule's "
+                              f"{doc.get(key)}; use a baseline of the same plan")
+    base = {t["id"]: (t["start_slot"], t["finish_slot"]) for t in baseline.get("tasks", [])}
+    for t in doc.get("tasks", []):
+        b = base.get(t["id"])
+        t["baseline_start_slot"] = b[0] if b else None
+        t["baseline_finish_slot"] = b[1] if b else None
+        t["start_variance_slots"] = t["start_slot"] - b[0] if b else None
+        t["finish_variance_slots"] = t["finish_slot"] - b[1] if b else None
+    return doc

@@ -78,6 +78,7 @@ def _task(schedule, tid, iso, slack: int) -> dict:
         "calendar": task.calendar,
         "gpus": task.gpus,
         "progress": schedule.progress.get(tid),
+        "percent_complete": _percent(schedule, tid),
         "predecessors": [
             {"task": lk.pred, "type": lk.type.value, "lag_slots": lk.lag,
              **({"max_lag_slots": lk.max_lag} if lk.max_lag is not None else {}),
@@ -103,6 +104,18 @@ def _cost(schedule: Schedule) -> dict:
     """The schedule's cost by kind, in money (cents in the model)."""
     return {k: v / 100 for k, v in breakdown(schedule.plan, schedule.tasks,
                                               expedited=schedule.expedited).items()}
+
+
+def _percent(schedule: Schedule, tid: str) -> int | None:
+    """How far a task was at the status date (elapsed share for one in progress)."""
+    mark = schedule.progress.get(tid)
+    if mark is None:
+        return None
+    if mark == "finished":
+        return 100
+    st = schedule.tasks[tid]
+    span = max(1, st.finish - st.start)
+    return max(0, min(99, round(100 * (schedule.status_date - st.start) / span)))
 
 
 def _target(schedule, target, iso) -> dict:

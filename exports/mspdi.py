@@ -113,6 +113,7 @@ def _task(t, uid_of, n, row, tl, hours_per_slot, cal_uid) -> str:
              _el("Summary", 0), _el("Milestone", 1 if t["milestone"] else 0),
              _el("Critical", 1 if t["critical"] else 0),
              _el("TotalSlack", int(t["float_slots"] * hours_per_slot * 600)),
+             *_actuals(t, tl),
              _el("ConstraintType", MUST_START_ON), _el("ConstraintDate", start),
              _el("CalendarUID", cal_uid.get(t["calendar"], 1)),
              _el("IgnoreResourceCalendar", 1),
@@ -124,8 +125,24 @@ def _task(t, uid_of, n, row, tl, hours_per_slot, cal_uid) -> str:
                      # a lag in working time is MS Project's own kind: working hours
                      + _el("LagFormat", HOURS if p.get("lag_calendar") else ELAPSED_HOURS)
                      + "</PredecessorLink>")
+    if t.get("baseline_start_slot") is not None:  # --baseline: MS Project's Baseline 0
+        parts.append("<Baseline>" + _el("Number", 0)
+                     + _el("Start", _dt(tl.local(t["baseline_start_slot"])))
+                     + _el("Finish", _dt(tl.local(t["baseline_finish_slot"]))) + "</Baseline>")
     parts.append("</Task>")
     return "".join(parts)
+
+
+def _actuals(t, tl) -> list[str]:
+    """A re-forecast's progress (--progress): percent complete and the actual dates."""
+    done = t.get("progress")
+    if done is None:
+        return [_el("PercentComplete", 0)]
+    out = [_el("PercentComplete", t.get("percent_complete") or 0),
+           _el("ActualStart", _dt(tl.local(t["start_slot"])))]
+    if done == "finished":
+        out.append(_el("ActualFinish", _dt(tl.local(t["finish_slot"]))))
+    return out
 
 
 def _resources_and_assignments(doc, uid_of, tl, hours_per_slot) -> list[str]:

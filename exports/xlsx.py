@@ -70,7 +70,32 @@ def build_workbook(doc: dict, scale: str = "auto") -> Workbook:
     _gpus(wb.create_sheet("GPUs online"), doc, timeline)
     _tasks(wb.create_sheet("Tasks"), doc, timeline)
     _progress(wb.create_sheet("Progress"), doc, timeline)
+    if any(t.get("baseline_finish_slot") is not None for t in doc["tasks"]):
+        _variance(wb.create_sheet("Variance"), doc, timeline)
     return wb
+
+
+def _variance(ws, doc, tl: Timeline) -> None:
+    """Every task against the baseline (--baseline): dates and variance in hours, the latest
+    first, coloured where it slipped."""
+    ws.freeze_panes = "B2"
+    for i, width in enumerate([40, 17, 17, 17, 17, 12, 12], start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in
+               ("task", "baseline start", "baseline finish", "start", "finish",
+                "start var. (h)", "finish var. (h)")])
+    hours = tl.slot_minutes / 60
+    rows = [t for t in doc["tasks"] if t.get("baseline_finish_slot") is not None]
+    for t in sorted(rows, key=lambda t: (-t["finish_variance_slots"], t["id"])):
+        late = t["finish_variance_slots"] > 0
+        ws.append([cell(ws, t["id"]),
+                   cell(ws, tl.local(t["baseline_start_slot"]), fmt=DATE_FMT),
+                   cell(ws, tl.local(t["baseline_finish_slot"]), fmt=DATE_FMT),
+                   cell(ws, tl.local(t["start_slot"]), fmt=DATE_FMT),
+                   cell(ws, tl.local(t["finish_slot"]), fmt=DATE_FMT),
+                   t["start_variance_slots"] * hours,
+                   cell(ws, t["finish_variance_slots"] * hours,
+                        fill=MISSED_FILL if late else None)])
 
 
 PROGRESS_FIELDS = ("task", "planned_start", "planned_finish", "actual_start", "actual_finish",

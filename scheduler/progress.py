@@ -158,6 +158,11 @@ class _Reader:
         self.crews.append((rid, max(0, lo), hi, capacity))
 
     def task_row(self, n, pattern, row, status) -> None:
+        for column in ("suspended", "resumed"):
+            if (row.get(column) or "").strip():
+                self.error(n, column, "suspensions are not read yet; give the work left as "
+                           "'remaining' instead")
+                return
         ids = self.match(n, pattern)
         if not ids:
             return

@@ -335,3 +335,86 @@ def test_the_colossus_day_40_example_reads(root):
     future = remaining_plan(plan, progress)
     assert len(future.tasks) == len(plan.tasks) - 1019
     assert (12 in {c for _, c in future.resources["fiber"].steps})
+
+
+def test_the_workbook_has_a_variance_sheet_with_a_baseline(tmp_path):
+    """Tests --baseline with --xlsx: a Variance sheet, the latest first (a, b, c each +2 h)."""
+    from openpyxl import load_workbook
+
+    plan = tmp_path / "chain.toml"
+    plan.write_text('[project]\nname = "chain"\nstart = 2024-01-01T00:00:00\n' + CHAIN)
+    base = tmp_path / "base.json"
+    CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1", "--json",
+                              str(base)])
+    progress = tmp_path / "p.csv"
+    progress.write_text(HEAD + "a,2024-01-01T00:00,2024-01-01T06:00,,,2024-01-01T06:00\n")
+    book = tmp_path / "v.xlsx"
+    result = CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1",
+                                       "--progress", str(progress), "--baseline", str(base),
+                                       "--xlsx", str(book)])
+    assert result.exit_code == 0, result.output
+    ws = load_workbook(book)["Variance"]
+    rows = [r for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert [(r[0], r[6]) for r in rows] == [("a", 2), ("b", 2), ("c", 2)]
+
+
+def test_ms_project_gets_actuals_and_the_baseline(tmp_path):
+    """Tests the MS Project XML of a re-forecast against a baseline, read back with MPXJ: a
+    100% complete with its actual dates, b's baseline finish 08:00 (it now ends 10:00)."""
+    pytest.importorskip("mpxj")
+    jpype = pytest.importorskip("jpype")
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime")
+    plan = tmp_path / "chain.toml"
+    plan.write_text('[project]\nname = "chain"\nstart = 2024-01-01T00:00:00\n' + CHAIN)
+    base = tmp_path / "base.json"
+    CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1", "--json",
+                              str(base)])
+    progress = tmp_path / "p.csv"
+    progress.write_text(HEAD + "a,2024-01-01T00:00,2024-01-01T06:00,,,2024-01-01T06:00\n")
+    xml = tmp_path / "p.xml"
+    result = CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1",
+                                       "--progress", str(progress), "--baseline", str(base),
+                                       "--mspdi", str(xml)])
+    assert result.exit_code == 0, result.output
+    if not jpype.isJVMStarted():
+        jpype.startJVM()
+    from org.mpxj.reader import UniversalProjectReader
+
+    tasks = {str(t.getName()): t for t in UniversalProjectReader().read(str(xml)).getTasks()}
+    a, b = tasks["a"], tasks["b"]
+    assert float(str(a.getPercentageComplete())) == 100.0
+    assert (str(a.getActualStart()), str(a.getActualFinish())) == ("2024-01-01T00:00",
+                                                                   "2024-01-01T06:00")
+    assert str(b.getBaselineFinish()) == "2024-01-01T08:00"
+    assert a.getActualStart() is not None and b.getActualStart() is None
+
+
+def test_export_compares_with_a_baseline_too(tmp_path):
+    """Tests `export --baseline`: the saved re-forecast and the baseline give the Variance
+    sheet without solving; a baseline of another plan start is refused (exit 2)."""
+    from openpyxl import load_workbook
+
+    plan = tmp_path / "chain.toml"
+    plan.write_text('[project]\nname = "chain"\nstart = 2024-01-01T00:00:00\n' + CHAIN)
+    base, now = tmp_path / "base.json", tmp_path / "now.json"
+    CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1", "--json",
+                              str(base)])
+    progress = tmp_path / "p.csv"
+    progress.write_text(HEAD + "a,2024-01-01T00:00,2024-01-01T06:00,,,2024-01-01T06:00\n")
+    CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1", "--progress",
+                              str(progress), "--json", str(now)])
+    book = tmp_path / "v.xlsx"
+    result = CliRunner().invoke(main, ["export", str(now), "--baseline", str(base),
+                                       "--xlsx", str(book)])
+    assert result.exit_code == 0, result.output
+    rows = list(load_workbook(book)["Variance"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[6]) for r in rows] == [("a", 2), ("b", 2), ("c", 2)]
+    other = json.loads(base.read_text())
+    other["start"] = "2024-02-01T00:00:00+00:00"
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    bad = CliRunner().invoke(main, ["export", str(now), "--baseline",
+                                    str(tmp_path / "other.json"), "--xlsx", str(book)])
+    assert bad.exit_code == 2 and "--baseline: its start is 2024-02-01" in bad.stderr
