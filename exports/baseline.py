@@ -5,7 +5,7 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from ..scheduler.baseline import (Variance, baseline_slots, slipping, spi_t, target_variances,
-                                  task_variances)
+                                  task_variances, why)
 from ..scheduler.schedule import Schedule
 
 
@@ -47,6 +47,12 @@ def baseline_text(doc: dict, schedule: Schedule) -> str:
               _days(plan, v.finish_variance)) for v in late],
             headers=["task", "baseline finish", "forecast finish", "variance"],
             disable_numparse=True))
+    for t in target_variances(doc, schedule):
+        if t.slip and t.slip > 0 and t.forecast is not None:
+            chain = why(schedule, base, t.id)
+            parts.append(f"Why '{t.label}' slipped {_days(plan, t.slip)}\n" + tabulate(
+                [(task, _days(plan, slip), cause) for task, slip, cause in chain[-12:]],
+                headers=["task", "variance", "what changed"], disable_numparse=True))
     index = spi_t(base, schedule)
     if index is not None:
         parts.append(f"SPI(t), earned schedule in tasks finished: {index:.2f}")

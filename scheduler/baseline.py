@@ -92,6 +92,41 @@ def spi_t(base: dict[str, tuple[int, int]], schedule: Schedule) -> float | None:
     return earned / now
 
 
+def why(schedule: Schedule, base: dict[str, tuple[int, int]], target_id: str,
+        crews: set[str] = frozenset()) -> list[tuple[str, int, str]]:
+    """For a target that slipped: the chain that now drives it, each link as (task, finish
+    variance in slots, what changed since the baseline): a late actual, a later release (a
+    delivery or a not_before), a crew other than planned, a task new to the plan, or only the
+    knock-on of what came before."""
+    from .check import reaching_task
+    from .explain import critical_chain
+
+    plan = schedule.plan
+    end = reaching_task(schedule, plan.targets[target_id])
+    out = []
+    for step in critical_chain(schedule, end_task=end):
+        st = schedule.tasks[step.task]
+        if step.task not in base:
+            out.append((step.task, 0, "new in the plan since the baseline"))
+            continue
+        slip = st.finish - base[step.task][1]
+        mark = schedule.progress.get(step.task)
+        if mark == "finished" and slip > 0:
+            cause = "finished late (actual)"
+        elif mark == "in progress" and slip > 0:
+            cause = "in progress, behind (actual)"
+        elif step.reason.startswith("released") and st.start > base[step.task][0]:
+            cause = f"{step.reason}, later than in the baseline"
+        elif any(f"waits for {c} " in step.reason + " " for c in crews):
+            cause = f"{step.reason}; that crew differs from the plan"
+        elif slip > 0:
+            cause = f"moved with what drives it ({step.reason})"
+        else:
+            cause = "as in the baseline"
+        out.append((step.task, slip, cause))
+    return out
+
+
 def max_slip(targets: list[TargetVariance], milestones: list[Variance], limit: int,
              slot_minutes: int = 60) -> list[str]:
     """What slipped more than `limit` slots: targets and milestones, one line each."""

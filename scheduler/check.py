@@ -164,7 +164,7 @@ def release_floor(plan: Plan, target: Target, cals=None) -> tuple[int | None, st
     reach = forecast(plan, light, target)
     if reach is None:
         return None, None, None
-    tid = _reaching_task(Schedule(plan, SolveStatus.FEASIBLE, light), target)
+    tid = reaching_task(Schedule(plan, SolveStatus.FEASIBLE, light), target)
     seen: set[str] = set()
     while tid is not None and tid not in seen:
         seen.add(tid)
@@ -209,7 +209,7 @@ def _verdicts(plan, schedule, proven) -> list[Verdict]:
 
 def _miss(relaxed_plan, schedule, verdict, budget, workers, seed) -> Miss:
     target = verdict.target
-    end = _reaching_task(schedule, target)
+    end = reaching_task(schedule, target)
     chain = critical_chain(schedule, end_task=end)
     late = (verdict.forecast - target.due) if verdict.forecast is not None else 0
     earliest, cause, cause_at = release_floor(relaxed_plan, target)
@@ -247,7 +247,7 @@ def _plus_one(plan: Plan, rid: str) -> Plan:
     return replace(plan, resources={**plan.resources, rid: bumped})
 
 
-def _reaching_task(schedule: Schedule, target: Target) -> str | None:
+def reaching_task(schedule: Schedule, target: Target) -> str | None:
     """The task whose finish decides the target's forecast."""
     plan, tasks = schedule.plan, schedule.tasks
     spec = counted(plan, target)

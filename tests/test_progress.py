@@ -247,6 +247,9 @@ def test_a_baseline_shows_what_slipped_and_gates_ci(tmp_path):
     lines = result.stdout.splitlines()
     assert "day  2024-01-01 12:00  2024-01-01 14:00  +2 h" in lines
     assert "SPI(t), earned schedule in tasks finished: 0.67" in lines
+    assert "Why 'day' slipped +2 h" in lines
+    why = [" ".join(ln.split()) for ln in lines if ln.startswith(("a ", "b "))][-2:]
+    assert why == ["a +2 h finished late (actual)", "b +2 h moved with what drives it (after a)"]
     doc = json.loads(out.read_text())
     assert [(t["id"], t["finish_variance_slots"]) for t in doc["tasks"]] == \
         [("a", 2), ("b", 2), ("c", 2)]
@@ -418,3 +421,19 @@ def test_export_compares_with_a_baseline_too(tmp_path):
     bad = CliRunner().invoke(main, ["export", str(now), "--baseline",
                                     str(tmp_path / "other.json"), "--xlsx", str(book)])
     assert bad.exit_code == 2 and "--baseline: its start is 2024-02-01" in bad.stderr
+
+
+def test_why_names_a_late_truck(tmp_path):
+    """Tests the explanation of a slip caused by a delivery: with the truck at 07:00 instead of
+    02:00, receive is released later than in the baseline, install moves with it."""
+    from rackplan.exports.json_schedule import schedule_to_dict
+    from rackplan.scheduler.baseline import baseline_slots, why
+
+    plan = make_plan(TWO_JOBS + '[targets.done]\nby = "1d"\n')
+    first = solve(plan, FAST)
+    base = baseline_slots(schedule_to_dict(first), first)
+    late = make_plan(TWO_JOBS.replace('at = "2h"', 'at = "7h"') + '[targets.done]\nby = "1d"\n')
+    chain = why(solve(late, FAST), base, "done")
+    assert chain == [("receive", 5, "released deliveries.racks unit 1, later than in the "
+                                    "baseline"),
+                     ("install", 5, "moved with what drives it (after receive)")]
