@@ -372,7 +372,8 @@ def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c, past=Non
         from .scheduler.baseline import BaselineError
 
         try:
-            click.echo("\n" + baseline_text(baseline, result), nl=False,
+            changed = {c[0] for c in past[1].crews} if past and past[1] else set()
+            click.echo("\n" + baseline_text(baseline, result, changed), nl=False,
                        err="-" in outputs.values())
             doc = annotate(doc, baseline, result) if doc is not None else None
         except BaselineError as exc:

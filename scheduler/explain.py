@@ -73,6 +73,10 @@ def _why(schedule, cals, holders, tid):
         holder = _last_release(holders.get(rid, []), cal, st.start, tid)
         if holder:
             return f"waits for {rid} (busy with {holder})", holder
+    for rid, q in task.modes[st.mode].demands.items():
+        res = plan.resources[rid]
+        if st.start > 0 and res.capacity_at(st.start - 1) < q:
+            return f"waits for {rid} (capacity {res.capacity_at(st.start - 1)} until then)", None
     for sid in task.fills:
         return f"waits for room in {sid}", None
     for sid in task.empties:

@@ -404,7 +404,9 @@ def merge(plan: Plan, progress: Progress, future: Schedule) -> Schedule:
             tasks[tid] = ScheduledTask(tid, a.start, max(st.finish, now), 0,
                                        ((a.start, now),) + st.segments)
             marks[tid] = "in progress"
-    return replace(future, plan=plan, tasks=tasks, status_date=now, progress=marks)
+    # The tasks as planned, the crews as they are now (progress may have changed some).
+    whole = replace(plan, resources=future.plan.resources)
+    return replace(future, plan=whole, tasks=tasks, status_date=now, progress=marks)
 
 
 def check_actuals(schedule: Schedule, progress: Progress) -> list[str]:

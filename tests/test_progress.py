@@ -437,3 +437,23 @@ def test_why_names_a_late_truck(tmp_path):
     assert chain == [("receive", 5, "released deliveries.racks unit 1, later than in the "
                                     "baseline"),
                      ("install", 5, "moved with what drives it (after receive)")]
+
+
+def test_why_names_a_crew_other_than_planned(tmp_path):
+    """Tests a crew down to 0 from 04:00 to 08:00: b waits for it (ends 12 instead of 8), and
+    the explanation says that crew differs from the plan."""
+    plan = tmp_path / "chain.toml"
+    plan.write_text('[project]\nname = "chain"\nstart = 2024-01-01T00:00:00\n' + CHAIN
+                    + '[targets.day]\nby = "1d"\n')
+    base = tmp_path / "base.json"
+    CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1", "--json",
+                              str(base)])
+    progress = tmp_path / "p.csv"
+    progress.write_text("task,actual_start,actual_finish,resource,capacity,from,to,status_date\n"
+                        "a,2024-01-01T00:00,2024-01-01T04:00,,,,,2024-01-01T04:00\n"
+                        ",,,crew,0,2024-01-01T04:00,2024-01-01T08:00,\n")
+    result = CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1",
+                                       "--progress", str(progress), "--baseline", str(base)])
+    lines = [" ".join(ln.split()) for ln in result.stdout.splitlines()]
+    assert "b +4 h waits for crew (capacity 0 until then); that crew differs from the plan" in \
+        lines
