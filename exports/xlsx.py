@@ -42,6 +42,7 @@ TARGET_FILL = PatternFill("solid", fgColor="FF0000")
 OFF_FILL = PatternFill("solid", fgColor="E7E6E6", bgColor="E7E6E6")
 RED = Side(style="medium", color="C00000")
 CRITICAL_BORDER = Border(top=RED, bottom=RED)
+BASELINE_SIDE = Side(style="thick", color="7F7F7F")  # the baseline span, under the bars
 BOLD = Font(bold=True)
 RED_BOLD = Font(bold=True, color="C00000")
 TITLE = Font(bold=True, size=12)
@@ -376,15 +377,25 @@ def _gantt_cells(ws, row, tl: Timeline, colours):
         return values + [None] * k + [cell(ws, "◆", font=RED_BOLD, align=CENTER)]
     fill = colours.get(t["trade"], colours[""])
     border = CRITICAL_BORDER if t["critical"] else None
-    return values + _bars(ws, tl, tl.hours_by_bucket(t["segments"]), fill, border)
+    base = None
+    if t.get("baseline_start_slot") is not None and t["baseline_finish_slot"] > \
+            t["baseline_start_slot"]:
+        lo, hi = t["baseline_start_slot"], t["baseline_finish_slot"]
+        base = range(tl.bucket_of(lo), tl.bucket_of(hi - 1) + 1)
+    return values + _bars(ws, tl, tl.hours_by_bucket(t["segments"]), fill, border, base)
 
 
-def _bars(ws, tl, hours: dict[int, float], fill, border):
-    if not hours:
+def _bars(ws, tl, hours: dict[int, float], fill, border, baseline=None):
+    """The bar's cells, and with a baseline a grey underline across the days it had."""
+    if not hours and not baseline:
         return []
-    out: list = [None] * (max(hours) + 1)
+    out: list = [None] * (max(list(hours) + list(baseline or [])) + 1)
     for k, h in hours.items():
         out[k] = cell(ws, round(h, 2), fill=fill, fmt=HIDDEN_NUMBER, border=border)
+    for k in baseline or ():
+        under = Border(top=border.top if border else None, bottom=BASELINE_SIDE)
+        out[k] = cell(ws, round(hours[k], 2) if k in hours else None,
+                      fill=fill if k in hours else None, fmt=HIDDEN_NUMBER, border=under)
     return out
 
 
@@ -456,20 +467,26 @@ def _resources(ws, doc, tl: Timeline) -> None:
 # -- GPUs online -----------------------------------------------------------------------------------
 def _gpus(ws, doc, tl: Timeline) -> None:
     finishes = sorted((t["finish_slot"], t["gpus"]) for t in doc["tasks"] if t["gpus"])
+    planned = sorted((t["baseline_finish_slot"], t["gpus"]) for t in doc["tasks"]
+                     if t["gpus"] and t.get("baseline_finish_slot") is not None)
     targets = {tl.bucket_of(t["due_slot"]): t for t in doc["targets"] if t["kind"] == "gpus"}
     ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in
-               ("date", "GPUs online", "GPU target")])
+               ("date", "GPUs online", "GPU target") + (("baseline",) if planned else ())])
     ws.column_dimensions["A"].width = 15
     ws.column_dimensions["B"].width = 16
     ws.column_dimensions["C"].width = 14
-    online, i = 0, 0
+    online, i, committed, j = 0, 0, 0, 0
     for k, day in enumerate(tl.buckets):
         while i < len(finishes) and finishes[i][0] <= tl.bounds[k + 1]:
             online += finishes[i][1]
             i += 1
+        while j < len(planned) and planned[j][0] <= tl.bounds[k + 1]:
+            committed += planned[j][1]
+            j += 1
         target = targets.get(k)
         ws.append([cell(ws, datetime(day.year, day.month, day.day), fmt="yyyy-mm-dd"),
-                   online, target["gpus"] if target else None])
+                   online, target["gpus"] if target else None]
+                  + ([committed] if planned else []))
     n = len(tl.buckets)
     chart = _line_chart("GPUs online", "GPUs", 9, 20)
     chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=1, max_row=n + 1),
@@ -480,6 +497,11 @@ def _gpus(ws, doc, tl: Timeline) -> None:
     target_series.marker.symbol = "diamond"
     target_series.marker.size = 10
     target_series.graphicalProperties.line.noFill = True
+    if planned:  # the baseline curve beside the forecast, dashed
+        chart.add_data(Reference(ws, min_col=4, min_row=1, max_row=n + 1),
+                       titles_from_data=True)
+        chart.series[-1].smooth = False
+        chart.series[-1].graphicalProperties.line.dashStyle = "dash"
     ws.add_chart(chart, "E2")
 
 

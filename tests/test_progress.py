@@ -457,3 +457,30 @@ def test_why_names_a_crew_other_than_planned(tmp_path):
     lines = [" ".join(ln.split()) for ln in result.stdout.splitlines()]
     assert "b +4 h waits for crew (capacity 0 until then); that crew differs from the plan" in \
         lines
+
+
+def test_the_gantt_underlines_the_baseline_and_the_gpu_chart_has_its_curve(tmp_path):
+    """Tests the workbook of a re-forecast against a baseline: the task rows carry a grey
+    underline over the days of their baseline span, and the GPUs online sheet a baseline
+    column (the plan's 64 GPUs come online at c's finish, day 1 in both)."""
+    from openpyxl import load_workbook
+
+    plan = tmp_path / "chain.toml"
+    plan.write_text('[project]\nname = "chain"\nstart = 2024-01-01T00:00:00\n'
+                    + CHAIN.replace('[tasks.c]\nduration = "4h"', '[tasks.c]\nduration = "4h"'
+                                                                   "\ngpus = 64"))
+    base = tmp_path / "base.json"
+    CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1", "--json",
+                              str(base)])
+    book = tmp_path / "g.xlsx"
+    result = CliRunner().invoke(main, ["export", str(base), "--baseline", str(base),
+                                       "--xlsx", str(book)])
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(book)
+    gantt = wb["Gantt"]
+    underlined = [c for row in gantt.iter_rows() for c in row
+                  if c.border and c.border.bottom and c.border.bottom.style == "thick"]
+    assert len(underlined) == 3  # a, b and c each on day 1
+    gpus = wb["GPUs online"]
+    assert [c.value for c in gpus[1]][:4] == ["date", "GPUs online", "GPU target", "baseline"]
+    assert gpus.cell(row=2, column=4).value == 64
