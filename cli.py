@@ -403,9 +403,11 @@ def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c, past=Non
 @solver_options("Seconds for the whole search.")
 @output_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@click.option("--frontier", type=click.IntRange(min=2, max=20), default=None, metavar="N",
+              help="Also the cost-vs-finish curve at N dates up to --by (time limit shared).")
 @scenario_options
 def crews(plan, by, time_limit, workers, seed, json_path, xlsx_path, csv_path, ics_path,
-          mspdi_path, timescale, quiet, sets, scenario):
+          mspdi_path, timescale, quiet, frontier, sets, scenario):
     """Choose the size of every crew written as `capacity = { min, max }` so that every hard
     target is met and everything finishes by the date, at the least crew cost (their pay over
     the window; the least crews where no price is given). Prints the sizes, their cost, the
@@ -433,6 +435,15 @@ def crews(plan, by, time_limit, workers, seed, json_path, xlsx_path, csv_path, i
         raise click.UsageError(str(exc)) from None
     with CtrlC():
         try:
+            if frontier:
+                from .exports.crews import frontier_text
+                from .scheduler.cpsat.crews import frontier as curve
+
+                points = curve(loaded, deadline, frontier,
+                               SolveOptions(time_limit / 2, workers, seed))
+                click.echo(frontier_text(loaded, points) + "\n", nl=False,
+                           err="-" in outputs.values())
+                time_limit = time_limit / 2
             answer = size_crews(loaded, deadline, SolveOptions(time_limit, workers, seed))
         except KeyboardInterrupt:
             click.echo("rackplan: interrupted; no crew sizes", err=True)

@@ -12,6 +12,22 @@ if TYPE_CHECKING:
     from ..scheduler.cpsat.crews import CrewSizes
 
 
+def frontier_text(plan: Plan, points: list[CrewSizes]) -> str:
+    """The cost-vs-finish curve: a row per date."""
+    crews = [r for r, res in plan.resources.items() if res.sizing]
+    rows = []
+    for p in points:
+        when = plan.slot_to_datetime(p.deadline).format("YYYY-MM-DD HH:mm")
+        if p.cost is None:
+            rows.append([when, p.status.value, "-", "-"] + ["-"] * len(crews))
+            continue
+        rows.append([when, p.status.value, f"{p.cost / 100:,.2f}", f"{(p.bound or 0) / 100:,.2f}"]
+                    + [str(p.sizes[r]) for r in crews])
+    return "Cost against the finish date\n" + tabulate(
+        rows, headers=["finish by", "status", "crew cost", "proven bound"] + crews,
+        disable_numparse=True) + "\n"
+
+
 def crews_text(plan: Plan, answer: CrewSizes) -> str:
     when = plan.slot_to_datetime(answer.deadline).format("YYYY-MM-DD HH:mm")
     head = f"Crew sizes to finish by {when} and meet every hard target"

@@ -70,3 +70,17 @@ def test_a_size_range_is_validated():
         make_plan(CHAINS.replace("min = 1, max = 4", "min = 5, max = 4"))
     assert err.value.lines() == ["test.toml:9: resources.crew.capacity.min: 5 is more than "
                                  "max 4"]
+
+
+def test_the_cost_against_finish_curve():
+    """Tests the frontier from the critical path (8 h) to 16 h: two crews until one crew has
+    the 16 h it needs; each unit is paid over the window up to the date (10 an hour):
+    2 x 8 x 10 = 160, 2 x 10 x 10 = 200, 2 x 12 x 10 = 240, 2 x 14 x 10 = 280, 1 x 16 x 10 =
+    160."""
+    from rackplan.scheduler.cpsat.crews import frontier
+
+    plan = make_plan(CHAINS)
+    points = frontier(plan, deadline_of(plan, "16h"), 5, FAST)
+    assert [(p.deadline, p.sizes["crew"], p.cost) for p in points] == [
+        (8, 2, 16_000), (10, 2, 20_000), (12, 2, 24_000), (14, 2, 28_000), (16, 1, 16_000)]
+    assert all(verify(p.schedule.plan, p.schedule.tasks) == [] for p in points)

@@ -142,4 +142,22 @@ def size_crews(plan: Plan, deadline: int, options: SolveOptions = SolveOptions()
     return result
 
 
-__all__ = ["CrewSizes", "Resource", "deadline_of", "size_crews", "sized"]
+def frontier(plan: Plan, deadline: int, points: int, options: SolveOptions) -> list[CrewSizes]:
+    """Cost against finish: the cheapest sizes for `points` dates evenly spaced from the
+    earliest the plan could finish with the largest crews (its critical path) to `deadline`,
+    each answer verified; the time limit is shared."""
+    from ..heuristic import earliest_finishes
+
+    earliest = max(earliest_finishes(plan, Calendars(plan))[1].values(), default=0)
+    earliest = min(earliest, deadline)
+    dates = sorted({round(earliest + (deadline - earliest) * i / max(1, points - 1))
+                    for i in range(points)})
+    started, out = time.monotonic(), []
+    for i, date in enumerate(dates):
+        left = options.time_limit - (time.monotonic() - started)
+        out.append(size_crews(plan, date, replace(options, time_limit=max(
+            0.5, left / (len(dates) - i)))))
+    return out
+
+
+__all__ = ["CrewSizes", "Resource", "deadline_of", "frontier", "size_crews", "sized"]
