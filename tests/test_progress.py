@@ -38,6 +38,20 @@ def _progress(tmp_path, rows: str, plan, as_of=None):
     return read_progress(path, plan, as_of)
 
 
+def _late_a(tmp_path, extra: str = ""):
+    """(plan, baseline JSON, progress CSV): the chain scheduled as committed, then a finished
+    2 h late at 06:00, the status date."""
+    plan = tmp_path / "chain.toml"
+    plan.write_text('[project]\nname = "chain"\nstart = 2024-01-01T00:00:00\n' + CHAIN + extra)
+    base = tmp_path / "base.json"
+    done = CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1", "--json",
+                                     str(base)])
+    assert done.exit_code == 0, done.output
+    progress = tmp_path / "p.csv"
+    progress.write_text(HEAD + "a,2024-01-01T00:00,2024-01-01T06:00,,,2024-01-01T06:00\n")
+    return plan, base, progress
+
+
 @pytest.mark.parametrize("rows, finishes", [
     # a done 0-4, b started at 4 with 2 h left at 06:00: b ends 8, c 8-12 (as planned).
     ("a,2024-01-01T00:00,2024-01-01T04:00,,,2024-01-01T06:00\nb,2024-01-01T04:00,,,2h,\n",
@@ -231,14 +245,7 @@ def test_a_baseline_shows_what_slipped_and_gates_ci(tmp_path):
     """Tests --baseline: a ran 2 h late, so b, c and the target move 2 h (JSON variance 2
     slots, report lines, SPI(t) = 4/6: the baseline had one task finished at 4, it took 6);
     check --max-slip 1h fails (exit 1) and 3h passes."""
-    plan = tmp_path / "chain.toml"
-    plan.write_text('[project]\nname = "chain"\nstart = 2024-01-01T00:00:00\n' + CHAIN
-                    + '[targets.day]\nby = "1d"\n')
-    base = tmp_path / "base.json"
-    assert CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1", "--json",
-                                     str(base)]).exit_code == 0
-    progress = tmp_path / "p.csv"
-    progress.write_text(HEAD + "a,2024-01-01T00:00,2024-01-01T06:00,,,2024-01-01T06:00\n")
+    plan, base, progress = _late_a(tmp_path, '[targets.day]\nby = "1d"\n')
     out = tmp_path / "s.json"
     result = CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1",
                                        "--progress", str(progress), "--baseline", str(base),
@@ -344,13 +351,7 @@ def test_the_workbook_has_a_variance_sheet_with_a_baseline(tmp_path):
     """Tests --baseline with --xlsx: a Variance sheet, the latest first (a, b, c each +2 h)."""
     from openpyxl import load_workbook
 
-    plan = tmp_path / "chain.toml"
-    plan.write_text('[project]\nname = "chain"\nstart = 2024-01-01T00:00:00\n' + CHAIN)
-    base = tmp_path / "base.json"
-    CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1", "--json",
-                              str(base)])
-    progress = tmp_path / "p.csv"
-    progress.write_text(HEAD + "a,2024-01-01T00:00,2024-01-01T06:00,,,2024-01-01T06:00\n")
+    plan, base, progress = _late_a(tmp_path)
     book = tmp_path / "v.xlsx"
     result = CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1",
                                        "--progress", str(progress), "--baseline", str(base),
@@ -370,13 +371,7 @@ def test_ms_project_gets_actuals_and_the_baseline(tmp_path):
 
     if shutil.which("java") is None:
         pytest.skip("no Java runtime")
-    plan = tmp_path / "chain.toml"
-    plan.write_text('[project]\nname = "chain"\nstart = 2024-01-01T00:00:00\n' + CHAIN)
-    base = tmp_path / "base.json"
-    CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1", "--json",
-                              str(base)])
-    progress = tmp_path / "p.csv"
-    progress.write_text(HEAD + "a,2024-01-01T00:00,2024-01-01T06:00,,,2024-01-01T06:00\n")
+    plan, base, progress = _late_a(tmp_path)
     xml = tmp_path / "p.xml"
     result = CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1",
                                        "--progress", str(progress), "--baseline", str(base),
