@@ -421,10 +421,22 @@ def check_actuals(schedule: Schedule, progress: Progress) -> list[str]:
 
 
 def overtime(plan: Plan, progress: Progress) -> list[str]:
-    """Where the actuals ran more of a crew at once than it has (overtime, extra hands):
+    """Where the actuals ran more of a crew at once than it has (extra hands), or did a task's
+    work in less of its calendar's working time than the work takes (work outside the shifts):
     accepted as facts, said as warnings."""
     out = []
     now = progress.status_date
+    cals = Calendars(plan)
+    for tid, a in progress.tasks.items():
+        task = plan.tasks[tid]
+        if a.finish is None or task.calendar is None or task.is_milestone:
+            continue
+        worked = cals.get(task.calendar).working_in(a.start, a.finish)
+        if worked < task.modes[0].duration:
+            hours = plan.slot_minutes / 60
+            out.append(f"{tid}: {task.modes[0].duration * hours:g} h of work done in "
+                       f"{worked * hours:g} h of calendar '{task.calendar}': worked outside "
+                       "its shifts, accepted as what happened")
     for rid, res in plan.resources.items():
         events: dict[int, int] = {}
         for tid, a in progress.tasks.items():

@@ -479,3 +479,14 @@ def test_the_gantt_underlines_the_baseline_and_the_gpu_chart_has_its_curve(tmp_p
     gpus = wb["GPUs online"]
     assert [c.value for c in gpus[1]][:4] == ["date", "GPUs online", "GPU target", "baseline"]
     assert gpus.cell(row=2, column=4).value == 64
+
+
+def test_work_outside_the_shifts_is_a_warning(tmp_path):
+    """Tests an actual span shorter in working time than the work: 4 h of work on a 06-16
+    calendar done from 14:00 to 18:00 (only 2 working hours): said, accepted."""
+    plan = make_plan('[calendars.day]\nshifts = ["06:00-16:00"]\n' + CHAIN.replace(
+        "[resources.crew]\ncapacity = 1", '[resources.crew]\ncapacity = 1\ncalendar = "day"'))
+    rows = "a,2024-01-01T14:00,2024-01-01T18:00,,,2024-01-01T18:00\n"
+    assert overtime(plan, _progress(tmp_path, rows, plan)) == [
+        "a: 4 h of work done in 2 h of calendar 'day': worked outside its shifts, accepted as "
+        "what happened"]
