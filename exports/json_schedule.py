@@ -8,7 +8,7 @@ import json
 from ..scheduler import __version__
 from ..scheduler.calendar import Calendars, nonworking_days
 from ..scheduler.cost import breakdown, has_costs
-from ..scheduler.explain import total_float
+from ..scheduler.explain import critical_chain, total_float
 from ..scheduler.schedule import Schedule, spent
 from ..scheduler.units import fmt_minutes
 
@@ -18,6 +18,8 @@ def schedule_to_dict(schedule: Schedule) -> dict:
     iso = lambda slot: plan.slot_to_datetime(slot).isoformat()  # noqa: E731
     has = schedule.status.has_schedule
     floats = total_float(schedule) if has else {}
+    # The driving chain: what holds the finish, walked back from the last task.
+    driving = {step.task for step in critical_chain(schedule)} if has else set()
     horizon = max(schedule.makespan, max((t.due for t in plan.targets.values()), default=0), 1)
     return {
         "rackplan_version": __version__,
@@ -47,7 +49,8 @@ def schedule_to_dict(schedule: Schedule) -> dict:
                             "day_shifts": {str(d): [list(x) for x in s] for d, s in c.day_shifts}}
                       for cid, c in plan.calendars.items()},
         "nonworking_days": nonworking_days(plan, Calendars(plan), horizon),
-        "tasks": [_task(schedule, tid, iso, floats[tid]) for tid in plan.tasks] if has else [],
+        "tasks": [dict(_task(schedule, tid, iso, floats[tid]), driving=tid in driving)
+                  for tid in plan.tasks] if has else [],
         "resources": [_resource(schedule, res) for res in plan.resources.values()],
         "budgets": _budgets(schedule),
         "cost": _cost(schedule) if has and has_costs(plan) else None,

@@ -28,13 +28,15 @@ class UnitTree:
         return self.children.get(unit, [])
 
     def span(self, unit: str) -> tuple[int, int, bool]:
-        """(first start, last finish, any critical task) over everything below `unit`."""
+        """(first start, last finish, holds the driving chain) over everything below `unit`:
+        a unit is critical when the chain that drives the finish runs through it, not merely
+        because some task in it has no float (in a tight plan nearly every unit has one)."""
         if unit not in self._spans:
             own = self.tasks(unit)
             below = [self.span(c) for c in self.subunits(unit)]
             self._spans[unit] = (
                 min([t["start_slot"] for t in own] + [s[0] for s in below]),
                 max([t["finish_slot"] for t in own] + [s[1] for s in below]),
-                any(t["critical"] for t in own) or any(s[2] for s in below),
+                any(t.get("driving", t["critical"]) for t in own) or any(s[2] for s in below),
             )
         return self._spans[unit]

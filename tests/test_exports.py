@@ -301,3 +301,20 @@ def test_mspdi_calendar_carries_a_half_saturday():
     assert "<FromTime>06:00:00</FromTime><ToTime>12:00:00</ToTime>" in days["7"]
     assert "<FromTime>06:00:00</FromTime><ToTime>16:00:00</ToTime>" in days["2"]
     assert "<DayWorking>0</DayWorking>" in days["1"]
+
+
+def test_a_unit_is_critical_only_when_the_driving_chain_runs_through_it():
+    """Tests the Gantt summary flag: hall-A's task has no float but does not drive the finish;
+    hall-B's does. Only hall-B is flagged (documents without 'driving' fall back to
+    'critical')."""
+    from rackplan.exports.outline import UnitTree
+
+    def task(tid, critical, driving):
+        return {"id": tid, "start_slot": 0, "finish_slot": 4, "critical": critical,
+                "driving": driving}
+
+    tree = UnitTree([task("hall-A/x", True, False), task("hall-B/y", True, True)])
+    assert [tree.span(u)[2] for u in ("hall-A", "hall-B")] == [False, True]
+    # A document written before the flag existed:
+    legacy = UnitTree([{"id": "hall-A/x", "start_slot": 0, "finish_slot": 4, "critical": True}])
+    assert legacy.span("hall-A")[2] is True
