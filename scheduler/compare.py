@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .cost import breakdown, has_costs
 from .explain import peaks
 from .plan import Plan
-from .schedule import Schedule, reached_at
+from .schedule import Schedule
 
 
 @dataclass
@@ -42,4 +42,4 @@ def outcome(name: str, schedule: Schedule) -> Outcome:
     return out
 
 
-__all__ = ["Outcome", "outcome", "reached_at"]
+__all__ = ["Outcome", "outcome"]

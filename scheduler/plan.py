@@ -223,6 +223,12 @@ class Plan:
         return out
 
 
+def delivery_of(task) -> str:
+    """The delivery whose unit releases a task ('' if none does)."""
+    key = release_statement(task) if task.release_reason else ""
+    return key.removeprefix("deliveries.") if key.startswith("deliveries.") else ""
+
+
 def release_statement(task) -> str:
     """The plan statement behind a task's release: its delivery, or its own not_before."""
     if task.release_reason == "not_before":

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from .calendar import Calendars, lag_end
 from .errors import PlanInvalid, Problem, did_you_mean
-from .plan import LinkType, Mode, Plan, Storage, Target, Task
-from .schedule import Schedule, ScheduledTask, reached_at
+from .plan import LinkType, Mode, Plan, Storage, Target, Task, delivery_of
+from .schedule import Schedule, ScheduledTask
 from .units import ValueProblem, parse_datetime, to_slots
 
 COLUMNS = ("task", "actual_start", "actual_finish", "percent_complete", "remaining", "note",
@@ -80,8 +80,8 @@ class _Reader:
         self.tasks: dict[str, Actual] = {}
         self.received: dict[str, list[tuple[int, int]]] = {}
         self.crews: list[tuple[str, int, int | None, int]] = []
-        self.sources = {tid: t.release_reason.split(" unit ")[0].removeprefix("deliveries.")
-                        for tid, t in plan.tasks.items()}
+        self.sources = {tid: delivery_of(t) for tid, t in plan.tasks.items()}
+        self.cals = Calendars(plan)
         self.deliveries = {d for d in self.sources.values() if d}
 
     def error(self, n: int | None, column: str, message: str) -> None:
@@ -236,7 +236,7 @@ class _Reader:
                 return None
             return math.ceil(work * (100 - pct) / 100)
         # As planned: the working time since the start counts as done.
-        cal = Calendars(self.plan).get(self.plan.tasks[tid].calendar)
+        cal = self.cals.get(self.plan.tasks[tid].calendar)
         return max(0, work - cal.working_in(start, max(start, status or start)))
 
     def delivery_row(self, n, did, row, status) -> None:
@@ -328,7 +328,7 @@ def _arrived(plan: Plan, progress: Progress) -> set[str]:
     for did, rows in progress.received.items():
         got = sum(q for _, q in rows)
         takers = sorted((t.release, i, tid) for i, (tid, t) in enumerate(plan.tasks.items())
-                        if t.release_reason.split(" unit ")[0] == f"deliveries.{did}")
+                        if delivery_of(t) == did)
         out |= {tid for _, _, tid in takers[:got]}
     return out
 
@@ -457,4 +457,4 @@ def overtime(plan: Plan, progress: Progress) -> list[str]:
 
 
 __all__ = ["Progress", "check_actuals", "merge", "overtime", "read_progress",
-           "reached_at", "remaining_plan"]
+           "remaining_plan"]

@@ -10,7 +10,7 @@ References inside a template are written in the plan's own terms:
 from __future__ import annotations
 
 from .errors import did_you_mean
-from .plan import Link, LinkType, Mode, Plan, Task, release_statement
+from .plan import Link, LinkType, Mode, Plan, Task, delivery_of
 
 _LINK_TYPES = {t.value for t in LinkType}
 
@@ -33,6 +33,8 @@ class Resolver:
             self.by_unit.setdefault(task.unit.path, {})[task.step] = task.id
         self.ids = {t.id for t in raw}
         self._not_before: dict[str, int] = {}
+        # task -> [(arrival slot, delivery)] of the units it needs (for expedited releases)
+        self.arrivals: dict[str, list[tuple[int, str]]] = {}
 
     # -- references -----------------------------------------------------------------------------
     def resolve(self, ref, unit, where) -> list[str]:
@@ -356,7 +358,6 @@ class Resolver:
             if not self._routes_known(entry):
                 continue
             drawn: dict[tuple[str, ...], list[tuple[str, int]]] = {}
-            self.arrivals = getattr(self, "arrivals", {})
             for tid, qty, unit in wants:
                 pool = _pool(entry["pools"], unit)
                 if pool is None:
@@ -373,10 +374,10 @@ class Resolver:
         """For each task released by an expeditable delivery, the release if it is expedited:
         that delivery's units sooner, the task's other items and not_before as they are."""
         expedites = self.b.expedites
-        for tid, arrivals in getattr(self, "arrivals", {}).items():
+        for tid, arrivals in self.arrivals.items():
             t = tasks[tid]
-            did = release_statement(t).removeprefix("deliveries.")
-            if did not in expedites or t.release_reason == "not_before":
+            did = delivery_of(t)
+            if did not in expedites:
                 continue
             earlier = expedites[did][0]
             early = max([max(0, slot - earlier) if source == f"deliveries.{did}" else slot

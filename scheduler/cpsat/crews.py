@@ -18,7 +18,7 @@ from ..calendar import Calendars
 from ..cost import crew_table
 from ..errors import VerificationError
 from ..heuristic import list_schedule
-from ..plan import Objective, Plan, Resource
+from ..plan import Objective, Plan
 from ..schedule import Schedule, SolveStatus, make_task
 from ..verify import verify
 from .model import RackplanModel
@@ -160,4 +160,4 @@ def frontier(plan: Plan, deadline: int, points: int, options: SolveOptions) -> l
     return out
 
 
-__all__ = ["CrewSizes", "Resource", "deadline_of", "frontier", "size_crews", "sized"]
+__all__ = ["CrewSizes", "deadline_of", "frontier", "size_crews", "sized"]
