@@ -282,20 +282,25 @@ def remaining_plan(plan: Plan, progress: Progress, override: bool = False) -> Pl
     for tid, task in plan.tasks.items():
         if tid in finished:
             continue
-        release = max(now, task.release if tid not in arrived else 0)
+        held = now  # by the status date and by finished predecessors
         links = []
         for link in task.links:
             if link.pred in finished:
                 s, f = finished[link.pred]
                 if link.type in (LinkType.FS, LinkType.SS):
                     there = f if link.type == LinkType.FS else s
-                    release = max(release, lag_end(cals, link, there))
+                    held = max(held, lag_end(cals, link, there))
                 continue  # FF/SF on a finished predecessor: its finish is past
             if tid in started and override:
                 continue
             links.append(link)
-        changes: dict = {"release": release, "links": tuple(links), "expedite": "",
-                         "early_release": 0}
+        release = max(held, task.release if tid not in arrived else 0)
+        # A delivery not yet here can still be expedited, to no sooner than the status date.
+        can_rush = task.expedite and tid not in arrived and tid not in started
+        early = max(held, task.early_release) if can_rush else 0
+        changes: dict = {"release": release, "links": tuple(links),
+                         "expedite": task.expedite if can_rush and early < release else "",
+                         "early_release": early if can_rush and early < release else 0}
         if tid in started:
             mode = task.modes[0]
             changes["modes"] = (Mode(started[tid].remaining or 0, dict(mode.demands)),)

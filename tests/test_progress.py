@@ -490,3 +490,30 @@ def test_work_outside_the_shifts_is_a_warning(tmp_path):
     assert overtime(plan, _progress(tmp_path, rows, plan)) == [
         "a: 4 h of work done in 2 h of calendar 'day': worked outside its shifts, accepted as "
         "what happened"]
+
+
+def test_a_delivery_not_yet_here_can_still_be_expedited(tmp_path):
+    """Tests expedite options in a re-forecast: the rack due at 20 h (air freight 16 h sooner
+    for 1,000; the crew costs 100 an hour to the finish) is still on its way at the status
+    date 02:00, so flying it in still pays: released at 4 instead of 20 (1,800 < 2,400)."""
+    text = """
+[resources.fiber]
+capacity = 1
+cost_per_hour = 100
+[deliveries.racks]
+item = "rack"
+batches = [{ at = "20h", quantity = 1 }]
+expedite = { earlier = "16h", cost = 1000 }
+[tasks.install]
+needs = "rack"
+duration = "4h"
+uses = { fiber = 1 }
+[objective]
+kind = "cost"
+"""
+    plan = make_plan(text)
+    future = remaining_plan(plan, _progress(tmp_path, "", plan, as_of="2024-01-01T02:00"))
+    assert (future.tasks["install"].expedite, future.tasks["install"].early_release) == \
+        ("racks", 4)
+    result = solve(future, FAST)
+    assert (set(result.expedited), result.tasks["install"].start) == ({"racks"}, 4)
