@@ -76,9 +76,19 @@ def build_workbook(doc: dict, scale: str = "auto") -> Workbook:
     return wb
 
 
+def _fit_width(ws, landscape: bool = False) -> None:
+    """Print the sheet's columns on one page width, as many pages down as it takes."""
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if landscape:
+        ws.page_setup.orientation = "landscape"
+
+
 def _variance(ws, doc, tl: Timeline) -> None:
     """Every task against the baseline (--baseline): dates and variance in hours, the latest
     first, coloured where it slipped."""
+    _fit_width(ws, landscape=True)
     ws.freeze_panes = "B2"
     for i, width in enumerate([40, 17, 17, 17, 17, 12, 12], start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -106,6 +116,7 @@ PROGRESS_FIELDS = ("task", "planned_start", "planned_finish", "actual_start", "a
 def _progress(ws, doc, tl: Timeline) -> None:
     """The sheet a PM fills in and feeds back with --progress: a row per task with its planned
     dates (and what the schedule already knows happened)."""
+    _fit_width(ws, landscape=True)
     ws.freeze_panes = "B2"
     for i, width in enumerate([40, 17, 17, 17, 17, 10, 10, 30, 17], start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -207,9 +218,7 @@ def _summary(ws, doc, tl: Timeline) -> None:
     ws.column_dimensions["A"].width = 30
     for col in "BCDEF":
         ws.column_dimensions[col].width = 18
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    _fit_width(ws)
     gap = doc.get("gap")
     rows = [
         ("Plan", doc["plan"]),
@@ -470,11 +479,11 @@ def _gpus(ws, doc, tl: Timeline) -> None:
     planned = sorted((t["baseline_finish_slot"], t["gpus"]) for t in doc["tasks"]
                      if t["gpus"] and t.get("baseline_finish_slot") is not None)
     targets = {tl.bucket_of(t["due_slot"]): t for t in doc["targets"] if t["kind"] == "gpus"}
+    # Widths first: a write-only sheet ignores them once rows are written (dates showed ###).
+    for col, width in zip("ABCD", (15, 16, 14, 14)):
+        ws.column_dimensions[col].width = width
     ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in
                ("date", "GPUs online", "GPU target") + (("baseline",) if planned else ())])
-    ws.column_dimensions["A"].width = 15
-    ws.column_dimensions["B"].width = 16
-    ws.column_dimensions["C"].width = 14
     online, i, committed, j = 0, 0, 0, 0
     for k, day in enumerate(tl.buckets):
         while i < len(finishes) and finishes[i][0] <= tl.bounds[k + 1]:
