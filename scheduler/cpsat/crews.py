@@ -46,6 +46,35 @@ class CrewSizes:
         return max(0.0, (self.cost - self.bound) / self.cost)
 
 
+def _smallest_by_list(plan: Plan, ranged, deadline: int, until: float):
+    """Sizes the list scheduler can meet the date with, each crew in turn cut to the smallest
+    that still works (binary search, the others as they are), and that schedule: CP-SAT's
+    starting point, far cheaper than every crew at its largest on a big plan. (None, None)
+    if even the largest sizes miss the date."""
+    def works(sizes):
+        trial = sized(plan, sizes)
+        tasks = list_schedule(trial, Calendars(trial), time_budget=max(0.1, until -
+                                                                         time.monotonic()))
+        ok = (tasks is not None and max(st.finish for st in tasks.values()) <= deadline
+              and not verify(trial, tasks))
+        return tasks if ok else None
+
+    sizes = {rid: hi for rid, (_, hi) in ranged.items()}
+    best = works(sizes)
+    if best is None:
+        return None, None
+    for rid, (lo, hi) in ranged.items():
+        while lo < hi and time.monotonic() < until:
+            mid = (lo + hi) // 2
+            tasks = works({**sizes, rid: mid})
+            if tasks is None:
+                lo = mid + 1
+            else:
+                hi, best = mid, tasks
+        sizes[rid] = hi
+    return sizes, best
+
+
 def deadline_of(plan: Plan, by: str | None) -> int:
     """The date the crews must make, in slots: `by` as a target id, a duration from the start
     ('100d') or a date; by default the plan's hard date for everything. ValueError (with the
@@ -106,12 +135,11 @@ def size_crews(plan: Plan, deadline: int, options: SolveOptions = SolveOptions()
     m.add(built.makespan <= deadline)
     cost = sum(prices[rid] * var for rid, var in built.sizing.items())
     m.minimize(cost)
-    seed = list_schedule(plan, cals, time_budget=options.time_limit / 4)
-    if seed is not None and max(st.finish for st in seed.values()) <= deadline \
-            and not verify(plan, seed):
+    sizes, seed = _smallest_by_list(plan, ranged, deadline, started + options.time_limit / 3)
+    if seed is not None:
         built.add_hint(seed)
         for rid, var in built.sizing.items():
-            m.add_hint(var, ranged[rid][1])
+            m.add_hint(var, sizes[rid])
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, options.time_limit
                                                 - (time.monotonic() - started))
