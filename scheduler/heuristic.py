@@ -10,9 +10,12 @@ is always a valid hint.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import time
+
+import numpy as np
 
 from .calendar import Calendars, lag_end
 from .modes import usable_modes
@@ -37,6 +40,51 @@ class Profile:
         vals = self.values
         for t in range(lo, hi):
             vals[t] += amount
+
+
+class StorageTrack:
+    """A storage's level and room per slot, as arrays: a fill's floor is the slot after the
+    last one where its units would not fit, a whole-array question numpy answers at C speed
+    (the slot-by-slot scan in Python was a third of every Colossus list schedule)."""
+
+    def __init__(self, storage):
+        steps = storage.steps
+        n = max([s for s, _ in steps] + [max(0, s) for s, _ in storage.arrivals]) + 1
+        self.room = np.array([storage.capacity_at(t) for t in range(n)], dtype=np.int64)
+        self.room_tail = steps[-1][1]
+        self.level = np.full(n, storage.initial, dtype=np.int64)
+        self.level_tail = storage.initial
+        for slot, qty in storage.arrivals:
+            self.shift(max(0, slot), qty)  # delivered before the start: there from the start
+
+    def __len__(self) -> int:
+        return len(self.level)
+
+    def ensure(self, n: int) -> None:
+        if n > len(self.level):
+            grow = n - len(self.level) + 256
+            self.level = np.concatenate((self.level, np.full(grow, self.level_tail)))
+            self.room = np.concatenate((self.room, np.full(grow, self.room_tail)))
+
+    def shift(self, slot: int, delta: int) -> None:
+        """`delta` units more in storage from `slot` on."""
+        self.ensure(slot + 1)
+        self.level[slot:] += delta
+        self.level_tail += delta
+
+    def fill_floor(self, q: int) -> int | None:
+        """Earliest slot from which `q` more units fit for good; None if they never do."""
+        if self.level_tail + q > self.room_tail:
+            return None
+        tight = np.flatnonzero(self.level + q > self.room)
+        return int(tight[-1]) + 1 if len(tight) else 0
+
+    def empty_floor(self, q: int) -> int | None:
+        """Earliest slot from which `q` units can be taken out for good; None if never."""
+        if self.level_tail < q:
+            return None
+        short = np.flatnonzero(self.level < q)
+        return int(short[-1]) + 1 if len(short) else 0
 
 
 def capacity_profile(res) -> Profile:
@@ -246,8 +294,7 @@ class ListScheduler:
         self.usage = {rid: Profile() for rid in plan.resources}
         self.busy_until = {rid: 0 for rid in plan.resources}
         self.cap = {rid: capacity_profile(r) for rid, r in plan.resources.items()}
-        self.level = {sid: self._storage_level(s) for sid, s in plan.storages.items()}
-        self.room = {sid: capacity_profile(s) for sid, s in plan.storages.items()}
+        self.stored = {sid: StorageTrack(s) for sid, s in plan.storages.items()}
         self.spent = {bid: 0 for bid in plan.budgets}
         self.reserved = _spending(plan, self.reference or {})
 
@@ -263,9 +310,9 @@ class ListScheduler:
         heap = [(priority[b], b) for b, n in enumerate(waiting) if n == 0]
         heapq.heapify(heap)
         done: dict[str, ScheduledTask] = {}
-        blocked: list = []
+        waits = _Waits(self)
         bumps: dict[str, int] = {}
-        while heap or blocked:
+        while heap or waits:
             if deadline is not None and time.monotonic() > deadline:
                 return None
             if not heap:
@@ -273,17 +320,15 @@ class ListScheduler:
             item = heapq.heappop(heap)
             tids = self.blocks[item[1]]
             if not self._place_block(tids, done, bumps, deadline):
-                blocked.append(item)
+                waits.add(item, tids)
                 continue
             for tid in tids:
                 for b in self.block_succ[tid]:
                     waiting[b] -= 1
                     if waiting[b] == 0:
                         heapq.heappush(heap, (priority[b], b))
-            if blocked and any(plan.tasks[t].empties or plan.tasks[t].fills for t in tids):
-                for b in blocked:
-                    heapq.heappush(heap, b)
-                blocked = []
+            for ready in waits.woken(tids):
+                heapq.heappush(heap, ready)
         return done
 
     def _place_block(self, tids, done, bumps, deadline) -> bool:
@@ -326,8 +371,7 @@ class ListScheduler:
         cannot help any more."""
         plan = self.plan
         clear = max([0, *self.busy_until.values(), *self.last_step.values(),
-                     *(len(p.values) for p in self.level.values()),
-                     *(len(p.values) for p in self.room.values()),
+                     *(len(track) for track in self.stored.values()),
                      *(plan.tasks[t].release for t in tids)])
         room = 0
         for tid in tids:
@@ -337,16 +381,6 @@ class ListScheduler:
             room += cal.finish(cal.next_working(clear), longest) - clear
             room += sum(max(lk.lag, lk.max_lag or 0) for lk in task.links)
         return clear + room + 28 * 1440 // plan.slot_minutes
-
-    def _storage_level(self, storage) -> Profile:
-        prof = Profile(storage.initial)
-        for slot, qty in storage.arrivals:
-            slot = max(0, slot)  # delivered before the start: in storage from the start
-            prof.fill += qty
-            prof.ensure(slot + 1)
-            for t in range(slot, len(prof.values)):
-                prof.values[t] += qty
-        return prof
 
     def _bounds(self, tid, done, bump):
         """Lower bounds on start and on finish from scheduled predecessors and the release."""
@@ -446,17 +480,10 @@ class ListScheduler:
         None if they never do with what is placed so far."""
         floor = 0
         for sid, q in task.fills.items():
-            prof, room = self.level[sid], self.room[sid]
-            if prof.fill + q > room.fill:
+            at = self.stored[sid].fill_floor(q)
+            if at is None:
                 return None
-            # Both profiles stay as long as they are (growing one to the other's length on
-            # every call made them grow each other by 256 slots a task: 40 s on Colossus).
-            level, cap = prof.values, room.values
-            t = max(len(level), len(cap))
-            while t > 0 and ((level[t - 1] if t <= len(level) else prof.fill) + q
-                             <= (cap[t - 1] if t <= len(cap) else room.fill)):
-                t -= 1
-            floor = max(floor, t)
+            floor = max(floor, at)
         return floor
 
     def _empty_floor(self, task) -> int | None:
@@ -464,13 +491,10 @@ class ListScheduler:
         (0 if none), None if the units it takes are not in storage yet."""
         floor = 0
         for sid, q in task.empties.items():
-            prof = self.level[sid]
-            if prof.fill - q < 0:
+            at = self.stored[sid].empty_floor(q)
+            if at is None:
                 return None
-            t = len(prof.values)
-            while t > 0 and prof.values[t - 1] - q >= 0:
-                t -= 1
-            floor = max(floor, t)
+            floor = max(floor, at)
         return floor
 
     def _commit(self, st: ScheduledTask, sign: int = 1) -> None:
@@ -484,16 +508,9 @@ class ListScheduler:
             self.usage[rid].add(st.start, st.finish, sign * q)
             self.busy_until[rid] = max(self.busy_until[rid], st.finish)
         for sid, q in task.fills.items():
-            self._shift_level(sid, st.finish, sign * q)
+            self.stored[sid].shift(st.finish, sign * q)
         for sid, q in task.empties.items():
-            self._shift_level(sid, st.start, -sign * q)
-
-    def _shift_level(self, sid, slot, delta) -> None:
-        prof = self.level[sid]
-        prof.ensure(slot + 1)
-        prof.fill += delta
-        for t in range(slot, len(prof.values)):
-            prof.values[t] += delta
+            self.stored[sid].shift(st.start, -sign * q)
 
     def _max_lag_violation(self, tid, done):
         """(predecessor, new earliest start) for the first maximum lag this placement broke."""
@@ -508,6 +525,73 @@ class ListScheduler:
             if excess > 0:
                 return link.pred, p.start + excess
         return None
+
+
+class _Waits:
+    """Blocks that could not be placed, waiting for storage to change.
+
+    A block short of units in a storage waits until a placement fills it, one short of room
+    until a placement empties it; each fill wakes, in priority order, only the waiting blocks
+    those units can serve (retrying every waiting block after every fill was quadratic: 1.3
+    million retries, 4 s, for the longest-tail rule on Colossus). A block that waits for
+    anything else is retried after every storage change, as before."""
+
+    def __init__(self, scheduler: ListScheduler):
+        self.s = scheduler
+        self.lists: dict[tuple[str, str], list] = {}  # (storage, "units"|"room") -> sorted
+        self.other: list = []
+
+    def __bool__(self) -> bool:
+        return bool(self.other) or any(self.lists.values())
+
+    def add(self, item, tids) -> None:
+        reason = self._reason(tids)
+        if reason is None:
+            self.other.append(item)
+        else:
+            key, need = reason
+            bisect.insort(self.lists.setdefault(key, []), (item, need))
+
+    def _reason(self, tids):
+        """((storage, what), units needed) the block waits for, or None if not storage."""
+        tasks = self.s.plan.tasks
+        for kind, what in (("empties", "units"), ("fills", "room")):
+            for sid in dict.fromkeys(sid for t in tids for sid in getattr(tasks[t], kind)):
+                need = sum(getattr(tasks[t], kind).get(sid, 0) for t in tids)
+                track = self.s.stored[sid]
+                free = track.level_tail if what == "units" else (track.room_tail
+                                                                  - track.level_tail)
+                if free < need:
+                    return (sid, what), need
+        return None
+
+    def woken(self, tids) -> list:
+        """The waiting blocks that placing `tids` may have unblocked."""
+        tasks = self.s.plan.tasks
+        filled = {sid for t in tids for sid in tasks[t].fills}
+        emptied = {sid for t in tids for sid in tasks[t].empties}
+        if not filled and not emptied:
+            return []
+        out, self.other = self.other, []
+        for sid in filled | emptied:
+            track = self.s.stored[sid]
+            for what, free in (("units", track.level_tail),
+                               ("room", track.room_tail - track.level_tail)):
+                waiting = self.lists.get((sid, what))
+                if not waiting or sid not in (filled if what == "units" else emptied):
+                    continue
+                keep = []
+                for i, (item, need) in enumerate(waiting):
+                    if free <= 0:
+                        keep += waiting[i:]
+                        break
+                    if need <= free:
+                        out.append(item)
+                        free -= need
+                    else:
+                        keep.append((item, need))
+                self.lists[(sid, what)] = keep
+        return out
 
 
 def temporal_blocks(plan: Plan, order: list[str], succ=None) -> list[list[str]]:
