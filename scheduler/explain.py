@@ -29,12 +29,13 @@ class Peak:
 
 
 def critical_chain(schedule: Schedule, limit: int = 500,
-                   end_task: str | None = None) -> list[ChainStep]:
+                   end_task: str | None = None, cals: Calendars | None = None
+                   ) -> list[ChainStep]:
     """Walk back from the last task to finish (or `end_task`), naming what held each task back."""
     plan, tasks = schedule.plan, schedule.tasks
     if not tasks:
         return []
-    cals = Calendars(plan)
+    cals = cals or Calendars(plan)
     holders = _holders(schedule)
     cur = end_task or max(tasks.values(), key=lambda t: (t.finish, t.start)).id
     chain: list[ChainStep] = []

@@ -11,6 +11,7 @@ is always a valid hint.
 from __future__ import annotations
 
 import bisect
+import copy
 import heapq
 import itertools
 import time
@@ -120,9 +121,9 @@ def dependency_order(nodes, after) -> list:
     return order
 
 
-def tails(plan: Plan, order: list[str]) -> dict[str, int]:
+def tails(plan: Plan, order: list[str], succ=None) -> dict[str, int]:
     """Longest path (in work slots, shortest mode) from each task's start to the project end."""
-    succ = plan.successors()
+    succ = succ if succ is not None else plan.successors()
     tail: dict[str, int] = {}
     for tid in reversed(order):
         dur = min(m.duration for m in plan.tasks[tid].modes)
@@ -252,6 +253,22 @@ class ListScheduler:
                                                    if self.block_of[s] != self.block_of[tid]))
                            for tid in plan.tasks}
         self.last_step = {rid: r.steps[-1][0] for rid, r in plan.resources.items()}
+
+    def for_plan(self, plan: Plan) -> ListScheduler:
+        """A scheduler for `plan`, the same tasks and links as this one's with other durations,
+        releases or capacities (a risk iteration): the structure is shared, not rebuilt.
+
+        Priorities keep this plan's tails, as crews on site dispatch by the plan, not by
+        durations they cannot know yet; the usable modes stay too (a task's modes scale with
+        one draw, so which dominates which does not change, and capacity losses are spells,
+        not for ever)."""
+        other = copy.copy(self)
+        other.plan = plan
+        if plan.budgets:
+            other.reference = reference_modes(plan, other.usable)
+        other.rank = None
+        other.last_step = {rid: r.steps[-1][0] for rid, r in plan.resources.items()}
+        return other
 
     def run(self, rule: str = "tail", deadline: float | None = None, given=None):
         """A schedule {task: ScheduledTask}, or None if no block could be placed (storage that
@@ -663,6 +680,12 @@ def left_justify(plan: Plan, tasks: dict, cals: Calendars | None = None,
     return ListScheduler(plan, cals).run("given", deadline, given=tasks)
 
 
+def default_rules(plan: Plan) -> tuple[str, ...]:
+    """The release and longest-tail rules, and the "online" rule when GPUs online count
+    (gpu-hours objective, soft GPU targets)."""
+    return ("release", "online", "tail") if plan.values_gpus_online else ("release", "tail")
+
+
 def list_schedule(plan: Plan, cals: Calendars | None = None, rules=None,
                   time_budget: float | None = None):
     """Best schedule over the priority rules by the plan's objective, or None. By default the
@@ -671,8 +694,7 @@ def list_schedule(plan: Plan, cals: Calendars | None = None, rules=None,
     from .schedule import gpu_until, objective_value
 
     if rules is None:
-        rules = (("release", "online", "tail") if plan.values_gpus_online
-                 else ("release", "tail"))
+        rules = default_rules(plan)
 
     scheduler = ListScheduler(plan, cals)
     deadline = time.monotonic() + time_budget if time_budget else None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pendulum
 
-from . import units
+from . import uncertainty, units
 from .errors import PlanInvalid, Problem, did_you_mean
 from .plan import (
     CalendarSpec,
@@ -32,7 +32,7 @@ DEFAULT_MAX_TASKS = 250_000
 MAX_SPAN_DAYS = 3660
 MAX_INT = 10**9  # counts, capacities and amounts: past this CP-SAT's 64-bit sums could overflow
 TOP_KEYS = {"project", "calendars", "resources", "budgets", "storage", "deliveries", "levels", "tasks",
-            "templates", "targets", "objective", "scenarios"}
+            "templates", "targets", "objective", "scenarios", "uncertainty", "risks"}
 PROJECT_KEYS = {"name", "start", "timezone", "resolution", "max_tasks"}
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CALENDAR_KEYS = {"days", "shifts", "holidays", "off", *WEEKDAY_KEYS}
@@ -40,7 +40,7 @@ RESOURCE_KEYS = {"capacity", "calendar", "changes", "trade", "cost_per_hour", "c
 BUDGET_KEYS = {"total", "unit", "cost_per_unit"}
 STORAGE_KEYS = {"capacity", "initial", "changes"}
 DELIVERY_KEYS = {"item", "quantity", "first", "per_day", "batches", "into", "to", "calendar",
-                 "cost", "expedite"}
+                 "cost", "expedite", "delay", "short"}
 LEVEL_KEYS = {"name", "count", "id", "total", "gpus"}
 TASK_KEYS = {"name", "duration", "uses", "spends", "modes", "after", "elapsed", "calendar", "needs",
              "not_before", "gpus", "online", "fills", "empties", "interruptible"}
@@ -216,6 +216,7 @@ class _Builder:
         self.expedites: dict[str, tuple[int, float]] = {}
         self.start = pendulum.datetime(2000, 1, 1)
         self.slot = 60
+        self.stored: dict[str, tuple] = {}
 
     # -- small typed getters ------------------------------------------------------------------
     def keys(self, table, allowed: set[str], where: str) -> bool:
@@ -343,14 +344,19 @@ class _Builder:
         resolver = Resolver(self, levels, raw, calendars, resources, storages, deliveries,
                             budgets)
         tasks = resolver.tasks()
+        resolver.built = tasks
         targets = self._targets(resolver)
         objective = self._objective()
+        risk = uncertainty.load(self, resolver, resources, set(self._section("deliveries")))
+        risk.arrivals = {tid: tuple(b) for tid, b in resolver.batches.items()}
+        risk.not_before = dict(resolver._not_before)
+        risk.stored = self.stored
         plan = Plan(
             name=self.name, file=self.ctx.file, start=self.start, timezone=self.tz,
             slot_minutes=self.slot, calendars=calendars, resources=resources, storages=storages,
             tasks=tasks, targets=targets, objective=objective,
             levels=tuple(level.name for level in levels), budgets=budgets,
-            fixed_costs=self.fixed_costs, expedites=self.expedites,
+            fixed_costs=self.fixed_costs, expedites=self.expedites, uncertainty=risk,
         )
         if not self.ctx.problems:
             from .validate import check_plan
@@ -643,7 +649,7 @@ class _Builder:
                     entry["to"].setdefault(batch_route, batch_where)
                 entry["pools"].setdefault(places, []).extend([(slot, where)] * qty)
                 if into:
-                    entry["into"].setdefault(into, []).append((slot, qty))
+                    entry["into"].setdefault(into, []).append((slot, qty, did))
             for arrived in entry["pools"].values():
                 arrived.sort()
         return by_item
@@ -741,8 +747,10 @@ class _Builder:
             for sid, lst in entry["into"].items():
                 arrivals.setdefault(sid, []).extend(lst)
         # A delivery that arrived before the project start is in storage at the start.
+        self.stored = {sid: tuple(sorted(lst)) for sid, lst in arrivals.items()}
         return {sid: Storage(s.id, s.capacity, s.initial,
-                             tuple(sorted((max(0, slot), q) for slot, q in arrivals.get(sid, []))),
+                             tuple(sorted((max(0, slot), q) for slot, q, _ in
+                                          arrivals.get(sid, []))),
                              s.changes)
                 for sid, s in storages.items()}
 

@@ -32,6 +32,17 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Spread:
+    """An uncertain amount of time in slots: `low` <= `likely` <= `high`, triangular or BetaPERT
+    ("pert"). Deterministic scheduling uses `likely`; `rackplan risk` samples it."""
+
+    low: float
+    likely: float
+    high: float
+    dist: str = "triangular"
+
+
+@dataclass(frozen=True)
 class Mode:
     """One way to do a task: `duration` slots of work using `demands` {resource: units} while it
     runs and spending `spends` {budget: amount} once if this mode is chosen."""
@@ -39,6 +50,7 @@ class Mode:
     duration: int
     demands: dict[str, int] = field(default_factory=dict)
     spends: dict[str, int] = field(default_factory=dict)
+    spread: Spread | None = None  # duration = { min, likely, max }: `duration` is the likely
 
 
 @dataclass(frozen=True)
@@ -179,6 +191,70 @@ class Objective:
     until: int | None = None  # gpu-hours counted up to this slot
 
 
+@dataclass(frozen=True)
+class DeliveryRisk:
+    """A delivery's delay (with probability `p`, each batch, or the whole delivery when
+    `whole`) and its chance of a short batch: the batch's last `short_units` units come
+    `short_late` slots later."""
+
+    p: float = 0.0
+    delay: Spread | None = None
+    whole: bool = False
+    short_p: float = 0.0
+    short_units: int = 0
+    short_late: int = 0
+
+
+@dataclass(frozen=True)
+class Risk:
+    """An entry of the risk register: with `probability`, either extra work on `tasks`
+    (`extra` slots, or `extra_share` of each duration; `each`: every task draws on its own),
+    or `resource` losing `loss` units (0: all) for `lasting` slots, striking within `window`."""
+
+    id: str
+    probability: float
+    tasks: tuple[str, ...] = ()
+    extra: int = 0
+    extra_share: float = 0.0
+    each: bool = False
+    resource: str = ""
+    loss: int = 0
+    lasting: int = 0
+    window: tuple[int, int] | None = None  # [from, to) slots
+
+
+@dataclass(frozen=True)
+class Group:
+    """Tasks and deliveries whose draws move together (one vendor, one trade): each draw is
+    a mix of the group's common factor and its own, with this correlation."""
+
+    id: str
+    correlation: float
+    tasks: frozenset[str] = frozenset()
+    deliveries: frozenset[str] = frozenset()
+
+
+@dataclass
+class Uncertainty:
+    """Everything a risk study samples, beside each mode's own `spread`."""
+
+    default: tuple[float, float] | None = None  # (-0.1, 0.3): -10%..+30% of every duration
+    dist: str = "triangular"
+    trades: dict[str, tuple[float, float]] = field(default_factory=dict)
+    deliveries: dict[str, DeliveryRisk] = field(default_factory=dict)
+    risks: dict[str, Risk] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+    # task -> [(arrival slot, delivery, unit's place from the end of its batch: 1 = last)]
+    arrivals: dict[str, tuple[tuple[int, str, int], ...]] = field(default_factory=dict)
+    not_before: dict[str, int] = field(default_factory=dict)
+    # storage -> [(arrival slot, units, delivery)] delivered straight into it
+    stored: dict[str, tuple[tuple[int, int, str], ...]] = field(default_factory=dict)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.default or self.trades or self.deliveries or self.risks)
+
+
 @dataclass
 class Plan:
     name: str
@@ -198,6 +274,8 @@ class Plan:
     # delivery -> (slots earlier, cost): paid once, every unit arrives that much sooner; only
     # the cost objective weighs it (other objectives keep the delivery dates).
     expedites: dict[str, tuple[int, float]] = field(default_factory=dict)
+    # What `rackplan risk` samples (scheduler/uncertainty.py); None when the plan says nothing.
+    uncertainty: Uncertainty | None = None
 
     def release_of(self, tid: str, expedited=frozenset()) -> int:
         """A task's release, earlier if its delivery is expedited."""

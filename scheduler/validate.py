@@ -9,6 +9,8 @@ References inside a template are written in the plan's own terms:
 
 from __future__ import annotations
 
+import bisect
+
 from .errors import did_you_mean
 from .plan import Link, LinkType, Mode, Plan, Task, delivery_of
 
@@ -35,6 +37,9 @@ class Resolver:
         self._not_before: dict[str, int] = {}
         # task -> [(arrival slot, delivery)] of the units it needs (for expedited releases)
         self.arrivals: dict[str, list[tuple[int, str]]] = {}
+        # task -> [(arrival slot, delivery, place from the batch's end)], for risk studies
+        self.batches: dict[str, list[tuple[int, str, int]]] = {}
+        self.built: dict[str, Task] = {}  # the tasks, once resolved
 
     # -- references -----------------------------------------------------------------------------
     def resolve(self, ref, unit, where) -> list[str]:
@@ -197,6 +202,11 @@ class Resolver:
                            "(0 for a milestone)")
             return Mode(1, demands, spends)
         value = table["duration"]
+        if isinstance(value, dict):
+            from .uncertainty import spread
+
+            rng = spread(self.b, value, f"{where}.duration")
+            return Mode(max(1, round(rng.likely)) if rng else 1, demands, spends, rng)
         if value in (0, "0") or value == "0h":
             if demands:
                 self.ctx.error("duration", f"{where}.duration", "must be positive for a task "
@@ -386,6 +396,17 @@ class Resolver:
                 tasks[tid] = _replace(t, expedite=did, early_release=early)
         return tasks
 
+    def _batches(self, tid, units, lo, hi) -> None:
+        """For risk studies: each batch a task draws units from [lo, hi) of, with the place of
+        its last such unit from the end of the batch (1 = the batch's last unit)."""
+        taken: dict[tuple[int, str], int] = {}
+        for i in range(lo, hi):
+            taken[units[i]] = i
+        for unit, i in taken.items():
+            from_end = bisect.bisect_right(units, unit) - i
+            self.batches.setdefault(tid, []).append((unit[0], unit[1].removeprefix(
+                "deliveries."), from_end))
+
     def _routes_known(self, entry) -> bool:
         units = set(_unit_paths(self.b.site))
         ok = True
@@ -410,6 +431,7 @@ class Resolver:
             return
         k = 0
         for tid, qty in takers:
+            self._batches(tid, units, k, k + qty)
             k += qty
             slot, source = units[k - 1]  # the last of its units to arrive
             t = tasks[tid]
