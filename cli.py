@@ -639,6 +639,104 @@ def compare(plan, names, sets, time_limit, workers, seed, json_path):
     sys.exit(EXIT_OK)
 
 
+@main.command(short_help="How sure is the date? Levelled Monte Carlo over the plan's risks.")
+@PLAN_ARG
+@click.option("--iterations", type=click.IntRange(min=1, max=1_000_000), default=1000,
+              show_default=True, help="At most this many iterations (fewer once P80 is stable, "
+              "unless --all-iterations).")
+@click.option("--all-iterations", is_flag=True, help="Run every iteration; no early stop.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Same seed, same numbers, however many workers.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local worker processes (default: the machine's cores).")
+@click.option("--cluster", default=None, metavar="tcp://HOST:8786",
+              help="Run the iterations on this Dask scheduler instead.")
+@click.option("--verify", "check", type=click.Choice(["sample", "all", "none"]),
+              default="sample", show_default=True,
+              help="Which iterations the feasibility verifier checks.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="The study as JSON ('-' for stdout).")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False),
+              help="A workbook with the Risk sheet (S-curve, histogram, tornado).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@click.option("--max-tasks", type=click.IntRange(min=1), default=None,
+              help="Refuse plans that expand to more tasks than this.")
+@scenario_options
+def risk(plan, iterations, all_iterations, seed, workers, cluster, check, json_path, xlsx_path,
+         quiet, max_tasks, sets, scenario):
+    """Sample PLAN's uncertainty (duration ranges, delivery delays, [risks.*]) many times,
+    level every sample with the crews, docks, storage and calendars, and report P10-P90 of
+    the finish and of every target, the chance to meet each target, what drives the finish
+    and the GPUs-online curve at P50 and P80.
+
+    \b
+    Exit status: 0 done, 1 no iteration could be scheduled, 2 invalid plan or option,
+    130 interrupted before any iteration finished.
+    """
+    doc = _risk_study(plan, iterations, all_iterations, seed, workers, cluster, check,
+                      {"json": json_path, "xlsx": xlsx_path}, quiet, max_tasks, sets, scenario)
+    sys.exit(EXIT_OK if "finish" in doc else EXIT_NO_SCHEDULE)
+
+
+def _risk_study(plan, iterations, all_iterations, seed, workers, cluster, check, outputs, quiet,
+                max_tasks, sets, scenario) -> dict:
+    """Run a risk study, print it and write its outputs; the document."""
+    from .exports.risk import risk_document, risk_text, write_risk_workbook
+    from .scheduler.executor import ClusterError
+    from .scheduler.risk import Source, study
+
+    outputs = {k: v for k, v in outputs.items() if v}
+    _check(outputs)
+    loaded = _load(plan, max_tasks, sets, scenario)
+    with open(plan, encoding="utf-8") as fh:
+        source = Source(plan, fh.read(), tuple(sets), scenario, max_tasks)
+    started = time.monotonic()
+    try:
+        summary = study(source, loaded, iterations=iterations, seed=seed, workers=workers,
+                        cluster=cluster, check=check, until_stable=not all_iterations,
+                        progress=None if quiet else _risk_progress(loaded, started))
+    except ClusterError as exc:
+        _fail_output(str(exc))
+    if not summary["iterations"]:
+        click.echo("rackplan: interrupted before any iteration finished", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    doc = risk_document(loaded, summary, check)
+    to_stdout = outputs.get("json") == "-"
+    click.echo(risk_text(doc), nl=False, err=to_stdout)
+    _write_text(outputs.get("json"), lambda: json_text(doc))
+    if "xlsx" in outputs:
+        from .exports import ExportError
+
+        try:
+            write_risk_workbook(doc, outputs["xlsx"])
+        except ExportError as exc:
+            _fail_output(str(exc))
+    return doc
+
+
+def json_text(doc: dict) -> str:
+    from .exports.json_schedule import json_text as text
+
+    return text(doc)
+
+
+def _risk_progress(plan, started: float):
+    day = plan.slot_minutes / 1440
+    last = {"at": -1e9}
+
+    def show(done, total, p80):
+        elapsed = time.monotonic() - started
+        if not done or (elapsed - last["at"] < 2 and done < total):
+            return
+        last["at"] = elapsed
+        eta = elapsed / done * (total - done) if done else 0
+        running = f"  running P80 day {p80 * day:.1f}" if p80 is not None else ""
+        click.echo(f"[{elapsed:5.0f}s] {done:,}/{total:,} iterations{running}  "
+                   f"(at most {eta:,.0f}s more)", err=True)
+
+    return show
+
+
 def _write_text(path, make) -> None:
     if not path:
         return

@@ -12,6 +12,7 @@ times, in a fresh pool (Dask retries them on another worker).
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -65,7 +66,8 @@ def _pool(fn, items, workers, on_result) -> list:
 def _pool_once(fn, items, workers, on_result, out, todo) -> bool:
     """Run `todo` on a fresh pool; True when done or stopped. A dead worker breaks the pool
     (BrokenProcessPool): what finished is kept in `out`, the caller runs the rest again."""
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)),
+                             initializer=_quiet_ctrl_c) as pool:
         futures = {pool.submit(fn, items[i]): i for i in todo}
         pending = set(futures)
         try:
@@ -83,6 +85,11 @@ def _pool_once(fn, items, workers, on_result, out, todo) -> bool:
                 other.cancel()
             raise
     return True
+
+
+def _quiet_ctrl_c() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the study and keeps what is done."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _dask(fn, items, address, on_result) -> list:

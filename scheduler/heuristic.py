@@ -24,7 +24,6 @@ from .plan import LinkType, Plan
 from .schedule import ScheduledTask, make_task
 
 
-
 class Profile:
     """An integer per slot that grows on demand; `fill` is the value of unseen slots."""
 

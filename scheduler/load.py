@@ -17,9 +17,9 @@ import pendulum
 from . import uncertainty, units
 from .errors import PlanInvalid, Problem, did_you_mean
 from .plan import (
+    Budget,
     CalendarSpec,
     Objective,
-    Budget,
     Plan,
     Resource,
     Storage,

@@ -707,7 +707,15 @@ def study(source: Source, plan: Plan, *, iterations: int = 1000, seed: int = 0,
                 return True
         return False
 
-    executor.run(run_chunk, jobs, workers=workers, cluster=cluster, on_result=on_result)
-    stop = state["stop"] or iterations
+    interrupted = False
+    try:
+        executor.run(run_chunk, jobs, workers=workers, cluster=cluster, on_result=on_result)
+    except KeyboardInterrupt:  # Ctrl-C: the iterations finished in order so far
+        interrupted = True
+        state["stop"] = state["prefix"] * CHUNK
+    stop = min(iterations, state["stop"] or iterations)
     results = sorted((r for c in chunks if c for r in c if r["i"] < stop), key=lambda r: r["i"])
-    return summarise(plan, results, deterministic, rule, seed, state["stop"] is not None)
+    out = summarise(plan, results, deterministic, rule, seed,
+                    state["stop"] is not None and not interrupted)
+    out["interrupted"] = interrupted
+    return out
