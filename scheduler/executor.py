@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 RETRIES = 2
+CONNECT_TIMEOUT = 10  # seconds to reach a Dask scheduler
 
 
 class ClusterError(Exception):
@@ -98,7 +99,7 @@ def _dask(fn, items, address, on_result) -> list:
     except ImportError:
         raise ClusterError("--cluster needs Dask: pip install 'rackplan[cluster]'") from None
     try:
-        client = Client(address, timeout=10)
+        client = Client(address, timeout=CONNECT_TIMEOUT)
     except OSError as exc:
         raise ClusterError(f"cannot reach the Dask scheduler at {address} ({exc}); start one "
                            "with 'dask scheduler' or give its address") from None
