@@ -510,8 +510,14 @@ def export(schedule_json, json_path, xlsx_path, csv_path, ics_path, mspdi_path, 
 @click.option("--max-slip", default=None, metavar="DURATION",
               help="With --baseline: fail (exit 1) when a target or milestone forecast slips "
                    "more than this against the baseline, e.g. 3d.")
+@click.option("--confidence", type=click.FloatRange(min=0.01, max=0.99), default=None,
+              metavar="P", help="Also fail (exit 1) unless every hard target is met in at "
+              "least this share of levelled risk iterations, e.g. 0.8.")
+@click.option("--iterations", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="With --confidence: at most this many risk iterations.")
 def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet, sets,
-          scenario, baseline_path, no_stable, progress_path, as_of, out_of_sequence, max_slip):
+          scenario, baseline_path, no_stable, progress_path, as_of, out_of_sequence, max_slip,
+          confidence, iterations):
     """Check that PLAN can meet every hard target, for CI.
 
     \b
@@ -563,7 +569,36 @@ def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet,
     code = report.exit_code(strict)
     if max_slip is not None and code == 0:
         code = _slip_gate(loaded, report.schedule, _baseline(baseline_path), max_slip)
+    if confidence is not None and code == 0:
+        code = _confidence_gate(plan, written, confidence, iterations, seed, quiet, sets,
+                                scenario)
     sys.exit(code)
+
+
+def _confidence_gate(path, plan, confidence, iterations, seed, quiet, sets, scenario) -> int:
+    """--confidence P: exit 1 when a hard target is met in fewer than P of the iterations."""
+    from .scheduler.risk import Source, study
+
+    with open(path, encoding="utf-8") as fh:
+        source = Source(path, fh.read(), tuple(sets), scenario)
+    started = time.monotonic()
+    summary = study(source, plan, iterations=iterations, seed=seed,
+                    progress=None if quiet else _risk_progress(plan, started))
+    n = summary["scheduled"]
+    failed = 0
+    for t in summary.get("targets", []):
+        if not t["hard"]:
+            continue
+        due = plan.slot_to_datetime(t["due"]).in_timezone(plan.timezone)
+        verdict = "ok" if t["probability"] >= confidence else "FAILED"
+        failed += verdict == "FAILED"
+        click.echo(f"confidence {verdict}: {t['id']} (due {due.format('YYYY-MM-DD HH:mm')}) "
+                   f"is met in {t['probability']:.0%} of {n:,} levelled risk iterations; "
+                   f"{confidence:.0%} required", err=True)
+    if not n:
+        click.echo("confidence FAILED: no risk iteration could be scheduled", err=True)
+        return EXIT_NO_SCHEDULE
+    return EXIT_NO_SCHEDULE if failed else EXIT_OK
 
 
 def _slip_gate(plan, schedule, baseline, max_slip) -> int:
@@ -697,6 +732,10 @@ def _risk_study(plan, iterations, all_iterations, seed, workers, cluster, check,
                         progress=None if quiet else _risk_progress(loaded, started))
     except ClusterError as exc:
         _fail_output(str(exc))
+    except VerificationError as exc:
+        click.echo("rackplan: INTERNAL ERROR: a schedule failed verification; this is a "
+                   "rackplan bug: " + "; ".join(exc.violations[:5]), err=True)
+        sys.exit(EXIT_NO_SCHEDULE)
     if not summary["iterations"]:
         click.echo("rackplan: interrupted before any iteration finished", err=True)
         sys.exit(EXIT_INTERRUPTED)

@@ -23,6 +23,7 @@ from statistics import NormalDist
 import numpy as np
 
 from .calendar import Calendars
+from .errors import VerificationError
 from .explain import critical_chain
 from .heuristic import ListScheduler
 from .plan import Plan, Resource, Spread, Storage
@@ -413,9 +414,9 @@ class Runner:
         if tasks is None:
             return {"i": i, "finish": None, "inputs": draw.inputs}
         if check:
-            problems = verify(draw.plan, tasks)
+            problems = verify(draw.plan, tasks, targets=False)
             if problems:
-                raise AssertionError(f"iteration {i}: {problems[0]}")
+                raise VerificationError([f"risk iteration {i} (seed {seed}): {problems[0]}"])
         schedule = Schedule(draw.plan, SolveStatus.FEASIBLE, tasks)
         chain = critical_chain(schedule, limit=100_000, cals=self.cals)
         crews = sorted({r.split(" ")[2] for r in (s.reason for s in chain)

@@ -376,3 +376,28 @@ duration = { min = "3h", likely = "4h" }
     assert result.exit_code == 2
     assert "tasks.a.duration.max: is required" in result.output
     assert "Traceback" not in result.output
+
+
+def test_check_confidence_fails_when_a_hard_target_is_not_sure_enough(tmp_path):
+    # The chain of three ranged tasks (likely 60 h) with a hard 70 h target: met by the
+    # deterministic schedule, but the chain's mean is 90 h, so far less than 80% of the
+    # iterations make it.
+    plan = tmp_path / "plan.toml"
+    plan.write_text(textwrap.dedent(HEADER) + CHAIN.replace("DIST", "") + """
+[targets.done]
+finish = "all"
+by = "70h"
+hard = true
+""")
+    result = CliRunner().invoke(main, ["check", str(plan), "--confidence", "0.8",
+                                       "--iterations", "200", "--time-limit", "5",
+                                       "--workers", "1", "-q"])
+    assert result.exit_code == 1, result.output
+    assert "confidence FAILED: done (due 2024-01-03 22:00) is met in" in result.output
+    loose = plan.read_text().replace('by = "70h"', 'by = "200h"')
+    plan.write_text(loose)
+    result = CliRunner().invoke(main, ["check", str(plan), "--confidence", "0.8",
+                                       "--iterations", "200", "--time-limit", "5",
+                                       "--workers", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "confidence ok: done (due 2024-01-09 08:00) is met in 100% of 200" in result.output
