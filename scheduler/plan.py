@@ -208,14 +208,16 @@ class DeliveryRisk:
 @dataclass(frozen=True)
 class Risk:
     """An entry of the risk register: with `probability`, either extra work on `tasks`
-    (`extra` slots, or `extra_share` of each duration; `each`: every task draws on its own),
-    or `resource` losing `loss` units (0: all) for `lasting` slots, striking within `window`."""
+    (`extra` slots, or `extra_share` of each duration; `each`: every task draws on its own)
+    or `tasks` held `late` slots past their release (a utility date missed), or `resource`
+    losing `loss` units (0: all) for `lasting` slots, striking within `window`."""
 
     id: str
     probability: float
     tasks: tuple[str, ...] = ()
     extra: int = 0
     extra_share: float = 0.0
+    late: int = 0
     each: bool = False
     resource: str = ""
     loss: int = 0

@@ -109,6 +109,7 @@ class Sampler:
         self.table = _DurationTable(plan, self.spreads, self.group_of) if self.spreads else None
         self.finish = max((st.finish for st in self.reference.values()), default=0)
         self.lost: dict[str, list[tuple[int, int, int]]] = {}
+        self.held: dict[str, int] = {}  # task -> slots a risk holds it past its release
 
     def _spreads(self) -> dict[str, tuple[Spread | None, ...]]:
         """Every uncertain mode's range: its own, else its trade's, else the plan's default."""
@@ -156,6 +157,7 @@ class Sampler:
         rng = random.Random(f"rackplan:{seed}:{iteration}")
         gen = np.random.default_rng([seed, iteration])
         self.lost = {}
+        self.held = {}
         common = {gid: rng.gauss(0.0, 1.0) for gid in sorted(self.unc.groups)} \
             if self.unc else {}
 
@@ -205,6 +207,10 @@ class Sampler:
                 if not fired or not self._in_window(risk, tid):
                     continue
                 task = self.plan.tasks[tid]
+                if risk.late:
+                    self.held[tid] = self.held.get(tid, 0) + risk.late
+                    hit += 1
+                    continue
                 durs = durations.setdefault(tid, [m.duration for m in task.modes])
                 for m, d in enumerate(durs):
                     if d:
@@ -262,6 +268,8 @@ class Sampler:
                     release = max(release, slot + late)
                 if moved:
                     tasks[tid] = _with(tasks[tid], release=max(0, release))
+        for tid, late in self.held.items():
+            tasks[tid] = _with(tasks[tid], release=tasks[tid].release + late)
         return replace(plan, tasks=tasks, resources=self._resources(),
                        storages=self._storages(delays))
 

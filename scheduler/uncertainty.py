@@ -14,7 +14,7 @@
     short = { p = 0.05, units = 4, late = "3d" }
     [risks.ID]
     probability = 0.3
-    tasks = ["rack:leak-test"]  extra = "4h" | "+25%"  each = true
+    tasks = ["rack:leak-test"]  extra = "4h" | "+25%"  each = true   (or late = "7d")
     resource = "riggers"  loss = 4  lasting = "3d"
     window = { from = "2026-08-01", to = "2026-10-31" }
 
@@ -36,8 +36,8 @@ UNCERTAINTY_KEYS = {"durations", "dist", "trades", "groups"}
 GROUP_KEYS = {"tasks", "deliveries", "trade", "correlation"}
 DELAY_KEYS = {"p", "min", "likely", "max", "per", "dist"}
 SHORT_KEYS = {"p", "units", "late"}
-RISK_KEYS = {"name", "probability", "tasks", "extra", "each", "resource", "loss", "lasting",
-             "window"}
+RISK_KEYS = {"name", "probability", "tasks", "extra", "late", "each", "resource", "loss",
+             "lasting", "window"}
 
 
 def spread(b, value: dict, where: str, *, positive: bool = True) -> Spread | None:
@@ -218,14 +218,21 @@ def _risk(b, rid, table, where, resolver, resources) -> Risk | None:
     window = _window(b, table.get("window"), f"{where}.window")
     has_tasks, has_crew = "tasks" in table, "resource" in table
     if has_tasks == has_crew:
-        b.ctx.error("value", where, "give either 'tasks' with 'extra' (more work) or "
-                    "'resource' with 'lasting' (crews lost for a while)")
+        b.ctx.error("value", where, "give either 'tasks' with 'extra' (more work) or 'late' "
+                    "(held past their release), or 'resource' with 'lasting' (crews lost for "
+                    "a while)")
         return None
     if has_tasks:
         tasks = _refs(b, resolver, table["tasks"], f"{where}.tasks")
+        each = b.bool_(table, "each", where)
+        if "late" in table:
+            if "extra" in table:
+                b.ctx.error("value", f"{where}.late", "give either 'extra' or 'late', not both")
+            late = b.slots(table["late"], f"{where}.late", allow_zero=False) or 0
+            return Risk(rid, probability, tasks=tasks, late=late, each=each, window=window)
         extra, share = _extra(b, table, where)
         return Risk(rid, probability, tasks=tasks, extra=extra, extra_share=share,
-                    each=b.bool_(table, "each", where), window=window)
+                    each=each, window=window)
     resource = b.name_(table, "resource", where, resources, "resource")
     loss = b.int_(table, "loss", where, default=0) or 0
     if "lasting" not in table:
