@@ -3,7 +3,6 @@ slots takes in elapsed slots when it starts at `s` (it pauses outside shifts).""
 
 from __future__ import annotations
 
-import bisect
 from datetime import timedelta
 
 import pendulum
@@ -24,6 +23,7 @@ class WorkTime:
         self._step = timedelta(minutes=slot_minutes)
         self._work = bytearray()
         self._pos: list[int] = []  # k -> the k-th working slot
+        self._ranks: list[int] = []  # slot -> working slots before it (no bisect per call)
         self._groups: dict[tuple[int, int], dict[int, list[tuple[int, int]]]] = {}
         self.ensure(1)
 
@@ -39,6 +39,7 @@ class WorkTime:
         for slot in range(n, new):
             working = self._slot_works(slot)
             self._work.append(working)
+            self._ranks.append(len(self._pos))
             if working:
                 self._pos.append(slot)
         self._groups.clear()
@@ -75,10 +76,13 @@ class WorkTime:
 
     def _rank(self, slot: int) -> int:
         """Number of working slots before `slot`."""
-        self.ensure(slot + 1)
-        return bisect.bisect_left(self._pos, slot)
+        if slot >= len(self._ranks):
+            self.ensure(slot + 1)
+        return self._ranks[slot] if slot >= 0 else 0
 
     def _kth(self, k: int) -> int:
+        if k < len(self._pos):
+            return self._pos[k]
         while k >= len(self._pos):
             before = len(self._pos)
             self.ensure(2 * len(self._work))
@@ -88,12 +92,16 @@ class WorkTime:
 
     def next_working(self, slot: int) -> int:
         """The first working slot at or after `slot`."""
+        if self.spec is None and slot >= 0:
+            return slot  # elapsed time: every slot works
         return self._kth(self._rank(slot))
 
     def finish(self, start: int, duration: int) -> int:
         """End slot (exclusive) of `duration` working slots begun at the first working slot >= start."""
         if duration == 0:
             return start
+        if self.spec is None and start >= 0:
+            return start + duration
         return self._kth(self._rank(start) + duration - 1) + 1
 
     def unbroken_start(self, slot: int, duration: int) -> int | None:
@@ -116,6 +124,8 @@ class WorkTime:
 
     def segments(self, start: int, duration: int) -> list[tuple[int, int]]:
         """The [from, to) spans in which a task of `duration` working slots begun at `start` works."""
+        if self.spec is None and start >= 0:
+            return [(start, start + duration)] if duration else []
         out: list[tuple[int, int]] = []
         k = self._rank(start)
         for i in range(duration):
@@ -202,7 +212,7 @@ class WorkTime:
         return self.spec is None or all(self._work[:horizon])
 
 
-def lag_end(cals: "Calendars", link, there: int) -> int:
+def lag_end(cals: Calendars, link, there: int) -> int:
     """The earliest slot a link lets its successor's start (or finish) be, from the
     predecessor's finish (or start) `there`: `lag` elapsed slots later, or for a lag in working
     time, the end of `lag` working slots of its calendar counted from `there`."""

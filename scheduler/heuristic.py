@@ -252,6 +252,11 @@ class ListScheduler:
                                                    if self.block_of[s] != self.block_of[tid]))
                            for tid in plan.tasks}
         self.last_step = {rid: r.steps[-1][0] for rid, r in plan.resources.items()}
+        # Tasks with a maximum lag to a predecessor: their placement is checked against it.
+        self.tied = {t.id for t in plan.tasks.values()
+                     if any(lk.max_lag is not None for lk in t.links)}
+        self.max_cap = {rid: r.max_capacity for rid, r in plan.resources.items()}
+        self.last_cap = {rid: r.steps[-1][1] for rid, r in plan.resources.items()}
 
     def for_plan(self, plan: Plan) -> ListScheduler:
         """A scheduler for `plan`, the same tasks and links as this one's with other durations,
@@ -266,7 +271,10 @@ class ListScheduler:
         if plan.budgets:
             other.reference = reference_modes(plan, other.usable)
         other.rank = None
-        other.last_step = {rid: r.steps[-1][0] for rid, r in plan.resources.items()}
+        if plan.resources is not self.plan.resources:
+            other.last_step = {rid: r.steps[-1][0] for rid, r in plan.resources.items()}
+            other.max_cap = {rid: r.max_capacity for rid, r in plan.resources.items()}
+            other.last_cap = {rid: r.steps[-1][1] for rid, r in plan.resources.items()}
         return other
 
     def run(self, rule: str = "tail", deadline: float | None = None, given=None):
@@ -307,9 +315,9 @@ class ListScheduler:
 
     def _reset(self) -> None:
         plan = self.plan
-        self.usage = {rid: Profile() for rid in plan.resources}
+        # Free units per slot (capacity minus what is booked): one list to read per check.
+        self.free = {rid: capacity_profile(r) for rid, r in plan.resources.items()}
         self.busy_until = {rid: 0 for rid in plan.resources}
-        self.cap = {rid: capacity_profile(r) for rid, r in plan.resources.items()}
         self.stored = {sid: StorageTrack(s) for sid, s in plan.storages.items()}
         self.spent = {bid: 0 for bid in plan.budgets}
         self.reserved = _spending(plan, self.reference or {})
@@ -320,8 +328,9 @@ class ListScheduler:
             return None  # no mode choice fits the budgets (CP-SAT decides)
         self._reset()
         index = {tid: i for i, tid in enumerate(plan.tasks)}  # ties go to plan order
-        priority = [min(self._priority(rule, tid, index[tid]) for tid in tids)
-                    for tids in self.blocks]
+        key = self._priority
+        priority = [key(rule, tids[0], index[tids[0]]) if len(tids) == 1 else
+                    min(key(rule, tid, index[tid]) for tid in tids) for tids in self.blocks]
         waiting = list(self.block_preds)
         heap = [(priority[b], b) for b, n in enumerate(waiting) if n == 0]
         heapq.heapify(heap)
@@ -352,6 +361,13 @@ class ListScheduler:
         lag a successor could not meet; False (nothing committed) if a task found no room, or
         the block was delayed past the time where nothing placed so far is in its way any
         more (it cannot fit at all: CP-SAT decides)."""
+        if len(tids) == 1 and tids[0] not in self.tied:  # a lone task: no lags to keep
+            st = self._place(tids[0], done, bumps.get(tids[0], 0), deadline)
+            if st is None:
+                return False
+            done[st.id] = st
+            self._commit(st)
+            return True
         give_up = None
         for attempt in itertools.count():
             placed, violation = [], None
@@ -402,16 +418,20 @@ class ListScheduler:
         """Lower bounds on start and on finish from scheduled predecessors and the release."""
         task = self.plan.tasks[tid]
         ls, le = max(task.release, bump), 0
+        cals = self.cals
         for link in task.links:
             p = done[link.pred]
-            if link.type == LinkType.FS:
-                ls = max(ls, lag_end(self.cals, link, p.finish))
-            elif link.type == LinkType.SS:
-                ls = max(ls, lag_end(self.cals, link, p.start))
-            elif link.type == LinkType.FF:
-                le = max(le, lag_end(self.cals, link, p.finish))
+            kind = link.type
+            there = p.finish if kind is LinkType.FS or kind is LinkType.FF else p.start
+            if link.lag_calendar is None or link.lag == 0:
+                there += link.lag
             else:
-                le = max(le, lag_end(self.cals, link, p.start))
+                there = lag_end(cals, link, there)
+            if kind is LinkType.FS or kind is LinkType.SS:
+                if there > ls:
+                    ls = there
+            elif there > le:
+                le = there
         return max(ls, 0), le
 
     def _place(self, tid, done, bump, deadline=None) -> ScheduledTask | None:
@@ -435,8 +455,10 @@ class ListScheduler:
     def _affordable(self, tid, mode) -> bool:
         """The mode fits the crews at all, and spending it still leaves every later task its
         reference mode."""
-        if any(q > self.plan.resources[r].max_capacity for r, q in mode.demands.items()):
-            return False
+        cap = self.max_cap
+        for r, q in mode.demands.items():
+            if q > cap[r]:
+                return False
         if not self.reference:
             return True
         own = self.plan.tasks[tid].modes[self.reference[tid]].spends
@@ -451,18 +473,21 @@ class ListScheduler:
         clashes, not a million slots)."""
         cal = self.cals.get(task.calendar)
         d = mode.duration
-        floors = (self._storage_floor(task), self._empty_floor(task))
-        if None in floors:
-            return None
+        room = units = 0
+        if task.fills or task.empties:  # most tasks touch no storage: no floors to find
+            room, units = self._storage_floor(task), self._empty_floor(task)
+            if room is None or units is None:
+                return None
         if d == 0:
-            return max(ls, le, floors[1])
-        le = max(le, floors[0])
+            return max(ls, le, units)
+        le = max(le, room)
         begin = cal.next_working if task.interruptible else (
             lambda slot: cal.unbroken_start(slot, d))
-        s = begin(max(ls, floors[1]))
+        s = begin(max(ls, units))
         demands = mode.demands
-        quiet = max((max(self.busy_until[r], self.last_step[r]) for r in demands), default=0)
-        fits_for_ever = all(q <= self.plan.resources[r].steps[-1][1] for r, q in demands.items())
+        quiet = 0
+        for r in demands:
+            quiet = max(quiet, self.busy_until[r], self.last_step[r])
         for step in itertools.count():
             if s is None or (step % 4096 == 4095 and deadline is not None
                              and time.monotonic() > deadline):
@@ -472,22 +497,28 @@ class ListScheduler:
                 s = begin(s + max(1, le - e))
                 continue
             if s >= quiet:
-                return s if fits_for_ever else None
+                return s if self._fits_for_ever(demands) else None
             clash = self._clash(demands, s, e)
             if clash is None:
                 return s
             s = begin(clash + 1)
         return None
 
+    def _fits_for_ever(self, demands) -> bool:
+        last = self.last_cap
+        return all(q <= last[r] for r, q in demands.items())
+
     def _clash(self, demands, s, e) -> int | None:
         """The last slot in [s, e) where a demand does not fit, or None."""
         for rid, q in demands.items():
-            use, cap = self.usage[rid], self.cap[rid]
-            use.ensure(e)
-            cap.ensure(e)
-            uv, cv = use.values, cap.values
+            free = self.free[rid]
+            if e > len(free.values):
+                free.ensure(e)
+            fv = free.values
+            if min(fv[s:e]) >= q:  # the usual case, at C speed
+                continue
             for t in range(e - 1, s - 1, -1):
-                if uv[t] + q > cv[t]:
+                if fv[t] < q:
                     return t
         return None
 
@@ -521,7 +552,7 @@ class ListScheduler:
                 self.spent[bid] += sign * task.modes[st.mode].spends.get(bid, 0)
                 self.reserved[bid] -= sign * task.modes[self.reference[st.id]].spends.get(bid, 0)
         for rid, q in task.modes[st.mode].demands.items():
-            self.usage[rid].add(st.start, st.finish, sign * q)
+            self.free[rid].add(st.start, st.finish, -sign * q)
             self.busy_until[rid] = max(self.busy_until[rid], st.finish)
         for sid, q in task.fills.items():
             self.stored[sid].shift(st.finish, sign * q)
