@@ -615,6 +615,9 @@ class _Waits:
     def woken(self, tids) -> list:
         """The waiting blocks that placing `tids` may have unblocked."""
         tasks = self.s.plan.tasks
+        if not (self.other or self.lists) or not any(tasks[t].fills or tasks[t].empties
+                                                     for t in tids):
+            return []
         filled = {sid for t in tids for sid in tasks[t].fills}
         emptied = {sid for t in tids for sid in tasks[t].empties}
         if not filled and not emptied:
