@@ -718,11 +718,15 @@ def _risk_study(plan, iterations, all_iterations, seed, workers, cluster, check,
     """Run a risk study, print it and write its outputs; the document."""
     from .exports.risk import risk_document, risk_text, write_risk_workbook
     from .scheduler.executor import ClusterError
-    from .scheduler.risk import Source, study
+    from .scheduler.risk import Source, study, uncertain
 
     outputs = {k: v for k, v in outputs.items() if v}
     _check(outputs)
     loaded = _load(plan, max_tasks, sets, scenario)
+    if not uncertain(loaded):
+        click.echo(f"rackplan: warning: {plan} gives no duration ranges, delivery delays or "
+                   "risks: every iteration is the deterministic schedule (see [uncertainty] "
+                   "in the README)", err=True)
     with open(plan, encoding="utf-8") as fh:
         source = Source(plan, fh.read(), tuple(sets), scenario, max_tasks)
     started = time.monotonic()

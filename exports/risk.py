@@ -238,7 +238,14 @@ def risk_sheet(ws, doc: dict, data) -> None:
     for t in doc["trades"]:
         r = _row(ws, [t["trade"], t["critical"], t["crew_bound"]])
         ws.cell(r, 2).number_format = ws.cell(r, 3).number_format = "0%"
-    ws.print_area = f"A1:R{max(ws.max_row, 52)}"
+    if doc["gpus"]:
+        _row(ws, [])
+        _row(ws, ["GPUs online", "P50", "P80"], BOLD, HEADER)
+        for g in doc["gpus"]:
+            _row(ws, [g["gpus"], g["p50"]["date"][:16].replace("T", " "),
+                      g["p80"]["date"][:16].replace("T", " ")])
+            ws.cell(ws.max_row, 1).number_format = "#,##0"
+    ws.print_area = f"A1:R{max(ws.max_row, 70)}"
     _charts(ws, doc, tornado_top, tornado_end, data)
 
 
@@ -292,6 +299,30 @@ def _charts(ws, doc, tornado_top, tornado_end, data) -> None:
     hist.height, hist.width = 8, 16
     ws.add_chart(hist, "H19")
 
+    if doc["gpus"]:
+        gcol = hcol + 3
+        for c, head in enumerate(("GPUs", "P50 day", "P80 day")):
+            data.cell(1, gcol + c, head)
+        for i, g in enumerate(doc["gpus"], start=2):
+            data.cell(i, gcol, g["gpus"])
+            data.cell(i, gcol + 1, g["p50"]["day"])
+            data.cell(i, gcol + 2, g["p80"]["day"])
+        k = len(doc["gpus"]) + 1
+        curve = ScatterChart()
+        curve.title = "GPUs online: P50 and P80"
+        curve.style = 13
+        curve.x_axis.title = "project day"
+        curve.y_axis.title = "GPUs online"
+        curve.y_axis.number_format = "#,##0"
+        for c, name in ((1, "P50"), (2, "P80")):
+            line = Series(Reference(data, min_col=gcol, min_row=2, max_row=k),
+                          Reference(data, min_col=gcol + c, min_row=2, max_row=k), title=name)
+            line.marker.symbol = "none"
+            curve.series.append(line)
+        curve.x_axis.delete = False
+        curve.y_axis.delete = False
+        curve.height, curve.width = 8, 16
+        ws.add_chart(curve, "H55")
     if tornado_end > tornado_top:
         tornado = BarChart()
         tornado.type = "bar"

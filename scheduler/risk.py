@@ -405,6 +405,11 @@ def _with(obj, **changes):
     return new
 
 
+def uncertain(plan: Plan) -> bool:
+    """Whether a risk study of the plan has anything to sample."""
+    return Sampler(plan).uncertain
+
+
 # -- one iteration -----------------------------------------------------------------------------
 class Runner:
     """Everything an iteration reuses: the calendars, the scheduler's structure of the plan

@@ -363,7 +363,7 @@ def test_risk_command_reports_and_writes_json_and_workbook(tmp_path):
     assert ws["A5"].value == "P10" and ws["C7"].value == p80["day"]
     with zipfile.ZipFile(out_xlsx) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-    assert len(charts) == 3  # S-curve, histogram, tornado
+    assert len(charts) == 4  # S-curve, histogram, GPUs online at P50/P80, tornado
 
 
 def test_risk_command_refuses_a_bad_plan_without_a_traceback(tmp_path):
