@@ -404,10 +404,14 @@ def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c, past=Non
 @output_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 @click.option("--frontier", type=click.IntRange(min=2, max=20), default=None, metavar="N",
-              help="Also the cost-vs-finish curve at N dates up to --by (time limit shared).")
+              help="Also the cost-vs-finish curve at N dates up to --by, sized in parallel "
+                   "(half the time limit); in the JSON and as a workbook chart too.")
+@click.option("--cluster", default=None, metavar="tcp://HOST:8786",
+              help="Size the frontier's dates on this Dask scheduler instead of local "
+                   "processes.")
 @scenario_options
 def crews(plan, by, time_limit, workers, seed, json_path, xlsx_path, csv_path, ics_path,
-          mspdi_path, timescale, quiet, frontier, sets, scenario):
+          mspdi_path, timescale, quiet, frontier, cluster, sets, scenario):
     """Choose the size of every crew written as `capacity = { min, max }` so that every hard
     target is met and everything finishes by the date, at the least crew cost (their pay over
     the window; the least crews where no price is given). Prints the sizes, their cost, the
@@ -433,14 +437,21 @@ def crews(plan, by, time_limit, workers, seed, json_path, xlsx_path, csv_path, i
         deadline = deadline_of(loaded, by)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    points = []
     with CtrlC():
         try:
             if frontier:
                 from .exports.crews import frontier_text
                 from .scheduler.cpsat.crews import frontier as curve
+                from .scheduler.executor import ClusterError
+                from .scheduler.source import Source
 
-                points = curve(loaded, deadline, frontier,
-                               SolveOptions(time_limit / 2, workers, seed))
+                try:
+                    points = curve(loaded, deadline, frontier,
+                                   SolveOptions(time_limit / 2, workers, seed),
+                                   source=Source.read(plan, sets, scenario), cluster=cluster)
+                except ClusterError as exc:
+                    _fail_output(str(exc))
                 click.echo(frontier_text(loaded, points) + "\n", nl=False,
                            err="-" in outputs.values())
                 time_limit = time_limit / 2
@@ -462,7 +473,12 @@ def crews(plan, by, time_limit, workers, seed, json_path, xlsx_path, csv_path, i
         sys.exit(EXIT_NO_SCHEDULE)
     click.echo("\n" + report(answer.schedule), nl=False, err=to_stderr)
     if outputs:
-        _write(schedule_to_dict(answer.schedule), outputs, timescale)
+        doc = schedule_to_dict(answer.schedule)
+        if points:
+            from .exports.crews import frontier_rows
+
+            doc["frontier"] = frontier_rows(loaded, points)
+        _write(doc, outputs, timescale)
     sys.exit(EXIT_OK)
 
 
@@ -577,10 +593,10 @@ def check(plan, time_limit, workers, seed, strict, json_path, junit_path, quiet,
 
 def _confidence_gate(path, plan, confidence, iterations, seed, quiet, sets, scenario) -> int:
     """--confidence P: exit 1 when a hard target is met in fewer than P of the iterations."""
-    from .scheduler.risk import Source, study
+    from .scheduler.risk import study
+    from .scheduler.source import Source
 
-    with open(path, encoding="utf-8") as fh:
-        source = Source(path, fh.read(), tuple(sets), scenario)
+    source = Source.read(path, sets, scenario)
     started = time.monotonic()
     summary = study(source, plan, iterations=iterations, seed=seed,
                     progress=None if quiet else _risk_progress(plan, started))
@@ -632,10 +648,14 @@ def _slip_gate(plan, schedule, baseline, max_slip) -> int:
               help="A scenario of the plan to compare (repeatable; default: all of them).")
 @click.option("--set", "sets", multiple=True, callback=_parse_sets, metavar="PATH=VALUE",
               help="An override applied to the base plan and every scenario (repeatable).")
-@solver_options("Seconds for the whole comparison, shared by the scenarios.")
+@solver_options("Seconds for the whole comparison; the scenarios solve in parallel.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="The comparison as JSON ('-' for stdout).")
-def compare(plan, names, sets, time_limit, workers, seed, json_path):
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False),
+              help="The comparison as a workbook (a Compare sheet with a chart).")
+@click.option("--cluster", default=None, metavar="tcp://HOST:8786",
+              help="Solve the scenarios on this Dask scheduler instead of local processes.")
+def compare(plan, names, sets, time_limit, workers, seed, json_path, xlsx_path, cluster):
     """Solve PLAN as written and each of its [scenarios.NAME] (or the ones named), with any
     --set applied to all, and print one table: a column per scenario with the finish, each
     target's forecast and slack, peak crews, cost and GPUs online at the target dates.
@@ -643,13 +663,14 @@ def compare(plan, names, sets, time_limit, workers, seed, json_path):
     \b
     Exit status: 0 compared, 2 invalid plan, scenario or override.
     """
-    from .exports.compare import compare_json, compare_text
-    from .scheduler.compare import outcome
-    from .scheduler.cpsat import SolveOptions, solve
+    from .exports.compare import compare_json, compare_text, write_compare_workbook
+    from .scheduler.compare import compare as run_compare
+    from .scheduler.executor import ClusterError
     from .scheduler.load import parse_toml
+    from .scheduler.source import Source
     from .scheduler.overrides import scenario_names
 
-    _check({"json": json_path} if json_path else {})
+    _check({k: v for k, v in {"json": json_path, "xlsx": xlsx_path}.items() if v})
     try:
         with open(plan, encoding="utf-8") as fh:
             data = parse_toml(plan, fh.read())
@@ -662,15 +683,27 @@ def compare(plan, names, sets, time_limit, workers, seed, json_path):
     chosen = list(names) or scenario_names(data)
     plans = [("base", _load(plan, None, sets))] + [
         (name, _load(plan, None, sets, name)) for name in chosen]
-    started = time.monotonic()
-    outcomes = []
-    with CtrlC():
-        for i, (name, loaded) in enumerate(plans):
-            share = max(0.5, (time_limit - (time.monotonic() - started)) / (len(plans) - i))
-            outcomes.append(outcome(name, solve(loaded, SolveOptions(share, workers, seed))))
+    sources = [(name, Source.read(plan, sets, None if name == "base" else name))
+               for name, _ in plans]
+    try:
+        outcomes = run_compare(sources, time_limit, workers, seed, cluster)
+    except ClusterError as exc:
+        _fail_output(str(exc))
+    except KeyboardInterrupt:
+        click.echo("rackplan: interrupted; nothing compared", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    for o, (_, loaded) in zip(outcomes, plans):
+        o.plan = loaded
     to_stdout = json_path == "-"
     click.echo(compare_text(outcomes), nl=False, err=to_stdout)
     _write_text(json_path, lambda: compare_json(outcomes))
+    if xlsx_path:
+        from .exports import ExportError
+
+        try:
+            write_compare_workbook(outcomes, xlsx_path)
+        except ExportError as exc:
+            _fail_output(str(exc))
     sys.exit(EXIT_OK)
 
 
@@ -718,7 +751,8 @@ def _risk_study(plan, iterations, all_iterations, seed, workers, cluster, check,
     """Run a risk study, print it and write its outputs; the document."""
     from .exports.risk import risk_document, risk_text, write_risk_workbook
     from .scheduler.executor import ClusterError
-    from .scheduler.risk import Source, study, uncertain
+    from .scheduler.risk import study, uncertain
+    from .scheduler.source import Source
 
     outputs = {k: v for k, v in outputs.items() if v}
     _check(outputs)
@@ -727,8 +761,7 @@ def _risk_study(plan, iterations, all_iterations, seed, workers, cluster, check,
         click.echo(f"rackplan: warning: {plan} gives no duration ranges, delivery delays or "
                    "risks: every iteration is the deterministic schedule (see [uncertainty] "
                    "in the README)", err=True)
-    with open(plan, encoding="utf-8") as fh:
-        source = Source(plan, fh.read(), tuple(sets), scenario, max_tasks)
+    source = Source.read(plan, sets, scenario, max_tasks)
     started = time.monotonic()
     try:
         summary = study(source, loaded, iterations=iterations, seed=seed, workers=workers,

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT.parent))
 
 from rackplan.scheduler.heuristic import list_schedule  # noqa: E402
-from rackplan.scheduler.risk import Source, study  # noqa: E402
+from rackplan.scheduler.risk import study  # noqa: E402
+from rackplan.scheduler.source import Source  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from buildout import plan_text  # noqa: E402

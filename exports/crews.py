@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import Reference, ScatterChart, Series
+from openpyxl.styles import Font, PatternFill
 from tabulate import tabulate
 
 from ..scheduler.plan import Plan
@@ -26,6 +29,17 @@ def frontier_text(plan: Plan, points: list[CrewSizes]) -> str:
     return "Cost against the finish date\n" + tabulate(
         rows, headers=["finish by", "status", "crew cost", "proven bound"] + crews,
         disable_numparse=True) + "\n"
+
+
+def frontier_rows(plan: Plan, points: list[CrewSizes]) -> list[dict]:
+    """The curve for the JSON (and the workbook's Frontier sheet): a row per date."""
+    day = plan.slot_minutes / 1440
+    return [{"finish_by": plan.slot_to_datetime(p.deadline).in_timezone(plan.timezone)
+             .format("YYYY-MM-DDTHH:mm:ssZ"), "day": round(p.deadline * day, 2),
+             "status": p.status.value,
+             "cost": None if p.cost is None else p.cost / 100,
+             "bound": None if p.bound is None else (p.bound or 0) / 100,
+             "sizes": dict(p.sizes)} for p in points]
 
 
 def crews_text(plan: Plan, answer: CrewSizes) -> str:
@@ -52,3 +66,37 @@ def crews_text(plan: Plan, answer: CrewSizes) -> str:
                 "prices given, so the fewest crews)\n")
     return (f"{head}\n{table}\n\ncrew cost   {answer.cost / 100:,.2f} ({status}; no sizes cost "
             f"less than {(answer.bound or 0) / 100:,.2f})\n")
+
+
+def frontier_sheet(ws, rows: list[dict]) -> None:
+    """The workbook's Frontier sheet (write-only): the table and the cost-vs-finish chart."""
+    crews = list(rows[0]["sizes"]) if rows else []
+    for col, width in zip("ABCDE", (18, 8, 12, 14, 14)):
+        ws.column_dimensions[col].width = width
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="D9E1F2")
+    head = []
+    for name in ["finish by", "day", "status", "crew cost", "proven bound"] + crews:
+        c = WriteOnlyCell(ws, name)
+        c.font, c.fill = bold, fill
+        head.append(c)
+    ws.append(head)
+    for r in rows:
+        ws.append([r["finish_by"][:16].replace("T", " "), r["day"], r["status"], r["cost"],
+                   r["bound"]] + [r["sizes"].get(c) for c in crews])
+    chart = ScatterChart()
+    chart.title = "Crew cost against the finish date"
+    chart.style = 13
+    chart.x_axis.title = "finish by (project day)"
+    chart.y_axis.title = "crew cost"
+    chart.y_axis.number_format = "#,##0"
+    n = len(rows) + 1
+    for col, title in ((4, "cheapest crews found"), (5, "proven bound")):
+        series = Series(Reference(ws, min_col=col, min_row=2, max_row=n),
+                        Reference(ws, min_col=2, min_row=2, max_row=n), title=title)
+        series.marker.symbol = "circle"
+        series.smooth = False
+        chart.series.append(series)
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.height, chart.width = 9, 18
+    ws.add_chart(chart, "H2")

@@ -73,6 +73,10 @@ def build_workbook(doc: dict, scale: str = "auto") -> Workbook:
     _progress(wb.create_sheet("Progress"), doc, timeline)
     if any(t.get("baseline_finish_slot") is not None for t in doc["tasks"]):
         _variance(wb.create_sheet("Variance"), doc, timeline)
+    if doc.get("frontier"):
+        from .crews import frontier_sheet
+
+        frontier_sheet(wb.create_sheet("Frontier"), doc["frontier"])
     return wb
 
 

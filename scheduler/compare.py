@@ -13,11 +13,12 @@ from .schedule import Schedule
 
 @dataclass
 class Outcome:
-    """One scenario's answer: what a PM compares."""
+    """One scenario's answer: what a PM compares (plain data; the plan is attached by the
+    caller, so a worker's answer travels without it)."""
 
     name: str
-    plan: Plan
-    schedule: Schedule
+    plan: Plan | None
+    status: str
     finish: int | None = None  # slot
     forecasts: dict[str, int | None] = field(default_factory=dict)  # target id -> slot
     peaks: dict[str, int] = field(default_factory=dict)  # crew -> most units busy at once
@@ -27,7 +28,7 @@ class Outcome:
 
 def outcome(name: str, schedule: Schedule) -> Outcome:
     plan = schedule.plan
-    out = Outcome(name, plan, schedule)
+    out = Outcome(name, plan, schedule.status.value)
     if not schedule.status.has_schedule:
         return out
     out.finish = schedule.makespan
@@ -42,4 +43,29 @@ def outcome(name: str, schedule: Schedule) -> Outcome:
     return out
 
 
-__all__ = ["Outcome", "outcome"]
+def solve_scenario(job: dict) -> Outcome:
+    """A work item of `rackplan compare` (runs in a worker): one scenario solved, its outcome
+    without the plan."""
+    from .cpsat import SolveOptions, solve
+
+    plan = job["source"].load()
+    result = outcome(job["name"], solve(plan, SolveOptions(job["time_limit"], job["threads"],
+                                                           job["seed"])))
+    result.plan = None
+    return result
+
+
+def compare(sources: list[tuple[str, object]], time_limit: float, workers: int, seed: int,
+            cluster: str | None = None) -> list[Outcome]:
+    """Each (name, Source) solved, side by side: in parallel on the executor (local processes,
+    or a Dask cluster), each given its share of the time and of the CP-SAT workers."""
+    from . import executor
+
+    pool = len(sources) if cluster else min(len(sources), executor.default_workers())
+    rounds = -(-len(sources) // pool)
+    jobs = [{"name": name, "source": src, "time_limit": max(0.5, time_limit / rounds),
+             "threads": max(1, workers // pool), "seed": seed} for name, src in sources]
+    return executor.run(solve_scenario, jobs, workers=pool, cluster=cluster)
+
+
+__all__ = ["Outcome", "compare", "outcome", "solve_scenario"]

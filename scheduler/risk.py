@@ -29,6 +29,7 @@ from .explain import critical_chain
 from .heuristic import ListScheduler
 from .plan import Plan, Resource, Spread, Storage
 from .schedule import Schedule, SolveStatus, forecast
+from .source import Source
 from .verify import verify
 
 GPU_LEVELS = 20  # the GPUs-online curve: when each 5% of the GPUs is online
@@ -639,23 +640,6 @@ def _gpu_percentiles(plan, results) -> list[dict]:
 CHUNK = 10  # iterations per work item
 VERIFY_EVERY = 25  # the verifier checks every 25th iteration (all of them with check="all")
 _RUNNERS: dict = {}
-
-
-@dataclass(frozen=True)
-class Source:
-    """A plan as workers rebuild it: its text, not a pickled Plan."""
-
-    file: str
-    text: str
-    sets: tuple = ()
-    scenario: str | None = None
-    max_tasks: int | None = None
-
-    def load(self) -> Plan:
-        from .load import plan_from_toml
-
-        return plan_from_toml(self.file, self.text, max_tasks=self.max_tasks,
-                              sets=self.sets, scenario=self.scenario)
 
 
 def run_chunk(job: dict) -> list[dict]:

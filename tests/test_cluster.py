@@ -10,7 +10,8 @@ import time
 import pytest
 
 from rackplan.scheduler.executor import ClusterError, run
-from rackplan.scheduler.risk import Source, study
+from rackplan.scheduler.risk import study
+from rackplan.scheduler.source import Source
 
 from conftest import HEADER
 

@@ -84,3 +84,43 @@ def test_the_cost_against_finish_curve():
     assert [(p.deadline, p.sizes["crew"], p.cost) for p in points] == [
         (8, 2, 16_000), (10, 2, 20_000), (12, 2, 24_000), (14, 2, 28_000), (16, 1, 16_000)]
     assert all(verify(p.schedule.plan, p.schedule.tasks) == [] for p in points)
+
+
+def test_the_frontier_in_parallel_gives_the_sequential_answers():
+    """The same five dates sized on two worker processes (the plan shipped as text): the
+    hand-derived sizes and costs of test_the_cost_against_finish_curve."""
+    import textwrap
+
+    from conftest import HEADER
+
+    from rackplan.scheduler.cpsat.crews import frontier
+    from rackplan.scheduler.source import Source
+
+    source = Source("test.toml", textwrap.dedent(HEADER) + textwrap.dedent(CHAINS))
+    plan = source.load()
+    points = frontier(plan, deadline_of(plan, "16h"), 5, FAST, source=source)
+    assert [(p.deadline, p.sizes["crew"], p.cost) for p in points] == [
+        (8, 2, 16_000), (10, 2, 20_000), (12, 2, 24_000), (14, 2, 28_000), (16, 1, 16_000)]
+
+
+def test_frontier_goes_to_the_json_and_the_workbook(tmp_path):
+    import json
+
+    from openpyxl import load_workbook
+
+    from conftest import HEADER
+
+    path = tmp_path / "p.toml"
+    path.write_text(HEADER + CHAINS)
+    out_json, out_xlsx = tmp_path / "c.json", tmp_path / "c.xlsx"
+    result = CliRunner().invoke(main, ["crews", str(path), "--by", "16h", "--frontier", "5",
+                                       "--workers", "1", "--time-limit", "20", "-q",
+                                       "--json", str(out_json), "--xlsx", str(out_xlsx)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(out_json.read_text())["frontier"]
+    assert [(r["day"], r["sizes"]["crew"], r["cost"]) for r in rows] == [
+        (0.33, 2, 160.0), (0.42, 2, 200.0), (0.5, 2, 240.0), (0.58, 2, 280.0), (0.67, 1, 160.0)]
+    ws = load_workbook(out_xlsx)["Frontier"]
+    assert [c.value for c in ws[1]] == ["finish by", "day", "status", "crew cost",
+                                        "proven bound", "crew"]
+    assert [ws.cell(r, 4).value for r in range(2, 7)] == [160, 200, 240, 280, 160]

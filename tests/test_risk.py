@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from rackplan.cli import main
 from rackplan.scheduler.errors import PlanInvalid
 from rackplan.scheduler.plan import Spread
-from rackplan.scheduler.risk import Runner, Source, percentile, quantile, study
+from rackplan.scheduler.risk import Runner, percentile, quantile, study
+from rackplan.scheduler.source import Source
 
 from conftest import HEADER
 

@@ -86,3 +86,23 @@ def test_compare_puts_scenarios_side_by_side(tmp_path):
                                      "--json", "-"])
     assert [(s["name"], s["finish_slot"]) for s in json.loads(only.stdout)["scenarios"]] == \
         [("base", 4), ("longer", 6)]
+
+
+def test_compare_writes_a_workbook(tmp_path):
+    """The Compare sheet: a column per scenario, the finish days as numbers (base 8 h = 0.33
+    d, two-crews 4 h = 0.17 d, longer 10 h = 0.42 d) under a chart."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    path = tmp_path / "p.toml"
+    path.write_text(PLAN)
+    out = tmp_path / "c.xlsx"
+    result = CliRunner().invoke(main, ["compare", str(path), "--workers", "1",
+                                       "--time-limit", "10", "--xlsx", str(out)])
+    assert result.exit_code == 0, result.output
+    ws = load_workbook(out)["Compare"]
+    assert [c.value for c in ws[2]] == [None, "base", "two-crews", "longer"]
+    assert [c.value for c in ws[5]] == ["finish (day)", 0.33, 0.17, 0.42]
+    with zipfile.ZipFile(out) as z:
+        assert any(n.startswith("xl/charts/chart") for n in z.namelist())

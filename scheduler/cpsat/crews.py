@@ -170,16 +170,33 @@ def size_crews(plan: Plan, deadline: int, options: SolveOptions = SolveOptions()
     return result
 
 
-def frontier(plan: Plan, deadline: int, points: int, options: SolveOptions) -> list[CrewSizes]:
-    """Cost against finish: the cheapest sizes for `points` dates evenly spaced from the
-    earliest the plan could finish with the largest crews (its critical path) to `deadline`,
-    each answer verified; the time limit is shared."""
+def frontier_dates(plan: Plan, deadline: int, points: int) -> list[int]:
+    """`points` dates evenly spaced from the earliest the plan could finish with the largest
+    crews (its critical path) to `deadline`."""
     from ..heuristic import earliest_finishes
 
     earliest = max(earliest_finishes(plan, Calendars(plan))[1].values(), default=0)
     earliest = min(earliest, deadline)
-    dates = sorted({round(earliest + (deadline - earliest) * i / max(1, points - 1))
-                    for i in range(points)})
+    return sorted({round(earliest + (deadline - earliest) * i / max(1, points - 1))
+                   for i in range(points)})
+
+
+def frontier(plan: Plan, deadline: int, points: int, options: SolveOptions, *,
+             source=None, cluster: str | None = None) -> list[CrewSizes]:
+    """Cost against finish: the cheapest sizes at each of `frontier_dates`, each answer
+    verified; the time limit is shared. With `source` (the plan as text) the dates are sized
+    in parallel on the executor (local processes, or a Dask cluster), each with its share of
+    the time and of the CP-SAT workers; their answers come back without schedules."""
+    dates = frontier_dates(plan, deadline, points)
+    if source is not None:
+        from .. import executor
+
+        pool = len(dates) if cluster else min(len(dates), executor.default_workers())
+        rounds = -(-len(dates) // pool)
+        jobs = [{"source": source, "deadline": date, "options": replace(
+            options, time_limit=max(0.5, options.time_limit / rounds),
+            workers=max(1, options.workers // pool))} for date in dates]
+        return executor.run(size_point, jobs, workers=pool, cluster=cluster)
     started, out = time.monotonic(), []
     for i, date in enumerate(dates):
         left = options.time_limit - (time.monotonic() - started)
@@ -188,4 +205,13 @@ def frontier(plan: Plan, deadline: int, points: int, options: SolveOptions) -> l
     return out
 
 
-__all__ = ["CrewSizes", "deadline_of", "frontier", "size_crews", "sized"]
+def size_point(job: dict) -> CrewSizes:
+    """A work item of the frontier (runs in a worker): one date sized, verified there, and
+    returned without its schedule (plain data)."""
+    answer = size_crews(job["source"].load(), job["deadline"], job["options"])
+    answer.schedule = None
+    return answer
+
+
+__all__ = ["CrewSizes", "deadline_of", "frontier", "frontier_dates", "size_crews", "size_point",
+           "sized"]
