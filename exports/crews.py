@@ -31,6 +31,16 @@ def frontier_text(plan: Plan, points: list[CrewSizes]) -> str:
         disable_numparse=True) + "\n"
 
 
+def _phases(plan: Plan, rid: str, size: int, ramp) -> str:
+    """A sized crew over time: 'min 4 until 06-20, 12 until 07-15, then 6'."""
+    from ..scheduler.cpsat.crews import capacity_steps
+
+    steps = capacity_steps(plan.resources[rid], size, ramp)
+    parts = [f"{cap} from {plan.slot_to_datetime(at).format('MM-DD HH:mm')}" if at else str(cap)
+             for at, cap in steps]
+    return ", then ".join(parts)
+
+
 def frontier_rows(plan: Plan, points: list[CrewSizes]) -> list[dict]:
     """The curve for the JSON (and the workbook's Frontier sheet): a row per date."""
     day = plan.slot_minutes / 1440
@@ -39,7 +49,10 @@ def frontier_rows(plan: Plan, points: list[CrewSizes]) -> list[dict]:
              "status": p.status.value,
              "cost": None if p.cost is None else p.cost / 100,
              "bound": None if p.bound is None else (p.bound or 0) / 100,
-             "sizes": dict(p.sizes)} for p in points]
+             "sizes": dict(p.sizes),
+             "ramps": {rid: {"from": plan.slot_to_datetime(at).in_timezone(plan.timezone)
+                             .format("YYYY-MM-DDTHH:mm:ssZ"), "size": n}
+                       for rid, (at, n) in p.ramps.items()}} for p in points]
 
 
 def crews_text(plan: Plan, answer: CrewSizes) -> str:
@@ -51,13 +64,19 @@ def crews_text(plan: Plan, answer: CrewSizes) -> str:
         return f"{head}\n{verdict}\n"
     priced = any(plan.resources[r].cost_per_hour or plan.resources[r].cost_per_day
                  for r in answer.sizes)
+    phased = any(plan.resources[r].size_lead or plan.resources[r].size_ramp
+                 for r in answer.sizes)
     rows = []
     for rid, n in answer.sizes.items():
         lo, hi = plan.resources[rid].sizing or (n, n)
         unit = answer.unit_cents[rid]
-        rows.append((rid, lo, hi, n) + ((f"{unit / 100:,.2f}", f"{n * unit / 100:,.2f}")
-                                        if priced else ()))
-    headers = ["crew", "min", "max", "chosen"] + (["per unit", "cost"] if priced else [])
+        row = (rid, lo, hi, n)
+        if phased:
+            row += (_phases(plan, rid, n, answer.ramps.get(rid)),)
+        rows.append(row + ((f"{unit / 100:,.2f}", f"{n * unit / 100:,.2f}")
+                           if priced and not phased else ()))
+    headers = (["crew", "min", "max", "chosen"] + (["over time"] if phased else [])
+               + (["per unit", "cost"] if priced and not phased else []))
     table = tabulate(rows, headers=headers, disable_numparse=True)
     status = ("optimal (proven)" if answer.status.value == "optimal" else
               f"feasible, within {100 * (answer.gap or 0):.1f}% of the proven bound")

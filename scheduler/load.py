@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pendulum
@@ -508,9 +508,29 @@ class _Builder:
         if not isinstance(trade, str):
             self.ctx.error("type", f"{where}.trade", f"must be a string, got {trade!r}")
             trade = name
-        return Resource(rid, cal, tuple(sorted(steps.items())), str(trade),
-                        self.money(table, "cost_per_hour", where),
-                        self.money(table, "cost_per_day", where), sizing)
+        res = Resource(rid, cal, tuple(sorted(steps.items())), str(trade),
+                       self.money(table, "cost_per_hour", where),
+                       self.money(table, "cost_per_day", where), sizing)
+        return self._hiring(res, table["capacity"], f"{where}.capacity") if sizing else res
+
+    def _hiring(self, res: Resource, value: dict, where: str) -> Resource:
+        """`step` (crews come in teams of this many above min), `from` (units above min only
+        from this date or duration: a lead time), `ramp = true` (a second size from a date
+        the solver picks)."""
+        lo, hi = res.sizing
+        step = self.int_(value, "step", where, default=1, minimum=1, maximum=1_000_000) or 1
+        if step > 1 and (hi - lo) % step:
+            self.ctx.error("value", f"{where}.step", f"max {hi} is not min {lo} plus a whole "
+                           f"number of steps of {step}; make max {lo + (hi - lo) // step * step}"
+                           f" or {lo + -(-(hi - lo) // step) * step}")
+        lead = 0
+        if "from" in value:
+            lead = self.when(value["from"], f"{where}.from") or 0
+            if lead < 0:
+                self.ctx.error("value", f"{where}.from", "is before the project start")
+                lead = 0
+        ramp = self.bool_(value, "ramp", where)
+        return replace(res, size_step=step, size_lead=lead, size_ramp=ramp)
 
     def _sizing(self, table, where) -> tuple[int, int] | None:
         """`capacity = { min = 4, max = 40 }`: a crew size for `rackplan crews` to choose (the
@@ -519,7 +539,7 @@ class _Builder:
         if not isinstance(value, dict):
             return None
         cw = f"{where}.capacity"
-        if not self.keys(value, {"min", "max"}, cw):
+        if not self.keys(value, {"min", "max", "step", "from", "ramp"}, cw):
             return None
         lo = self.int_(value, "min", cw, minimum=0, maximum=1_000_000)
         hi = self.int_(value, "max", cw, minimum=1, maximum=1_000_000)

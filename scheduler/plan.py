@@ -86,6 +86,11 @@ class Resource:
     cost_per_hour: float = 0.0  # per unit of capacity, for each working hour on site
     cost_per_day: float = 0.0  # per unit of capacity, for each day it works
     sizing: tuple[int, int] | None = None  # capacity = { min, max }: `rackplan crews` chooses
+    # ... in multiples of `size_step` above min, beyond min only from slot `size_lead` on (a
+    # hiring lead time), and with `size_ramp` a second size from a date the solver picks.
+    size_step: int = 1
+    size_lead: int = 0
+    size_ramp: bool = False
 
     @property
     def max_capacity(self) -> int:

@@ -124,3 +124,79 @@ def test_frontier_goes_to_the_json_and_the_workbook(tmp_path):
     assert [c.value for c in ws[1]] == ["finish by", "day", "status", "crew cost",
                                         "proven bound", "crew"]
     assert [ws.cell(r, 4).value for r in range(2, 7)] == [160, 200, 240, 280, 160]
+
+
+PHASES = """
+[resources.crew]
+capacity = { min = 1, max = 3CAPACITY }
+cost_per_hour = 10
+[tasks.a]
+duration = "4h"
+uses = { crew = 1 }
+[tasks.b]
+duration = "4h"
+uses = { crew = 1 }
+[tasks.c]
+duration = "8h"
+uses = { crew = 1 }
+after = ["a"]
+[targets.first]
+finish = ["a", "b"]
+by = "4h"
+hard = true
+"""
+
+
+def test_a_ramp_down_chosen_by_the_solver():
+    """a and b (4 h each) must both be done by 4 h: two crews then; c (8 h) follows a to the
+    12 h date, one crew enough. One size for the job: 2 x 12 h x 10 = 240. With a ramp the
+    change date is picked on a grid of every slot here (12 h / 24 < 1): 2 crews for 4 h and
+    1 for 8 h = 80 + 80 = 160."""
+    plan = make_plan(PHASES.replace("CAPACITY", ", ramp = true"))
+    answer = size_crews(plan, deadline_of(plan, "12h"), FAST)
+    assert (answer.status, answer.cost, answer.bound) == (SolveStatus.OPTIMAL, 16_000, 16_000)
+    assert answer.sizes == {"crew": 2} and answer.ramps == {"crew": (4, 1)}
+    assert answer.schedule.plan.resources["crew"].steps == ((0, 2), (4, 1))
+    assert verify(answer.schedule.plan, answer.schedule.tasks) == []
+    flat = size_crews(make_plan(PHASES.replace("CAPACITY", "")), 12, FAST)
+    assert (flat.sizes, flat.cost) == ({"crew": 2}, 24_000)
+
+
+def test_a_lead_time_keeps_the_extra_crews_off_site_until_then():
+    """Three 4 h tasks by 8 h; until 4 h only min = 1 crew: one task 0-4, the other two 4-8
+    need 2 crews from 4 h: 1 x 4 h x 10 + 2 x 4 h x 10 = 120."""
+    plan = make_plan("""
+        [resources.crew]
+        capacity = { min = 1, max = 3, from = "4h" }
+        cost_per_hour = 10
+        [tasks.x]
+        duration = "4h"
+        uses = { crew = 1 }
+        [tasks.y]
+        duration = "4h"
+        uses = { crew = 1 }
+        [tasks.z]
+        duration = "4h"
+        uses = { crew = 1 }
+    """)
+    answer = size_crews(plan, 8, FAST)
+    assert (answer.status, answer.sizes, answer.cost) == (SolveStatus.OPTIMAL, {"crew": 2},
+                                                          12_000)
+    assert answer.schedule.plan.resources["crew"].steps == ((0, 1), (4, 2))
+    assert sorted(st.start for st in answer.schedule.tasks.values()) == [0, 4, 4]
+
+
+def test_a_hiring_step_rounds_the_size_up_to_a_whole_team():
+    """The two 8 h chains by 8 h need 2 crews, but crews come in teams of 2 above min = 1:
+    sizes 1, 3 -> 3 x 8 h x 10 = 240."""
+    plan = make_plan(CHAINS.replace("min = 1, max = 4", "min = 1, max = 5, step = 2"))
+    answer = size_crews(plan, deadline_of(plan, "8h"), FAST)
+    assert (answer.status, answer.sizes, answer.cost) == (SolveStatus.OPTIMAL, {"crew": 3},
+                                                          24_000)
+
+
+def test_a_step_that_does_not_reach_max_is_refused():
+    with pytest.raises(PlanInvalid) as err:
+        make_plan(CHAINS.replace("min = 1, max = 4", "min = 1, max = 4, step = 2"))
+    assert err.value.lines() == ["test.toml:9: resources.crew.capacity.step: max 4 is not min 1 "
+                                 "plus a whole number of steps of 2; make max 3 or 5"]

@@ -38,6 +38,7 @@ class CrewSizes:
     bound: int | None = None
     schedule: Schedule | None = None
     wall_time: float = 0.0
+    ramps: dict[str, tuple[int, int]] = field(default_factory=dict)  # crew -> (date, size)
 
     @property
     def gap(self) -> float | None:
@@ -64,14 +65,16 @@ def _smallest_by_list(plan: Plan, ranged, deadline: int, until: float):
     if best is None:
         return None, None
     for rid, (lo, hi) in ranged.items():
-        while lo < hi and time.monotonic() < until:
-            mid = (lo + hi) // 2
-            tasks = works({**sizes, rid: mid})
+        step = plan.resources[rid].size_step
+        k_lo, k_hi = 0, (hi - lo) // step  # sizes lo + k * step
+        while k_lo < k_hi and time.monotonic() < until:
+            mid = (k_lo + k_hi) // 2
+            tasks = works({**sizes, rid: lo + mid * step})
             if tasks is None:
-                lo = mid + 1
+                k_lo = mid + 1
             else:
-                hi, best = mid, tasks
-        sizes[rid] = hi
+                k_hi, best = mid, tasks
+        sizes[rid] = lo + k_hi * step
     return sizes, best
 
 
@@ -102,11 +105,120 @@ def deadline_of(plan: Plan, by: str | None) -> int:
     return int((moment - plan.start).total_seconds() // 60 // plan.slot_minutes)
 
 
-def sized(plan: Plan, sizes: dict[str, int]) -> Plan:
-    """The plan with the chosen crew sizes as fixed capacities."""
-    resources = {rid: replace(r, steps=((0, sizes[rid]),), sizing=None) if rid in sizes else r
-                 for rid, r in plan.resources.items()}
+def sized(plan: Plan, sizes: dict[str, int], ramps: dict | None = None) -> Plan:
+    """The plan with the chosen crew sizes as fixed capacities: min until a crew's lead time,
+    its size from then, and its second size from its ramp date (`ramps` {crew: (date,
+    size)})."""
+    resources = {}
+    for rid, r in plan.resources.items():
+        if rid in sizes:
+            r = replace(r, steps=capacity_steps(r, sizes[rid], (ramps or {}).get(rid)),
+                        sizing=None)
+        resources[rid] = r
     return replace(plan, resources=resources)
+
+
+def capacity_steps(res, size: int, ramp=None) -> tuple[tuple[int, int], ...]:
+    """(from slot, capacity) steps of a sized crew."""
+    lo = res.sizing[0] if res.sizing else size
+    steps = [(0, lo), (res.size_lead, size)] if res.size_lead else [(0, size)]
+    if ramp is not None:
+        at, later = ramp
+        steps = [st for st in steps if st[0] < at] + [(at, later)]
+    out: list[tuple[int, int]] = []
+    for at, cap in steps:
+        if out and out[-1][0] == at:
+            out[-1] = (at, cap)
+        elif not out or out[-1][1] != cap:
+            out.append((at, cap))
+    return tuple(out)
+
+
+class _CrewVars:
+    """One sized crew in the model: its size (min + k * step), its capacity for the
+    cumulative, the units it lacks before its lead time and across its ramp date as blocking
+    intervals, and what it costs.
+
+    With a ramp the crew has `size` units from its lead time (or the start) to a change date
+    the solver picks on a grid (at most about 24 dates up to the deadline), then `later`;
+    each unit costs its pay over the part of the window it is there (the running pay table
+    at the grid dates: a product of a size and a date, linearised by one copy of each size
+    per date)."""
+
+    GRID = 24
+
+    def __init__(self, m, plan: Plan, cals: Calendars, rid: str, deadline: int, price: int):
+        res = plan.resources[rid]
+        lo, hi = res.sizing
+        self.lo, self.hi, self.step = lo, hi, res.size_step
+        self.lead = min(res.size_lead, deadline)
+        self.size = self._sized_var(m, f"{rid}.size")
+        self.later = self._sized_var(m, f"{rid}.later") if res.size_ramp else self.size
+        self.cap = self.size if not res.size_ramp else m.new_int_var(lo, hi, f"{rid}.cap")
+        self.blocks: list = []
+        self.dates: list[int] = []
+        self.picks: list = []
+        if not self.lead and not res.size_ramp:
+            self.cost = price * self.size
+            return
+        # Pay per unit up to each slot (one unit-slot where the crew has no price).
+        table = crew_table(replace(plan, resources={**plan.resources, rid: replace(
+            res, steps=((0, 1),))}), cals, rid, deadline)
+        if not table[deadline]:
+            table = list(range(deadline + 1))
+        lead = self.lead
+        if lead:
+            self.blocks.append((m.new_fixed_size_interval_var(0, lead, f"{rid}.lead"),
+                                self.cap - lo))
+        self.cost = lo * table[lead]
+        if not res.size_ramp:
+            self.cost += self.size * (table[deadline] - table[lead])
+            return
+        m.add(self.cap >= self.size)
+        m.add(self.cap >= self.later)
+        every = max(1, -(-(deadline - lead) // self.GRID))
+        self.dates = list(range(lead, deadline + 1, every))
+        self.picks = [m.new_bool_var(f"{rid}.ramp@{d}") for d in self.dates]
+        m.add_exactly_one(self.picks)
+        at = m.new_int_var_from_domain(cp_model.Domain.from_values(self.dates), f"{rid}.ramp")
+        m.add(at == sum(d * b for d, b in zip(self.dates, self.picks)))
+        self.at = at
+        horizon = max(deadline, 1) * 4 + 1
+        # Cumulative demands must be one variable each: the units missing either side.
+        short = [m.new_int_var(0, hi - lo, f"{rid}.short{i}") for i in (1, 2)]
+        m.add(short[0] == self.cap - self.size)
+        m.add(short[1] == self.cap - self.later)
+        self.blocks.append((m.new_interval_var(lead, at - lead, at, f"{rid}.before"), short[0]))
+        self.blocks.append((m.new_interval_var(at, horizon - at, horizon, f"{rid}.after"),
+                            short[1]))
+        for d, b in zip(self.dates, self.picks):
+            first, second = (m.new_int_var(0, hi, f"{rid}.{name}@{d}")
+                             for name in ("size", "later"))
+            for var, size in ((first, self.size), (second, self.later)):
+                m.add(var == size).only_enforce_if(b)
+                m.add(var == 0).only_enforce_if(~b)
+            self.cost += first * (table[d] - table[lead]) + second * (table[deadline] - table[d])
+
+    def _sized_var(self, m, name: str):
+        """A size: min plus a whole number of hiring steps, up to max."""
+        sizes = range(self.lo, self.hi + 1, self.step)
+        return m.new_int_var_from_domain(cp_model.Domain.from_values(list(sizes)), name)
+
+    def hint(self, m, size: int) -> None:
+        m.add_hint(self.size, size)
+        if self.picks:
+            m.add_hint(self.later, size)
+            m.add_hint(self.cap, size)
+            for i, b in enumerate(self.picks):
+                m.add_hint(b, i == 0)
+
+    def ramp(self, solver) -> tuple[int, int] | None:
+        """(change date, later size), None without a ramp or when the size stays."""
+        if not self.picks:
+            return None
+        later, at = solver.value(self.later), solver.value(self.at)
+        return (at, later) if later != solver.value(self.size) and at < self.dates[-1] \
+            else None
 
 
 def unit_cents(plan: Plan, cals: Calendars, rid: str, deadline: int) -> int:
@@ -130,16 +242,17 @@ def size_crews(plan: Plan, deadline: int, options: SolveOptions = SolveOptions()
     result = CrewSizes(SolveStatus.UNKNOWN, deadline, unit_cents=prices)
     built = RackplanModel(plan, cals, max(deadline, 1), deadline)
     m = built.model
-    built.sizing = {rid: m.new_int_var(lo, hi, f"{rid}.size") for rid, (lo, hi) in ranged.items()}
+    crews = {rid: _CrewVars(m, plan, cals, rid, deadline, prices[rid]) for rid in ranged}
+    built.sizing = {rid: c.cap for rid, c in crews.items()}
+    built.sizing_blocks = {rid: c.blocks for rid, c in crews.items()}
     built.build()
     m.add(built.makespan <= deadline)
-    cost = sum(prices[rid] * var for rid, var in built.sizing.items())
-    m.minimize(cost)
+    m.minimize(sum(c.cost for c in crews.values()))
     sizes, seed = _smallest_by_list(plan, ranged, deadline, started + options.time_limit / 3)
     if seed is not None:
         built.add_hint(seed)
-        for rid, var in built.sizing.items():
-            m.add_hint(var, sizes[rid])
+        for rid, c in crews.items():
+            c.hint(m, sizes[rid])
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, options.time_limit
                                                 - (time.monotonic() - started))
@@ -154,11 +267,12 @@ def size_crews(plan: Plan, deadline: int, options: SolveOptions = SolveOptions()
         return result
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return result
-    result.sizes = {rid: solver.value(var) for rid, var in built.sizing.items()}
-    result.cost = sum(prices[rid] * n for rid, n in result.sizes.items())
+    result.sizes = {rid: solver.value(c.size) for rid, c in crews.items()}
+    result.ramps = {rid: c.ramp(solver) for rid, c in crews.items() if c.ramp(solver)}
+    result.cost = int(solver.objective_value)
     result.bound = int(solver.best_objective_bound)
     result.status = SolveStatus.OPTIMAL if status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
-    final = sized(plan, result.sizes)
+    final = sized(plan, result.sizes, result.ramps)
     tasks = {tid: make_task(final, cals, tid, s, mode)
              for tid, (s, mode) in built.read(solver).items()}
     problems = verify(final, tasks)

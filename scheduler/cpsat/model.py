@@ -55,6 +55,9 @@ class RackplanModel:
     expedites: dict[str, cp_model.IntVar] = field(default_factory=dict)  # delivery -> paid?
     # Crew sizing (crews.py): resource -> its capacity as a variable, set before build().
     sizing: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    # ... and the units a sized crew does not have over time (before its lead time, on the
+    # other side of its ramp date): [(interval, demand)] beside its tasks in the cumulative.
+    sizing_blocks: dict[str, list] = field(default_factory=dict)
 
     def statement(self, key: str) -> cp_model.IntVar:
         if key not in self.statements:
@@ -290,6 +293,9 @@ class RackplanModel:
                     demands.append(top - cap)
                     peaks.append(top - cap)
             if rid in self.sizing:
+                for interval, demand in self.sizing_blocks.get(rid, ()):
+                    intervals.append(interval)
+                    demands.append(demand)
                 self.model.add_cumulative(intervals, demands, self.sizing[rid])
             elif sum(peaks) > top:
                 self.model.add_cumulative(intervals, demands,
