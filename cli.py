@@ -619,8 +619,8 @@ def _confidence_gate(path, plan, confidence, iterations, seed, quiet, sets, scen
 
 def _slip_gate(plan, schedule, baseline, max_slip) -> int:
     """--max-slip: exit 1 when a target or milestone slipped more than the limit."""
-    from .scheduler.baseline import (BaselineError, baseline_slots, max_slip as slipped,
-                                     target_variances, task_variances)
+    from .scheduler.baseline import BaselineError, baseline_slots, target_variances, task_variances
+    from .scheduler.baseline import max_slip as slipped
     from .scheduler.units import ValueProblem, to_slots
 
     if baseline is None:
@@ -667,8 +667,8 @@ def compare(plan, names, sets, time_limit, workers, seed, json_path, xlsx_path, 
     from .scheduler.compare import compare as run_compare
     from .scheduler.executor import ClusterError
     from .scheduler.load import parse_toml
-    from .scheduler.source import Source
     from .scheduler.overrides import scenario_names
+    from .scheduler.source import Source
 
     _check({k: v for k, v in {"json": json_path, "xlsx": xlsx_path}.items() if v})
     try:

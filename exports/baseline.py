@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from ..scheduler.baseline import (Variance, baseline_slots, slipping, spi_t, target_variances,
-                                  task_variances, why)
+from ..scheduler.baseline import (
+    Variance,
+    baseline_slots,
+    slipping,
+    spi_t,
+    target_variances,
+    task_variances,
+    why,
+)
 from ..scheduler.schedule import Schedule
-
 
 MILESTONE_ROWS = 10  # the milestones that moved most; the JSON has every task
 

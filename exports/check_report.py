@@ -12,7 +12,6 @@ from tabulate import tabulate
 from ..scheduler.check import CheckReport, describe
 from ..scheduler.lint import RULES
 from ..scheduler.load import locate
-
 from .text import _compress, slack_text, span
 
 OUTCOME_TEXT = {

@@ -11,9 +11,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.properties import PageSetupProperties
 from tabulate import tabulate
 
-from .atomic import write_atomic
-
 from ..scheduler.compare import Outcome
+from .atomic import write_atomic
 
 
 def _when(plan, slot) -> str:

@@ -548,7 +548,7 @@ class _Builder:
         if lo > hi:
             self.ctx.error("value", f"{cw}.min", f"{lo} is more than max {hi}")
             return None
-        if "changes" in table:
+        if table.get("changes"):
             self.ctx.error("value", f"{where}.changes", "a crew whose size is chosen (capacity "
                            "= { min, max }) has one size for the job; drop 'changes' or fix "
                            "the capacity")

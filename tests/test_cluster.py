@@ -8,12 +8,10 @@ import textwrap
 import time
 
 import pytest
-
+from conftest import HEADER
 from rackplan.scheduler.executor import ClusterError, run
 from rackplan.scheduler.risk import study
 from rackplan.scheduler.source import Source
-
-from conftest import HEADER
 
 distributed = pytest.importorskip("distributed")
 

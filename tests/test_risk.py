@@ -7,15 +7,13 @@ import zipfile
 
 import pytest
 from click.testing import CliRunner
+from conftest import HEADER
 from openpyxl import load_workbook
-
 from rackplan.cli import main
 from rackplan.scheduler.errors import PlanInvalid
 from rackplan.scheduler.plan import Spread
 from rackplan.scheduler.risk import Runner, percentile, quantile, study
 from rackplan.scheduler.source import Source
-
-from conftest import HEADER
 
 
 def source(body: str) -> Source:
