@@ -17,7 +17,6 @@ from ortools.sat.python import cp_model
 from ..calendar import Calendars
 from ..cost import crew_table
 from ..errors import VerificationError
-from ..heuristic import list_schedule
 from ..plan import Objective, Plan
 from ..schedule import Schedule, SolveStatus, make_task
 from ..verify import verify
@@ -52,13 +51,27 @@ def _smallest_by_list(plan: Plan, ranged, deadline: int, until: float):
     that still works (binary search, the others as they are), and that schedule: CP-SAT's
     starting point, far cheaper than every crew at its largest on a big plan. (None, None)
     if even the largest sizes miss the date."""
+    from ..heuristic import ListScheduler, default_rules
+    from ..schedule import forecast
+
+    cals = Calendars(plan)
+    base = ListScheduler(sized(plan, {rid: hi for rid, (_, hi) in ranged.items()}), cals)
+    hard = [t for t in plan.targets.values() if t.hard]
+
     def works(sizes):
+        """A list schedule with these sizes that makes the date and the hard targets (the
+        plan's structure reused: each probe only re-runs the rules)."""
         trial = sized(plan, sizes)
-        tasks = list_schedule(trial, Calendars(trial), time_budget=max(0.1, until -
-                                                                         time.monotonic()))
-        ok = (tasks is not None and max(st.finish for st in tasks.values()) <= deadline
-              and not verify(trial, tasks))
-        return tasks if ok else None
+        scheduler = base.for_plan(trial)
+        for rule in default_rules(trial):
+            if time.monotonic() > until:
+                return None
+            tasks = scheduler.run(rule, until)
+            if (tasks is not None and max(st.finish for st in tasks.values()) <= deadline
+                    and all((forecast(trial, tasks, t) or deadline + 1) <= t.due
+                            for t in hard)):
+                return tasks
+        return None
 
     sizes = {rid: hi for rid, (_, hi) in ranged.items()}
     best = works(sizes)
@@ -75,6 +88,8 @@ def _smallest_by_list(plan: Plan, ranged, deadline: int, until: float):
             else:
                 k_hi, best = mid, tasks
         sizes[rid] = lo + k_hi * step
+    if verify(sized(plan, sizes), best):  # the seed must be a valid hint
+        return None, None
     return sizes, best
 
 
@@ -155,9 +170,11 @@ class _CrewVars:
         self.size = self._sized_var(m, f"{rid}.size")
         self.later = self._sized_var(m, f"{rid}.later") if res.size_ramp else self.size
         self.cap = self.size if not res.size_ramp else m.new_int_var(lo, hi, f"{rid}.cap")
+        self.rid = rid
         self.blocks: list = []
         self.dates: list[int] = []
         self.picks: list = []
+        self.copies: list = []  # (size, later) per ramp date: each the size if that date
         if not self.lead and not res.size_ramp:
             self.cost = price * self.size
             return
@@ -194,6 +211,7 @@ class _CrewVars:
         for d, b in zip(self.dates, self.picks):
             first, second = (m.new_int_var(0, hi, f"{rid}.{name}@{d}")
                              for name in ("size", "later"))
+            self.copies.append((first, second))
             for var, size in ((first, self.size), (second, self.later)):
                 m.add(var == size).only_enforce_if(b)
                 m.add(var == 0).only_enforce_if(~b)
@@ -203,6 +221,35 @@ class _CrewVars:
         """A size: min plus a whole number of hiring steps, up to max."""
         sizes = range(self.lo, self.hi + 1, self.step)
         return m.new_int_var_from_domain(cp_model.Domain.from_values(list(sizes)), name)
+
+    def energy(self, m, plan: Plan, cals: Calendars, deadline: int) -> None:
+        """The crew's work must fit in what its units offer by the deadline: sum of units x
+        working slots of its tasks (the least any mode needs) <= units on site x working
+        slots of the crew's calendar, from the first release on. A linear cut CP-SAT's
+        cumulative with a variable capacity does not give its bound (the Colossus bound was
+        just the minimum sizes)."""
+        rid = self.rid
+        res = plan.resources[rid]
+        users = [t for t in plan.tasks.values() if any(rid in md.demands for md in t.modes)]
+        if not users:
+            return
+        work = sum(min(md.demands.get(rid, 0) * md.duration for md in t.modes) for t in users)
+        # Work happens in the tasks' calendars; the crew's own when all its tasks keep it.
+        calendars = {t.calendar for t in users}
+        cal = cals.get(res.calendar if calendars == {res.calendar} else None)
+        first = min(t.release for t in users)
+
+        def offered(lo: int, hi: int) -> int:
+            lo, hi = max(lo, first), max(hi, first)
+            return cal.working_in(lo, hi) if hi > lo else 0
+
+        lead = self.lead
+        supply = self.lo * offered(0, lead)
+        if not self.picks:
+            m.add(supply + self.size * offered(lead, deadline) >= work)
+            return
+        m.add(supply + sum(f * offered(lead, d) + g * offered(d, deadline)
+                           for d, (f, g) in zip(self.dates, self.copies)) >= work)
 
     def hint(self, m, size: int) -> None:
         m.add_hint(self.size, size)
@@ -243,6 +290,8 @@ def size_crews(plan: Plan, deadline: int, options: SolveOptions = SolveOptions()
     built = RackplanModel(plan, cals, max(deadline, 1), deadline)
     m = built.model
     crews = {rid: _CrewVars(m, plan, cals, rid, deadline, prices[rid]) for rid in ranged}
+    for rid, c in crews.items():
+        c.energy(m, plan, cals, deadline)
     built.sizing = {rid: c.cap for rid, c in crews.items()}
     built.sizing_blocks = {rid: c.blocks for rid, c in crews.items()}
     built.build()
