@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import Reference, ScatterChart, Series
 from openpyxl.styles import Font, PatternFill
 from tabulate import tabulate
 
 from ..scheduler.plan import Plan
+from .charts import add_xy, xy_chart
 
 if TYPE_CHECKING:
     from ..scheduler.cpsat.crews import CrewSizes
@@ -102,20 +102,9 @@ def frontier_sheet(ws, rows: list[dict]) -> None:
     for r in rows:
         ws.append([r["finish_by"][:16].replace("T", " "), r["day"], r["status"], r["cost"],
                    r["bound"]] + [r["sizes"].get(c) for c in crews])
-    chart = ScatterChart()
-    chart.title = "Crew cost against the finish date"
-    chart.style = 13
-    chart.x_axis.title = "finish by (project day)"
-    chart.y_axis.title = "crew cost"
-    chart.y_axis.number_format = "#,##0"
+    chart = xy_chart("Crew cost against the finish date", "finish by (project day)",
+                     "crew cost", y_format="#,##0", height=9, width=18)
     n = len(rows) + 1
     for col, title in ((4, "cheapest crews found"), (5, "proven bound")):
-        series = Series(Reference(ws, min_col=col, min_row=2, max_row=n),
-                        Reference(ws, min_col=2, min_row=2, max_row=n), title=title)
-        series.marker.symbol = "circle"
-        series.smooth = False
-        chart.series.append(series)
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.height, chart.width = 9, 18
+        add_xy(chart, ws, 2, col, (2, n), title, marker="circle")
     ws.add_chart(chart, "H2")

@@ -7,7 +7,7 @@ import io
 import math
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.properties import PageSetupProperties
 from tabulate import tabulate
@@ -15,6 +15,7 @@ from tabulate import tabulate
 from ..scheduler.plan import Plan
 from ..scheduler.risk import CHECK_EVERY, MIN_ITERATIONS, STABLE_WIDTH, VERIFY_EVERY
 from .atomic import write_atomic
+from .charts import add_xy, xy_chart
 
 QUANTILES = ("p10", "p50", "p80", "p90")
 STOP_RULE = (f"stop when P80's 95% confidence interval is within {STABLE_WIDTH:.0%} of the "
@@ -258,22 +259,11 @@ def _charts(ws, doc, tornado_top, tornado_end, data) -> None:
         data.cell(i, col + 1, p["probability"])
         data.cell(i, col + 1).number_format = "0.0%"
     n = len(doc["cdf"])
-    s_curve = ScatterChart()
-    s_curve.title = "S-curve: chance to finish by each day"
-    s_curve.style = 13
-    s_curve.x_axis.title = "project day"
-    s_curve.y_axis.title = "probability"
-    s_curve.y_axis.number_format = "0%"
+    s_curve = xy_chart("S-curve: chance to finish by each day", "project day", "probability",
+                       y_format="0%")
     s_curve.y_axis.scaling.min = 0
     s_curve.y_axis.scaling.max = 1
-    series = Series(Reference(data, min_col=col + 1, min_row=2, max_row=n + 1),
-                    Reference(data, min_col=col, min_row=2, max_row=n + 1), title="P(finish)")
-    series.marker.symbol = "none"
-    series.smooth = False
-    s_curve.series.append(series)
-    s_curve.x_axis.delete = False
-    s_curve.y_axis.delete = False
-    s_curve.height, s_curve.width = 8, 16
+    add_xy(s_curve, data, col, col + 1, (2, n + 1), "P(finish)")
     s_curve.legend = None
     ws.add_chart(s_curve, "H2")
 
@@ -308,20 +298,10 @@ def _charts(ws, doc, tornado_top, tornado_end, data) -> None:
             data.cell(i, gcol + 1, g["p50"]["day"])
             data.cell(i, gcol + 2, g["p80"]["day"])
         k = len(doc["gpus"]) + 1
-        curve = ScatterChart()
-        curve.title = "GPUs online: P50 and P80"
-        curve.style = 13
-        curve.x_axis.title = "project day"
-        curve.y_axis.title = "GPUs online"
-        curve.y_axis.number_format = "#,##0"
+        curve = xy_chart("GPUs online: P50 and P80", "project day", "GPUs online",
+                         y_format="#,##0")
         for c, name in ((1, "P50"), (2, "P80")):
-            line = Series(Reference(data, min_col=gcol, min_row=2, max_row=k),
-                          Reference(data, min_col=gcol + c, min_row=2, max_row=k), title=name)
-            line.marker.symbol = "none"
-            curve.series.append(line)
-        curve.x_axis.delete = False
-        curve.y_axis.delete = False
-        curve.height, curve.width = 8, 16
+            add_xy(curve, data, gcol + c, gcol, (2, k), name)
         ws.add_chart(curve, "H55")
     if tornado_end > tornado_top:
         tornado = BarChart()

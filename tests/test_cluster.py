@@ -9,33 +9,14 @@ import time
 
 import pytest
 from conftest import HEADER
+from test_risk import TWO_CREWS
 from rackplan.scheduler.executor import ClusterError, run
 from rackplan.scheduler.risk import study
 from rackplan.scheduler.source import Source
 
 distributed = pytest.importorskip("distributed")
 
-PLAN = """
-[resources.crew]
-capacity = 2
-[deliveries.racks]
-item = "rack"
-quantity = 6
-first = "0h"
-per_day = 3
-delay = { p = 0.5, min = "2h", max = "20h" }
-[templates.rack.set]
-needs = "rack"
-duration = { min = "2h", likely = "3h", max = "8h" }
-uses = { crew = 1 }
-[templates.rack.test]
-after = ["set"]
-duration = { min = "1h", likely = "1h", max = "4h", dist = "pert" }
-uses = { crew = 1 }
-[[levels]]
-name = "rack"
-count = 6
-id = "rack-{1}"
+PLAN = TWO_CREWS + """
 [risks.rework]
 probability = 0.2
 tasks = ["rack:test"]
