@@ -46,11 +46,14 @@ class CrewSizes:
         return max(0.0, (self.cost - self.bound) / self.cost)
 
 
-def _smallest_by_list(plan: Plan, ranged, deadline: int, until: float):
+def _smallest_by_list(plan: Plan, ranged, deadline: int, until: float,
+                      floors: dict[str, int] | None = None):
     """Sizes the list scheduler can meet the date with, each crew in turn cut to the smallest
-    that still works (binary search, the others as they are), and that schedule: CP-SAT's
-    starting point, far cheaper than every crew at its largest on a big plan. (None, None)
-    if even the largest sizes miss the date."""
+    that still works (binary search down to its proven floor, the others as they are), and
+    that schedule: CP-SAT's starting point, far cheaper than every crew at its largest on a
+    big plan. Every crew at its floor is tried first (when it works, nothing is cheaper).
+    (None, None) if even the largest sizes miss the date."""
+    floors = floors or {}
     from ..heuristic import ListScheduler, default_rules
     from ..schedule import forecast
 
@@ -73,13 +76,17 @@ def _smallest_by_list(plan: Plan, ranged, deadline: int, until: float):
                 return tasks
         return None
 
+    least = {rid: floors.get(rid, lo) for rid, (lo, _) in ranged.items()}
+    best = works(least)
+    if best is not None and not verify(sized(plan, least), best):
+        return least, best
     sizes = {rid: hi for rid, (_, hi) in ranged.items()}
     best = works(sizes)
     if best is None:
         return None, None
     for rid, (lo, hi) in ranged.items():
         step = plan.resources[rid].size_step
-        k_lo, k_hi = 0, (hi - lo) // step  # sizes lo + k * step
+        k_lo, k_hi = (least[rid] - lo) // step, (hi - lo) // step  # sizes lo + k * step
         while k_lo < k_hi and time.monotonic() < until:
             mid = (k_lo + k_hi) // 2
             tasks = works({**sizes, rid: lo + mid * step})
@@ -315,8 +322,8 @@ def size_crews(plan: Plan, deadline: int, options: SolveOptions = SolveOptions()
     built = RackplanModel(plan, cals, max(deadline, 1), deadline)
     m = built.model
     crews = {rid: _CrewVars(m, plan, cals, rid, deadline, prices[rid]) for rid in ranged}
-    for rid, floor in _size_floors(plan, ranged, deadline, cals,
-                                   started + options.time_limit * 0.15).items():
+    floors = _size_floors(plan, ranged, deadline, cals, started + options.time_limit * 0.15)
+    for rid, floor in floors.items():
         m.add(crews[rid].cap >= floor)
     for rid, c in crews.items():
         c.energy(m, plan, cals, deadline)
@@ -327,7 +334,8 @@ def size_crews(plan: Plan, deadline: int, options: SolveOptions = SolveOptions()
     m.minimize(sum(c.cost for c in crews.values()))
     # The list seed is most of the answer on big plans (CP-SAT rarely improves on it there)
     # and takes moments on small ones: up to 60% of the time.
-    sizes, seed = _smallest_by_list(plan, ranged, deadline, started + options.time_limit * 0.6)
+    sizes, seed = _smallest_by_list(plan, ranged, deadline, started + options.time_limit * 0.6,
+                                    floors)
     if seed is not None:
         built.add_hint(seed)
         for rid, c in crews.items():
