@@ -13,6 +13,7 @@ from tabulate import tabulate
 
 from ..scheduler.compare import Outcome
 from .atomic import write_atomic
+from .safe_text import risky
 
 
 def _when(plan, slot) -> str:
@@ -67,7 +68,11 @@ def write_compare_workbook(outcomes: list[Outcome], path) -> None:
         ws.cell(2, c).font = Font(bold=True)
         ws.cell(2, c).fill = PatternFill("solid", fgColor="D9E1F2")
     for row in _rows(outcomes):
-        ws.append([_safe(v) for v in row])
+        ws.append(row)
+        for c, value in enumerate(row, start=1):
+            if risky(value):
+                ws.cell(ws.max_row, c).data_type = "s"
+                ws.cell(ws.max_row, c).quotePrefix = True
     ws.column_dimensions["A"].width = 40
     for c in range(2, len(outcomes) + 2):
         ws.column_dimensions[ws.cell(2, c).column_letter].width = 30
@@ -95,9 +100,6 @@ def write_compare_workbook(outcomes: list[Outcome], path) -> None:
     write_atomic(path, buffer.getvalue())
 
 
-def _safe(value):
-    """Plan text never becomes a formula."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "@") else value
 
 
 def compare_json(outcomes: list[Outcome]) -> str:

@@ -6,17 +6,12 @@ import csv
 import io
 
 from .atomic import write_atomic
+from .safe_text import neutral as safe
 from .timeline import Timeline
 
 FIELDS = ["id", "name", "unit", "step", "trade", "resources", "mode", "start", "finish",
           "work_hours", "elapsed_hours", "float_hours", "critical", "milestone", "gpus",
-          "calendar", "predecessors"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe(text: str) -> str:
-    """Neutralise a text a spreadsheet would run as a formula (OWASP CSV injection)."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+          "calendar", "predecessors", "link_types", "lags_hours", "max_lags_hours", "timezone"]
 
 
 def csv_text(doc: dict) -> str:
@@ -37,6 +32,14 @@ def csv_text(doc: dict) -> str:
             f"{t['float_slots'] * hours:g}", "yes" if t["critical"] else "no",
             "yes" if t["milestone"] else "no", t["gpus"], safe(t["calendar"] or "elapsed"),
             safe(";".join(p["task"] for p in t["predecessors"])),
+            # One entry per predecessor, in the same order; a lag counted in working time
+            # ends in "w" (that calendar's hours), an unbounded maximum lag is empty.
+            ";".join(p["type"] for p in t["predecessors"]),
+            ";".join(f"{p['lag_slots'] * hours:g}" + ("w" if p.get("lag_calendar") else "")
+                     for p in t["predecessors"]),
+            ";".join(f"{p['max_lag_slots'] * hours:g}" if "max_lag_slots" in p else ""
+                     for p in t["predecessors"]),
+            doc["timezone"],
         ])
     return out.getvalue()
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from xml.sax.saxutils import escape
 
 from .atomic import write_atomic
+from .safe_text import neutral
 from .outline import UnitTree
 from .timeline import Timeline
 
@@ -34,6 +35,8 @@ def _hours(h: float) -> str:
 
 
 def _el(tag: str, value) -> str:
+    if tag in ("Name", "Title"):  # plan text: never a formula where it is read on
+        value = neutral(str(value))
     return f"<{tag}>{escape(str(value))}</{tag}>"
 
 

@@ -16,6 +16,7 @@ from ..scheduler.plan import Plan
 from ..scheduler.risk import CHECK_EVERY, MIN_ITERATIONS, STABLE_WIDTH, VERIFY_EVERY
 from .atomic import write_atomic
 from .charts import add_xy, xy_chart
+from .safe_text import risky
 
 QUANTILES = ("p10", "p50", "p80", "p90")
 STOP_RULE = (f"stop when P80's 95% confidence interval is within {STABLE_WIDTH:.0%} of the "
@@ -162,8 +163,12 @@ def build_risk_workbook(doc: dict) -> Workbook:
 
 
 def _row(ws, values, font=None, fill=None) -> int:
-    ws.append([_safe(v) for v in values])
+    ws.append(values)
     row = ws.max_row
+    for c, value in enumerate(values, start=1):
+        if risky(value):
+            ws.cell(row, c).data_type = "s"
+            ws.cell(row, c).quotePrefix = True
     for c in range(1, len(values) + 1):
         if font:
             ws.cell(row, c).font = font
@@ -172,19 +177,8 @@ def _row(ws, values, font=None, fill=None) -> int:
     return row
 
 
-def _safe(value):
-    """Plan text never becomes a formula: a leading '=' is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _number(value):
-        return "'" + value
-    return value
 
 
-def _number(value: str) -> bool:
-    try:
-        float(value)
-        return True
-    except ValueError:
-        return False
 
 
 def risk_sheet(ws, doc: dict, data) -> None:

@@ -23,6 +23,7 @@ from openpyxl.worksheet.properties import Outline, PageSetupProperties
 
 from .atomic import ExportError, write_atomic
 from .outline import UnitTree
+from .safe_text import risky
 from .timeline import Timeline, capacity_at, usage_profiles
 
 TABLE_COLUMNS = ["id", "name", "crews", "start", "finish", "duration (h)", "float (h)",
@@ -172,9 +173,10 @@ def cell(ws, value, *, font=None, fill=None, fmt=None, border=None, align=None):
     look like formulas become text cells (the injection guard: openpyxl would write '=...' as a
     formula); styled cells copy a cached style instead of re-registering it per cell."""
     if font is fill is fmt is border is align is None:
-        if isinstance(value, str) and value.startswith("="):
+        if risky(value):
             c = WriteOnlyCell(ws, value=value)
             c.data_type = "s"
+            c.quotePrefix = True  # Excel's own guard: editing the cell keeps it text
             return c
         return value
     c = WriteOnlyCell(ws, value=value)
@@ -184,6 +186,8 @@ def cell(ws, value, *, font=None, fill=None, fmt=None, border=None, align=None):
     key = (id(font), id(fill), fmt, id(border), id(align))
     if key in cache:
         c._style = copy(cache[key][0])
+        if risky(value):
+            c.quotePrefix = True
         return c
     if font:
         c.font = font
@@ -196,6 +200,8 @@ def cell(ws, value, *, font=None, fill=None, fmt=None, border=None, align=None):
     if align:
         c.alignment = align
     cache[key] = (copy(c._style), (font, fill, border, align))  # keep the objects alive for id()
+    if risky(value):
+        c.quotePrefix = True
     return c
 
 

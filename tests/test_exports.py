@@ -146,6 +146,12 @@ def test_formula_injection_guard(tmp_path):
     assert ws["B2"].value == name and ws["B2"].data_type == "s"
     assert load_workbook(out)["Summary"]["B2"].value == "=1+1"
     assert f"'{name}" in csv_out.read_text(encoding="utf-8-sig").replace('""', '"')
+    # Excel's quote prefix on the cell: editing it in Excel keeps it text.
+    assert ws["B2"].quotePrefix
+    xml, ics = tmp_path / "e.xml", tmp_path / "e.ics"
+    assert run("schedule", plan, *FAST, "--mspdi", xml, "--ics", ics).exit_code == 0
+    assert "<Name>'=HYPERLINK(" in xml.read_text().replace("&quot;", '"')
+    assert "X-WR-CALNAME:'=1+1" in ics.read_text()
 
 
 def test_atomic_write_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
@@ -226,6 +232,35 @@ def test_ics(outputs, doc):
     # array acceptance).
     assert text.count("BEGIN:VEVENT") == 4
     assert "DTSTART:20240520T110000Z" in text  # due 2024-05-20 06:00 CDT
+    assert text.count("SEQUENCE:") == 4
+    unfolded = text.replace("\r\n ", "")
+    assert "target due Mon 20 May 2024 06:00\\; forecast" in unfolded
+    assert "(met\\, " in unfolded and "days early)" in unfolded
+
+
+def test_ics_groups_milestones_of_a_kind_on_a_day_and_sequences_exports():
+    """Three arrays accepted on one day are one event listing them; a later export has a
+    higher SEQUENCE, so calendars update the events they imported."""
+    from datetime import UTC, datetime
+
+    from rackplan.exports.ics import ics_text
+
+    def task(tid, slot):
+        return {"id": tid, "name": tid, "milestone": True, "start_slot": slot,
+                "start": f"2024-06-0{1 + slot // 24}T{slot % 24:02d}:00:00+00:00"}
+
+    doc = {"plan": "p", "start": "2024-06-01T00:00:00+00:00", "slot_minutes": 60,
+           "targets": [], "tasks": [task("hall-A/array-01/accept", 5),
+                                    task("hall-A/array-02/accept", 9),
+                                    task("hall-A/array-03/accept", 30),
+                                    task("hall-A/energised", 9)]}
+    first = ics_text(doc, datetime(2026, 1, 1, tzinfo=UTC))
+    later = ics_text(doc, datetime(2026, 1, 2, tzinfo=UTC))
+    assert first.count("BEGIN:VEVENT") == 3  # 2 accepts on day 1, 1 on day 2, 1 energised
+    assert "SUMMARY:2 milestones: accept" in first
+    seq = [int(line.split(":")[1]) for text in (first, later) for line in text.split("\r\n")
+           if line.startswith("SEQUENCE:")]
+    assert max(seq[:3]) < min(seq[3:])
 
 
 def test_mspdi_structure(outputs, doc):
@@ -318,3 +353,23 @@ def test_a_unit_is_critical_only_when_the_driving_chain_runs_through_it():
     # A document written before the flag existed:
     legacy = UnitTree([{"id": "hall-A/x", "start_slot": 0, "finish_slot": 4, "critical": True}])
     assert legacy.span("hall-A")[2] is True
+
+
+def test_csv_states_link_types_lags_and_the_time_zone(tmp_path):
+    """A SS link with a 2 h lag and a 4 h maximum lag, and an FS link: one entry each, in the
+    predecessors' order; every row names the time zone its dates are in."""
+    import csv
+
+    plan = tmp_path / "links.toml"
+    plan.write_text('[project]\nname = "links"\nstart = 2024-01-01\ntimezone = "Europe/Oslo"\n'
+                    '[tasks.a]\nduration = "2h"\n[tasks.b]\nduration = "2h"\n'
+                    '[tasks.c]\nduration = "1h"\n'
+                    'after = [{ task = "a", type = "SS", lag = "2h", max_lag = "4h" }, "b"]\n')
+    out = tmp_path / "l.csv"
+    assert run("schedule", plan, *FAST, "--csv", out).exit_code == 0
+    rows = {r["id"]: r for r in csv.DictReader(out.read_text(encoding="utf-8-sig")
+                                              .splitlines())}
+    c = rows["c"]
+    assert (c["predecessors"], c["link_types"], c["lags_hours"], c["max_lags_hours"]) == \
+        ("a;b", "SS;FS", "2;0", "4;")
+    assert {r["timezone"] for r in rows.values()} == {"Europe/Oslo"}
