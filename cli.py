@@ -216,6 +216,10 @@ def output_options(func):
         click.option("--timescale", type=click.Choice(["auto", "day", "week"]), default="auto",
                      show_default=True,
                      help="Gantt timeline columns: days, weeks, or auto (weeks past 190 days)."),
+        click.option("--paper", type=click.Choice(["a4", "letter"]), default=None,
+                     expose_value=False, callback=_remember_paper,
+                     help="Workbook paper size (default: Letter for North American time "
+                          "zones, A4 elsewhere)."),
     ]
     for opt in reversed(opts):
         func = opt(func)
@@ -230,9 +234,18 @@ def _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path) -> dict[str, 
     return {k: v for k, v in outputs.items() if v}
 
 
+def _remember_paper(ctx, param, value):
+    """--paper reaches the workbook through the document, not through every signature."""
+    ctx.meta["rackplan.paper"] = value
+    return value
+
+
 def _write(doc: dict, outputs: dict[str, str], timescale: str) -> None:
     from .exports import ExportError, write_outputs
 
+    paper = click.get_current_context().meta.get("rackplan.paper")
+    if paper:
+        doc = dict(doc, paper=paper)
     try:
         for text in write_outputs(doc, outputs, timescale):
             click.echo(text, nl=False)

@@ -23,8 +23,12 @@ class Timeline:
         tz = ZoneInfo(doc["timezone"])
         start = datetime.fromisoformat(doc["start"]).astimezone(tz)
         slot = doc["slot_minutes"]
-        last = max([doc.get("makespan_slots") or 0]
-                   + [t["due_slot"] for t in doc.get("targets", [])])
+        # The chart ends a little after the finish (5%, at least two days), not at a target
+        # months later; targets beyond it are named in the Gantt's header instead.
+        finish = doc.get("makespan_slots") or 0
+        margin = max(2 * 1440 // slot, finish // 20)
+        last = finish + margin if finish else max(
+            [0] + [t["due_slot"] for t in doc.get("targets", [])])
         end_day = (start + timedelta(minutes=slot * last)).date()
         first = start.date()
         weekly = scale == "week" or (scale == "auto" and (end_day - first).days > 190)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from copy import copy
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -66,19 +66,55 @@ def build_workbook(doc: dict, scale: str = "auto") -> Workbook:
     wb = Workbook(write_only=True)
     timeline = Timeline.of(doc, scale)
     colours = _trade_colours(doc)
-    _summary(wb.create_sheet("Summary"), doc, timeline)
-    _gantt(wb.create_sheet("Gantt"), doc, timeline, colours)
-    _resources(wb.create_sheet("Resources"), doc, timeline)
-    _gpus(wb.create_sheet("GPUs online"), doc, timeline)
-    _tasks(wb.create_sheet("Tasks"), doc, timeline)
-    _progress(wb.create_sheet("Progress"), doc, timeline)
+
+    def sheet(name: str, landscape: bool = True):
+        ws = wb.create_sheet(name)
+        _page(ws, doc, landscape)
+        return ws
+
+    _summary(sheet("Summary", landscape=False), doc, timeline, colours)
+    _gantt(sheet("Gantt"), doc, timeline, colours)
+    _resources(sheet("Resources"), doc, timeline)
+    _gpus(sheet("GPUs online"), doc, timeline)
+    _tasks(sheet("Tasks"), doc, timeline)
+    _progress(sheet("Progress"), doc, timeline)
     if any(t.get("baseline_finish_slot") is not None for t in doc["tasks"]):
-        _variance(wb.create_sheet("Variance"), doc, timeline)
+        _variance(sheet("Variance"), doc, timeline)
     if doc.get("frontier"):
         from .crews import frontier_sheet
 
-        frontier_sheet(wb.create_sheet("Frontier"), doc["frontier"])
+        frontier_sheet(sheet("Frontier"), doc["frontier"])
     return wb
+
+
+LETTER, A4 = 1, 9  # Excel's paper size codes
+
+
+def paper(doc: dict) -> int:
+    """`doc["paper"]` ("a4" or "letter", from --paper), else Letter for plans in North
+    American time zones and A4 elsewhere."""
+    chosen = (doc.get("paper") or "").lower()
+    if chosen:
+        return LETTER if chosen == "letter" else A4
+    tz = doc.get("timezone", "")
+    american = tz.startswith(("America/", "US/", "Canada/")) and not tz.startswith(
+        ("America/Argentina", "America/Sao_Paulo", "America/Bogota", "America/Lima",
+         "America/Santiago", "America/Caracas", "America/Montevideo"))
+    return LETTER if american else A4
+
+
+def _page(ws, doc: dict, landscape: bool) -> None:
+    """Every sheet prints the same way: one paper size, one page wide, the plan and the
+    status (or generation) date in the header, the sheet and page numbers in the footer."""
+    _fit_width(ws, landscape)
+    ws.page_setup.paperSize = paper(doc)
+    status = doc.get("status_date")
+    when = (f"status date {str(status)[:16].replace('T', ' ')}" if status else
+            f"generated {datetime.now(ZoneInfo(doc['timezone'])):%Y-%m-%d %H:%M}")
+    ws.oddHeader.left.text = str(doc["plan"]).replace("&", "&&")
+    ws.oddHeader.right.text = when
+    ws.oddFooter.left.text = "&A"  # the sheet's name
+    ws.oddFooter.right.text = "page &P of &N"
 
 
 def _fit_width(ws, landscape: bool = False) -> None:
@@ -223,12 +259,11 @@ def _local(timeline: Timeline, iso: str | None):
 
 
 # -- Summary ------------------------------------------------------------------------------------
-def _summary(ws, doc, tl: Timeline) -> None:
+def _summary(ws, doc, tl: Timeline, colours) -> None:
     tz = ZoneInfo(doc["timezone"])
     ws.column_dimensions["A"].width = 30
     for col in "BCDEF":
         ws.column_dimensions[col].width = 18
-    _fit_width(ws)
     gap = doc.get("gap")
     rows = [
         ("Plan", doc["plan"]),
@@ -277,6 +312,60 @@ def _summary(ws, doc, tl: Timeline) -> None:
                    cell(ws, max(c for _, _, c in r["capacity"])),
                    cell(ws, busy / available, fmt="0%")])
     _summary_budgets(ws, doc.get("budgets") or [])
+    _key_milestones(ws, doc, tl)
+    _legend(ws, colours)
+
+
+def _key_milestones(ws, doc, tl: Timeline) -> None:
+    """Milestones of the site and its top units one by one (forecast, float in days), then
+    each kind of milestone deeper down (every array's acceptance) as first, last, count, and
+    how many of them fall in each week."""
+    marks = [t for t in doc["tasks"] if t["milestone"]]
+    if not marks:
+        return
+    top = [t for t in marks if t["id"].count("/") <= 1]
+    kinds: dict[str, list[dict]] = {}
+    for t in marks:
+        if t["id"].count("/") > 1:
+            kinds.setdefault(t["id"].rpartition("/")[2], []).append(t)
+    ws.append([])
+    ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in
+               ("Key milestone", "Forecast", "Float (days)", "Count")])
+    for t in sorted(top, key=lambda t: t["start_slot"]):
+        ws.append([cell(ws, t["name"]), cell(ws, tl.local(t["start_slot"]), fmt=DATE_FMT),
+                   cell(ws, _days(doc, t["float_slots"]), fmt="0.0"), 1])
+    for kind, tasks in sorted(kinds.items(), key=lambda kv: min(t["start_slot"]
+                                                                for t in kv[1])):
+        first = min(tasks, key=lambda t: t["start_slot"])
+        last = max(tasks, key=lambda t: t["start_slot"])
+        ws.append([cell(ws, f"first {kind}"), cell(ws, tl.local(first["start_slot"]),
+                                                   fmt=DATE_FMT),
+                   cell(ws, _days(doc, first["float_slots"]), fmt="0.0"), len(tasks)])
+        ws.append([cell(ws, f"last {kind}"), cell(ws, tl.local(last["start_slot"]),
+                                                  fmt=DATE_FMT),
+                   cell(ws, _days(doc, last["float_slots"]), fmt="0.0"), None])
+    for kind, tasks in kinds.items():
+        weeks: dict[str, int] = {}
+        for t in tasks:
+            day = tl.local(t["start_slot"]).date()
+            monday = day - timedelta(days=day.weekday())
+            weeks[monday.isoformat()] = weeks.get(monday.isoformat(), 0) + 1
+        ws.append([])
+        ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in
+                   (f"Week of ({kind})", "This week", "So far")])
+        total = 0
+        for week, count in sorted(weeks.items()):
+            total += count
+            ws.append([cell(ws, week), count, total])
+
+
+def _legend(ws, colours) -> None:
+    """The Gantt's bar colours, one per trade."""
+    ws.append([])
+    ws.append([cell(ws, "Gantt colours", font=BOLD, fill=HEADER_FILL),
+               cell(ws, "", fill=HEADER_FILL)])
+    for trade, fill in colours.items():
+        ws.append([cell(ws, trade or "no crew (equipment, elapsed)"), cell(ws, " ", fill=fill)])
 
 
 def _summary_budgets(ws, budgets) -> None:
@@ -306,8 +395,13 @@ def _gantt(ws, doc, tl: Timeline, colours) -> None:
             tl.weekly else 4.5
     ws.freeze_panes = f"C{HEADER_ROWS + 1}"
     ws.print_title_rows = f"1:{HEADER_ROWS}"
+    ws.print_title_cols = "A:B"  # every page names its rows
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
+    # Pages across so the print stays legible (about 9 pt on Colossus, 3 pages wide): one
+    # page wide shrank its 100 day columns to 3 pt. Rows below the arrays start collapsed,
+    # and hidden rows do not print: the top levels print on a few pages.
+    width = sum(WIDTHS) + len(tl.buckets) * (3.2 if not tl.weekly else 4.5)
+    ws.page_setup.fitToWidth = max(1, -(-int(width) // 200))
     ws.page_setup.fitToHeight = 0
     target_cols = _target_columns(doc, tl)
     _gantt_header(ws, doc, tl, target_cols)
@@ -334,7 +428,11 @@ def _target_columns(doc, tl) -> dict[int, str]:
 def _gantt_header(ws, doc, tl, target_cols) -> None:
     first = [cell(ws, doc["plan"], font=TITLE)] + [None] * (
         len(TABLE_COLUMNS) - 1)
-    second = [cell(ws, f"status: {doc['status']}   finish: {doc['finish']}")] + [None] * (
+    beyond = [t for t in doc["targets"] if t["due_slot"] >= tl.bounds[-1]]
+    note = "".join(f"   ◆ {t['name']}: due {str(t['due'])[:16].replace('T', ' ')} (after the "
+                   "chart)" for t in beyond)
+    second = [cell(ws, f"status: {doc['status']}   finish: {str(doc['finish'])[:16]}"
+                       f"   bar colours: trades (legend on Summary){note}")] + [None] * (
         len(TABLE_COLUMNS) - 1)
     off = set(doc.get("nonworking_days", []))
     third = [cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in TABLE_COLUMNS]
@@ -453,37 +551,47 @@ def _straight(chart: LineChart) -> None:
 
 # -- Resources ------------------------------------------------------------------------------------
 def _resources(ws, doc, tl: Timeline) -> None:
+    """Per crew and day (or week): crew-hours booked against crew-hours on hand (capacity x
+    hours), and the utilisation; a chart per crew of the two, in crew-hours."""
     horizon = max(tl.bounds[-1], 1)
     use = usage_profiles(doc, horizon)
+    hours = doc["slot_minutes"] / 60
     header = [cell(ws, "date", font=BOLD, fill=HEADER_FILL)]
     for r in doc["resources"]:
-        header += [cell(ws, f"{r['id']} use", font=BOLD, fill=HEADER_FILL),
-                   cell(ws, f"{r['id']} capacity", font=BOLD, fill=HEADER_FILL)]
+        header += [cell(ws, f"{r['id']} crew-hours", font=BOLD, fill=HEADER_FILL),
+                   cell(ws, f"{r['id']} available", font=BOLD, fill=HEADER_FILL),
+                   cell(ws, f"{r['id']} utilisation", font=BOLD, fill=HEADER_FILL)]
     ws.column_dimensions["A"].width = 15
-    for i in range(2, 2 + 2 * len(doc["resources"])):
-        ws.column_dimensions[get_column_letter(i)].width = 14
+    for i in range(2, 2 + 3 * len(doc["resources"])):
+        ws.column_dimensions[get_column_letter(i)].width = 13
     ws.freeze_panes = "B2"
     ws.append(header)
     for k, day in enumerate(tl.buckets):
         lo, hi = tl.bounds[k], max(tl.bounds[k + 1], tl.bounds[k] + 1)
         row = [cell(ws, datetime(day.year, day.month, day.day), fmt="yyyy-mm-dd")]
         for r in doc["resources"]:
-            row.append(max(use[r["id"]][lo:hi], default=0))
-            row.append(max(capacity_at(r, s) for s in range(lo, hi)))
+            booked = sum(use[r["id"]][lo:hi]) * hours
+            available = sum(capacity_at(r, s) for s in range(lo, hi)) * hours
+            row += [cell(ws, round(booked, 1), fmt="#,##0"),
+                    cell(ws, round(available, 1), fmt="#,##0"),
+                    cell(ws, booked / available if available else None, fmt="0%")]
         ws.append(row)
     n = len(tl.buckets)
     dates = Reference(ws, min_col=1, min_row=2, max_row=n + 1)
+    per = "week" if tl.weekly else "day"
     for i, r in enumerate(doc["resources"]):
-        chart = _line_chart(f"{r['id']}: use vs capacity", "units", 7, 16)
-        col = 2 + 2 * i
+        chart = _line_chart(f"{r['id']}: crew-hours booked and available per {per}",
+                            f"crew-hours per {per}", 7, 16)
+        chart.y_axis.number_format = "#,##0"
+        chart.x_axis.title = "date"
+        col = 2 + 3 * i
         chart.add_data(Reference(ws, min_col=col, max_col=col + 1, min_row=1, max_row=n + 1),
                        titles_from_data=True)
         chart.set_categories(dates)
         _straight(chart)
-        ws.add_chart(chart, f"{get_column_letter(2 * len(doc['resources']) + 3)}{2 + 15 * i}")
+        ws.add_chart(chart, f"{get_column_letter(3 * len(doc['resources']) + 3)}{2 + 15 * i}")
 
 
-# -- GPUs online -----------------------------------------------------------------------------------
 def _gpus(ws, doc, tl: Timeline) -> None:
     finishes = sorted((t["finish_slot"], t["gpus"]) for t in doc["tasks"] if t["gpus"])
     planned = sorted((t["baseline_finish_slot"], t["gpus"]) for t in doc["tasks"]

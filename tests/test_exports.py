@@ -108,9 +108,23 @@ def test_gantt_marks_critical_tasks_and_milestones(wb, doc):
     assert ws.cell(not_critical, 8).value in (None, "")
 
 
-def test_gantt_target_column_highlighted(wb):
+def test_gantt_target_column_highlighted(wb, doc):
+    """The chart ends two days after the 11 May finish, so the 20 May target is named in the
+    header; moved to 9 May (72 h after the 6 May 06:00 start) it gets its column."""
+    import copy
+    import io
+
+    from rackplan.exports.xlsx import build_workbook
+
     ws = wb["Gantt"]
-    col = _day_columns(ws)[datetime(2024, 5, 20).date()]
+    assert max(_day_columns(ws)) == datetime(2024, 5, 13).date()
+    assert "◆ array-online: due 2024-05-20 06:00 (after the chart)" in ws["A2"].value
+    moved = copy.deepcopy(doc)
+    moved["targets"][0]["due_slot"] = 72
+    buffer = io.BytesIO()
+    build_workbook(moved).save(buffer)
+    ws = load_workbook(buffer)["Gantt"]
+    col = _day_columns(ws)[datetime(2024, 5, 9).date()]
     assert ws.cell(1, col).value == "◆ array-online"
     assert ws.cell(3, col).fill.fgColor.rgb.endswith("FF0000")
 
@@ -373,3 +387,23 @@ def test_csv_states_link_types_lags_and_the_time_zone(tmp_path):
     assert (c["predecessors"], c["link_types"], c["lags_hours"], c["max_lags_hours"]) == \
         ("a;b", "SS;FS", "2;0", "4;")
     assert {r["timezone"] for r in rows.values()} == {"Europe/Oslo"}
+
+
+def test_every_sheet_prints_alike(tmp_path):
+    """One paper size for every sheet (Letter for the tutorial's Chicago time zone, A4 when
+    asked), one page wide, the plan in the header and page numbers in the footer; the
+    Summary carries the key milestones and the Gantt's colour legend."""
+    out = tmp_path / "t.xlsx"
+    assert run("schedule", TUTORIAL, *FAST, "--xlsx", out).exit_code == 0
+    wb = load_workbook(out)
+    for ws in wb.worksheets:
+        assert ws.page_setup.paperSize == 1, ws.title
+        assert ws.page_setup.fitToWidth >= 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.oddHeader.left.text == "Tutorial: one array"
+        assert ws.oddFooter.right.text == "page &P of &N"
+    summary = [r[0] for r in wb["Summary"].iter_rows(values_only=True)]
+    assert "Key milestone" in summary and "Gantt colours" in summary
+    assert "riggers" in summary
+    a4 = tmp_path / "a4.xlsx"
+    assert run("schedule", TUTORIAL, *FAST, "--xlsx", a4, "--paper", "a4").exit_code == 0
+    assert {ws.page_setup.paperSize for ws in load_workbook(a4).worksheets} == {9}
