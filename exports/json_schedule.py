@@ -8,7 +8,7 @@ import json
 from ..scheduler import __version__
 from ..scheduler.calendar import Calendars, nonworking_days
 from ..scheduler.cost import breakdown, has_costs
-from ..scheduler.explain import critical_chain, total_float
+from ..scheduler.explain import critical_chain, drivers, total_float
 from ..scheduler.schedule import Schedule, spent
 from ..scheduler.units import fmt_minutes
 
@@ -20,6 +20,7 @@ def schedule_to_dict(schedule: Schedule) -> dict:
     floats = total_float(schedule) if has else {}
     # The driving chain: what holds the finish, walked back from the last task.
     driving = {step.task for step in critical_chain(schedule)} if has else set()
+    held = drivers(schedule) if has else {}
     horizon = max(schedule.makespan, max((t.due for t in plan.targets.values()), default=0), 1)
     return {
         "rackplan_version": __version__,
@@ -49,8 +50,8 @@ def schedule_to_dict(schedule: Schedule) -> dict:
                             "day_shifts": {str(d): [list(x) for x in s] for d, s in c.day_shifts}}
                       for cid, c in plan.calendars.items()},
         "nonworking_days": nonworking_days(plan, Calendars(plan), horizon),
-        "tasks": [dict(_task(schedule, tid, iso, floats[tid]), driving=tid in driving)
-                  for tid in plan.tasks] if has else [],
+        "tasks": [dict(_task(schedule, tid, iso, floats[tid]), driving=tid in driving,
+                       held_by=held[tid]) for tid in plan.tasks] if has else [],
         "resources": [_resource(schedule, res) for res in plan.resources.values()],
         "budgets": _budgets(schedule),
         "cost": _cost(schedule) if has and has_costs(plan) else None,
@@ -131,6 +132,9 @@ def _target(schedule, target, iso) -> dict:
         "gpus": target.gpus or None,
         **({"count": target.count} if target.count else {}),
         **({"within": target.within} if target.within else {}),
+        # a finish target on named tasks (exports put the Deadline on them); none: all tasks
+        **({"tasks": list(target.tasks)} if target.kind == "finish" and target.tasks
+           and not target.count else {}),
         "due": iso(target.due),
         "due_slot": target.due,
         "forecast": iso(reached) if reached is not None else None,

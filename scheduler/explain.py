@@ -85,6 +85,44 @@ def _why(schedule, cals, holders, tid):
     return "could start earlier (not binding)", None
 
 
+def drivers(schedule: Schedule) -> dict[str, dict]:
+    """What holds each task where it is, for tools that recompute dates from links (MS
+    Project, P6): {"by": "link", "task": pred} (a dependency, or working time after it),
+    {"by": "crew", "task": holder, "resource": rid} (the crew was busy with `holder` until
+    then), {"by": "release"} (a delivery or not_before), {"by": "start"}, or {"by": "other"}
+    (a capacity step, storage, or a start the solver chose later than needed)."""
+    plan, tasks = schedule.plan, schedule.tasks
+    cals = Calendars(plan)
+    holders = _holders(schedule)
+    out = {}
+    for tid in tasks:
+        reason, nxt = _why(schedule, cals, holders, tid)
+        handovers = _handovers(schedule, cals, holders, tid)
+        if reason.startswith("released"):
+            out[tid] = {"by": "release"}
+        elif reason == "starts with the project":
+            out[tid] = {"by": "start"}
+        elif nxt and reason.startswith("waits for ") and "(busy with" in reason:
+            out[tid] = {"by": "crew", "task": nxt, "resource": reason.split(" ")[2]}
+        elif nxt:
+            out[tid] = {"by": "link", "task": nxt}
+        else:
+            out[tid] = {"by": "other"}
+        if handovers:  # every crew hand-over, binding or not: float counts them all
+            out[tid]["handovers"] = handovers
+    return out
+
+
+def _handovers(schedule, cals, holders, tid) -> list[str]:
+    """The tasks that handed this task a crew: they freed it just before its start."""
+    st = schedule.tasks[tid]
+    task = schedule.plan.tasks[tid]
+    cal = cals.get(task.calendar)
+    found = [_last_release(holders.get(rid, []), cal, st.start, tid)
+             for rid in task.modes[st.mode].demands]
+    return list(dict.fromkeys(h for h in found if h))
+
+
 def _holders(schedule):
     """resource -> [(finish, task)] sorted: who releases each resource when."""
     out: dict[str, list] = {}
@@ -121,12 +159,8 @@ def total_float(schedule: Schedule) -> dict[str, int]:
     for task in plan.tasks.values():
         for link in task.links:
             succ[link.pred].append((task.id, link.type, link.lag))
-        st = tasks[task.id]
-        cal = cals.get(task.calendar)
-        for rid in task.modes[st.mode].demands:
-            holder = _last_release(holders.get(rid, []), cal, st.start, task.id)
-            if holder:
-                succ[holder].append((task.id, LinkType.FS, 0))
+        for holder in _handovers(schedule, cals, holders, task.id):
+            succ[holder].append((task.id, LinkType.FS, 0))
     due = _due_dates(schedule)
     makespan = schedule.makespan
     late_start: dict[str, int] = {}

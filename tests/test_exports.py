@@ -277,6 +277,17 @@ def test_ics_groups_milestones_of_a_kind_on_a_day_and_sequences_exports():
     assert max(seq[:3]) < min(seq[3:])
 
 
+def _handovers(doc) -> int:
+    """Crew hand-overs the MSPDI adds as links (a task waiting for a crew another task had)."""
+    total = 0
+    for t in doc["tasks"]:
+        held = t["held_by"]
+        crews = set(held.get("handovers", [])) | ({held["task"]} if held["by"] == "crew"
+                                                  else set())
+        total += len(crews - {p["task"] for p in t["predecessors"]})
+    return total
+
+
 def test_mspdi_structure(outputs, doc):
     root = ET.parse(outputs["xml"]).getroot()
     tasks = root.findall("p:Tasks/p:Task", NS)
@@ -284,7 +295,7 @@ def test_mspdi_structure(outputs, doc):
     # 61 tasks + 1 array + 8 racks + the project summary task.
     assert len(tasks) == 71 and len(summaries) == 10
     links = root.findall("p:Tasks/p:Task/p:PredecessorLink", NS)
-    assert len(links) == sum(len(t["predecessors"]) for t in doc["tasks"])
+    assert len(links) == sum(len(t["predecessors"]) for t in doc["tasks"]) + _handovers(doc)
     assert len(root.findall("p:Resources/p:Resource", NS)) == 6
     assert len(root.findall("p:Assignments/p:Assignment", NS)) == sum(
         len(t["resources"]) for t in doc["tasks"])
@@ -305,7 +316,7 @@ def test_mspdi_reads_back_in_mpxj(outputs, doc):
     tasks = {str(t.getName()): t for t in project.getTasks()}
     assert project.getTasks().size() == 71
     assert sum(t.getPredecessors().size() for t in project.getTasks()) == sum(
-        len(t["predecessors"]) for t in doc["tasks"])
+        len(t["predecessors"]) for t in doc["tasks"]) + _handovers(doc)
     assert project.getResources().size() == 6
     assert project.getResourceAssignments().size() == sum(len(t["resources"]) for t in
                                                           doc["tasks"])
@@ -407,3 +418,44 @@ def test_every_sheet_prints_alike(tmp_path):
     a4 = tmp_path / "a4.xlsx"
     assert run("schedule", TUTORIAL, *FAST, "--xlsx", a4, "--paper", "a4").exit_code == 0
     assert {ws.page_setup.paperSize for ws in load_workbook(a4).worksheets} == {9}
+
+
+@pytest.mark.parametrize("name", ["tutorial", "two-halls", "cooling-max-lag"])
+def test_mspdi_stays_a_schedule_after_recalculation(tmp_path, name):
+    """MPXJ's MS Project scheduler (critical path method, no levelling) recalculates the
+    exported file: every task keeps rackplan's start and finish (links, crew hand-overs as
+    links, 'Start No Earlier Than' only where a release or a chosen start holds a task, the
+    calendars with their holidays), no task has a hard constraint (DCMA: at most 5%), and
+    the critical flags it computes match rackplan's."""
+    pytest.importorskip("mpxj")
+    jpype = pytest.importorskip("jpype")
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime")
+    if not jpype.isJVMStarted():
+        jpype.startJVM()
+    import jpype.imports  # noqa: F401
+    from org.mpxj import ConstraintType
+    from org.mpxj.cpm import MicrosoftScheduler
+    from org.mpxj.reader import UniversalProjectReader
+
+    xml, out = tmp_path / "p.xml", tmp_path / "p.json"
+    assert run("schedule", ROOT / "plans" / f"{name}.toml", *FAST, "--mspdi", xml,
+               "--json", out).exit_code == 0
+    doc = json.loads(out.read_text())
+    project = UniversalProjectReader().read(str(xml))
+    tasks = [t for t in project.getTasks() if not t.getSummary()]
+    before = {str(t.getText(1)): (str(t.getStart()), str(t.getFinish())) for t in tasks}
+    hard = [t for t in tasks if t.getConstraintType() in (
+        ConstraintType.MUST_START_ON, ConstraintType.MUST_FINISH_ON,
+        ConstraintType.START_NO_LATER_THAN, ConstraintType.FINISH_NO_LATER_THAN)]
+    held = {t["id"]: t["held_by"]["by"] for t in doc["tasks"]}
+    snet = {str(t.getText(1)) for t in tasks
+            if t.getConstraintType() == ConstraintType.START_NO_EARLIER_THAN}
+    MicrosoftScheduler().schedule(project, project.getProjectProperties().getStartDate())
+    kept = sum(1 for t in tasks
+               if (str(t.getStart()), str(t.getFinish())) == before[str(t.getText(1))])
+    assert len(before) == len(doc["tasks"]) and kept >= 0.99 * len(tasks)
+    assert hard == [] and all(held[tid] in ("release", "other") for tid in snet)
+    ours = {t["id"]: t["critical"] for t in doc["tasks"]}
+    agree = sum(1 for t in tasks if bool(t.getCritical()) == ours[str(t.getText(1))])
+    assert agree >= 0.99 * len(tasks)
