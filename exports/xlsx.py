@@ -72,7 +72,7 @@ def build_workbook(doc: dict, scale: str = "auto") -> Workbook:
         _page(ws, doc, landscape)
         return ws
 
-    _summary(sheet("Summary", landscape=False), doc, timeline, colours)
+    _summary(sheet("Summary"), doc, timeline, colours)
     _gantt(sheet("Gantt"), doc, timeline, colours)
     _resources(sheet("Resources"), doc, timeline)
     _gpus(sheet("GPUs online"), doc, timeline)
@@ -314,6 +314,10 @@ def _summary(ws, doc, tl: Timeline, colours) -> None:
     _summary_budgets(ws, doc.get("budgets") or [])
     _key_milestones(ws, doc, tl)
     _legend(ws, colours)
+    if any(t["gpus"] for t in doc["tasks"]):
+        chart = _gpu_chart(len(tl.buckets), sheet="'GPUs online'!")
+        chart.height, chart.width = 7, 13  # beside the tables, on the first page
+        ws.add_chart(chart, "H2")
 
 
 def _key_milestones(ws, doc, tl: Timeline) -> None:
@@ -615,21 +619,36 @@ def _gpus(ws, doc, tl: Timeline) -> None:
                    online, target["gpus"] if target else None]
                   + ([committed] if planned else []))
     n = len(tl.buckets)
-    chart = _line_chart("GPUs online", "GPUs", 9, 20)
-    chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=1, max_row=n + 1),
-                   titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=n + 1))
-    _straight(chart)
-    target_series = chart.series[1]
-    target_series.marker.symbol = "diamond"
-    target_series.marker.size = 10
-    target_series.graphicalProperties.line.noFill = True
+    chart = _gpu_chart(n, ws)
     if planned:  # the baseline curve beside the forecast, dashed
         chart.add_data(Reference(ws, min_col=4, min_row=1, max_row=n + 1),
                        titles_from_data=True)
         chart.series[-1].smooth = False
         chart.series[-1].graphicalProperties.line.dashStyle = "dash"
     ws.add_chart(chart, "E2")
+
+
+def _gpu_chart(n: int, ws=None, sheet: str = ""):
+    """GPUs online by day with each GPU target as a diamond, from the GPUs online sheet's
+    columns (date, GPUs online, GPU target); `sheet` names it when the chart is elsewhere."""
+    chart = _line_chart("GPUs online", "GPUs", 9, 20)
+    chart.y_axis.number_format = "#,##0"
+
+    def ref(cols: str, first: int):
+        if ws is not None:
+            lo, hi = (ord(c) - 64 for c in cols)
+            return Reference(ws, min_col=lo, max_col=hi, min_row=first, max_row=n + 1)
+        a, b = cols
+        return Reference(range_string=f"{sheet}${a}${first}:${b}${n + 1}")
+
+    chart.add_data(ref("BC", 1), titles_from_data=True)
+    chart.set_categories(ref("AA", 2))
+    _straight(chart)
+    target_series = chart.series[1]
+    target_series.marker.symbol = "diamond"
+    target_series.marker.size = 10
+    target_series.graphicalProperties.line.noFill = True
+    return chart
 
 
 # -- Tasks ----------------------------------------------------------------------------------------
