@@ -36,6 +36,19 @@ class Actual:
     finish: int | None = None  # None: in progress
     remaining: int | None = None  # slots of work left at the status date (in progress)
     row: int = 0
+    # A suspension: work stopped at `pause[0]` and went on at `pause[1]` (None: not yet).
+    pause: tuple[int, int | None] | None = None
+
+    def spans(self, now: int) -> tuple[tuple[int, int], ...]:
+        """The spans in which the task worked (held its crews) up to the status date."""
+        end = self.finish if self.finish is not None else now
+        if self.pause is None:
+            return ((self.start, end),) if end > self.start else ()
+        stop, again = self.pause
+        out = [(self.start, stop)] if stop > self.start else []
+        if again is not None and end > again:
+            out.append((again, end))
+        return tuple(out)
 
 
 @dataclass
@@ -158,11 +171,6 @@ class _Reader:
         self.crews.append((rid, max(0, lo), hi, capacity))
 
     def task_row(self, n, pattern, row, status) -> None:
-        for column in ("suspended", "resumed"):
-            if (row.get(column) or "").strip():
-                self.error(n, column, "suspensions are not read yet; give the work left as "
-                           "'remaining' instead")
-                return
         ids = self.match(n, pattern)
         if not ids:
             return
@@ -171,8 +179,8 @@ class _Reader:
             return
         for tid in ids:
             seen = self.tasks.get(tid)
-            if seen is not None and (seen.start, seen.finish, seen.remaining) != (
-                    actual.start, actual.finish, actual.remaining):
+            if seen is not None and (seen.start, seen.finish, seen.remaining, seen.pause) != (
+                    actual.start, actual.finish, actual.remaining, actual.pause):
                 self.error(n, "task", f"'{tid}' is also on row {seen.row} with other actuals; "
                            "keep one")
                 continue
@@ -210,14 +218,44 @@ class _Reader:
         if get("percent_complete") and get("remaining"):
             self.error(n, "remaining", "give percent_complete or remaining, not both")
             return None
+        pause = self.pause(n, get, start, finish, status)
+        if pause is False:
+            return None
         remaining = None
         if finish is None:
-            remaining = self.remaining(n, get, tid, start, status)
+            remaining = self.remaining(n, get, tid, start, status, pause)
             if remaining is None and self.problems:
                 return None
-        return Actual(start, finish, remaining, n)
+        return Actual(start, finish, remaining, n, pause or None)
 
-    def remaining(self, n, get, tid, start, status) -> int | None:
+    def pause(self, n, get, start, finish, status):
+        """`suspended` (and `resumed`): (stop, again or None), None without one, False with
+        the problem said."""
+        stop = self.when(n, "suspended", get("suspended")) if get("suspended") else None
+        again = self.when(n, "resumed", get("resumed")) if get("resumed") else None
+        if again is not None and stop is None:
+            self.error(n, "resumed", "a resumption without a suspension; give suspended too")
+            return False
+        if stop is None:
+            return None
+        end = finish if finish is not None else status
+        checks = [("suspended", stop < start, "is before actual_start"),
+                  ("suspended", status is not None and stop > status,
+                   "is after the status date; actuals are what happened"),
+                  ("suspended", finish is not None and stop > finish, "is after actual_finish"),
+                  ("resumed", again is not None and again < stop, "is before suspended"),
+                  ("resumed", again is not None and end is not None and again > end,
+                   "is after actual_finish" if finish is not None else
+                   "is after the status date; actuals are what happened"),
+                  ("resumed", finish is not None and again is None,
+                   "is missing: a finished task that was suspended resumed first")]
+        for column, bad, message in checks:
+            if bad:
+                self.error(n, column, message)
+                return False
+        return (stop, again)
+
+    def remaining(self, n, get, tid, start, status, pause=None) -> int | None:
         work = self.plan.tasks[tid].modes[0].duration
         if get("remaining"):
             try:
@@ -235,9 +273,10 @@ class _Reader:
                            "percentage from 0 to 100")
                 return None
             return math.ceil(work * (100 - pct) / 100)
-        # As planned: the working time since the start counts as done.
+        # As planned: the working time since the start counts as done (not while suspended).
         cal = self.cals.get(self.plan.tasks[tid].calendar)
-        return max(0, work - cal.working_in(start, max(start, status or start)))
+        spans = Actual(start, None, None, 0, pause or None).spans(status or start)
+        return max(0, work - sum(cal.working_in(a, b) for a, b in spans))
 
     def delivery_row(self, n, did, row, status) -> None:
         if did not in self.deliveries:
@@ -275,7 +314,9 @@ def remaining_plan(plan: Plan, progress: Progress, override: bool = False) -> Pl
     cals = Calendars(plan)
     now = progress.status_date
     done = {t: a for t, a in progress.tasks.items() if a.finish is not None or a.remaining == 0}
-    finished = {t: (a.start, a.finish if a.finish is not None else now) for t, a in done.items()}
+    finished = {t: (a.start, a.finish if a.finish is not None else
+                    a.pause[0] if a.pause is not None and a.pause[1] is None else now)
+                for t, a in done.items()}
     started = {t: a for t, a in progress.tasks.items() if t not in finished}
     arrived = _arrived(plan, progress)
     tasks: dict[str, Task] = {}
@@ -402,12 +443,15 @@ def merge(plan: Plan, progress: Progress, future: Schedule) -> Schedule:
     for tid, a in progress.tasks.items():
         if a.finish is not None or a.remaining == 0:
             finish = a.finish if a.finish is not None else now
-            tasks[tid] = ScheduledTask(tid, a.start, finish, 0, ((a.start, finish),))
+            if a.pause is not None and a.pause[1] is None:
+                finish = a.pause[0]  # stopped for good at the suspension
+            tasks[tid] = ScheduledTask(tid, a.start, finish, 0,
+                                       a.spans(now) or ((a.start, finish),))
             marks[tid] = "finished"
         elif tid in tasks:
             st = tasks[tid]
             tasks[tid] = ScheduledTask(tid, a.start, max(st.finish, now), 0,
-                                       ((a.start, now),) + st.segments)
+                                       a.spans(now) + st.segments)
             marks[tid] = "in progress"
     # The tasks as planned, the crews as they are now (progress may have changed some).
     whole = replace(plan, resources=future.plan.resources)
@@ -436,7 +480,7 @@ def overtime(plan: Plan, progress: Progress) -> list[str]:
         task = plan.tasks[tid]
         if a.finish is None or task.calendar is None or task.is_milestone:
             continue
-        worked = cals.get(task.calendar).working_in(a.start, a.finish)
+        worked = sum(cals.get(task.calendar).working_in(lo, hi) for lo, hi in a.spans(now))
         if worked < task.modes[0].duration:
             hours = plan.slot_minutes / 60
             out.append(f"{tid}: {task.modes[0].duration * hours:g} h of work done in "
@@ -446,10 +490,9 @@ def overtime(plan: Plan, progress: Progress) -> list[str]:
         events: dict[int, int] = {}
         for tid, a in progress.tasks.items():
             q = plan.tasks[tid].modes[0].demands.get(rid, 0)
-            end = a.finish if a.finish is not None else now
-            if q and end > a.start:
-                events[a.start] = events.get(a.start, 0) + q
-                events[end] = events.get(end, 0) - q
+            for lo, hi in a.spans(now) if q else ():
+                events[lo] = events.get(lo, 0) + q
+                events[hi] = events.get(hi, 0) - q
         level = 0
         for slot in sorted(events):
             level += events[slot]

@@ -517,3 +517,69 @@ kind = "cost"
         ("racks", 4)
     result = solve(future, FAST)
     assert (set(result.expedited), result.tasks["install"].start) == ({"racks"}, 4)
+
+
+SUSPEND_HEAD = "task,actual_start,actual_finish,suspended,resumed,status_date\n"
+LONG = """
+[resources.crew]
+capacity = 1
+[tasks.a]
+duration = "10h"
+uses = { crew = 1 }
+[tasks.b]
+duration = "2h"
+uses = { crew = 1 }
+"""
+
+
+def _suspended(tmp_path, rows):
+    path = tmp_path / "s.csv"
+    path.write_text(SUSPEND_HEAD + rows)
+    plan = make_plan(LONG)
+    progress = read_progress(path, plan)
+    future = solve(remaining_plan(plan, progress), FAST)
+    return plan, progress, merge(plan, progress, future)
+
+
+def test_a_suspended_task_resumes_with_the_work_left(tmp_path):
+    """a (10 h) started at 0, stopped at 4, went on at 6; status date 8: 4 + 2 = 6 h done, 4 h
+    left from 8, so a ends at 12; its past spans are 0-4 and 6-8. b waits for the crew."""
+    plan, progress, merged = _suspended(
+        tmp_path, "a,2024-01-01T00:00,,2024-01-01T04:00,2024-01-01T06:00,2024-01-01T08:00\n")
+    a = merged.tasks["a"]
+    assert (a.start, a.finish) == (0, 12)
+    assert a.segments[:2] == ((0, 4), (6, 8))
+    assert check_actuals(merged, progress) == []
+    assert overtime(plan, progress) == []
+
+
+def test_a_task_still_suspended_at_the_status_date(tmp_path):
+    """a stopped at 4 and has not resumed by 8: 4 h done, 6 h left from 8: ends at 14, and the
+    crew was free from 4 (b ran 4-6 on it: no overtime warning, as there would be if a had
+    held the crew all along)."""
+    plan, progress, merged = _suspended(
+        tmp_path, "a,2024-01-01T00:00,,2024-01-01T04:00,,2024-01-01T08:00\n"
+                "b,2024-01-01T04:00,2024-01-01T06:00,,,\n")
+    assert merged.tasks["a"].finish == 14 and merged.tasks["a"].segments[0] == (0, 4)
+    assert overtime(plan, progress) == []
+
+
+@pytest.mark.parametrize("row, message", [
+    ("a,2024-01-01T00:00,,,2024-01-01T06:00,2024-01-01T08:00",
+     "column resumed: a resumption without a suspension; give suspended too"),
+    ("a,2024-01-01T02:00,,2024-01-01T01:00,,2024-01-01T08:00",
+     "column suspended: is before actual_start"),
+    ("a,2024-01-01T00:00,,2024-01-01T04:00,2024-01-01T03:00,2024-01-01T08:00",
+     "column resumed: is before suspended"),
+    ("a,2024-01-01T00:00,,2024-01-01T09:00,,2024-01-01T08:00",
+     "column suspended: is after the status date; actuals are what happened"),
+    ("a,2024-01-01T00:00,2024-01-01T07:00,2024-01-01T04:00,,2024-01-01T08:00",
+     "column resumed: is missing: a finished task that was suspended resumed first"),
+])
+def test_bad_suspensions_are_refused_with_row_and_column(tmp_path, row, message):
+    path = tmp_path / "s.csv"
+    path.write_text(SUSPEND_HEAD + row + "\n")
+    with pytest.raises(PlanInvalid) as err:
+        read_progress(path, make_plan(LONG))
+    assert err.value.lines() == [f"{path}:2: {message}"]
+
