@@ -277,14 +277,17 @@ class ListScheduler:
             other.last_cap = {rid: r.steps[-1][1] for rid, r in plan.resources.items()}
         return other
 
-    def run(self, rule: str = "tail", deadline: float | None = None, given=None):
+    def run(self, rule: str = "tail", deadline: float | None = None, given=None,
+            floors: dict[str, int] | None = None):
         """A schedule {task: ScheduledTask}, or None if no block could be placed (storage that
         never fills, a crew that never has room) or the deadline passed.
 
         rule "given" replays the schedule `given` {task: ScheduledTask}: tasks in the order of
-        its starts, each in its mode, each as early as the tasks before it allow.
+        its starts, each in its mode, each as early as the tasks before it allow. `floors`
+        {task: slot} keeps tasks from starting sooner (a baseline repaired, not rebuilt).
         """
         self.given = given or {}
+        self.floors = floors or {}
         return self._pass(rule, deadline)
 
     def _priority(self, rule: str, tid: str, idx: int):
@@ -336,7 +339,7 @@ class ListScheduler:
         heapq.heapify(heap)
         done: dict[str, ScheduledTask] = {}
         waits = _Waits(self)
-        bumps: dict[str, int] = {}
+        bumps: dict[str, int] = dict(getattr(self, "floors", {}))
         while heap or waits:
             if deadline is not None and time.monotonic() > deadline:
                 return None

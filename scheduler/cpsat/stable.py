@@ -45,11 +45,19 @@ def stabilise(plan: Plan, first: Schedule, base: dict[str, tuple[int, int]],
         return keep
     cals = Calendars(plan)
     until = first.gpu_until if first.gpu_until is not None else first.makespan
+    value = objective_value(plan, first.tasks, until)
+    repaired = _repair(plan, cals, first, base, until, value)
+    if repaired is not None:
+        count, largest, shifted = moved(repaired, base)
+        if shifted < total:
+            first = replace(first, tasks=repaired)
+            keep, total = (first, Stability(count, largest, before)), shifted
+            if count == 0:
+                return keep
     horizon = max(max(st.finish for st in first.tasks.values()),
                   max((f for _, f in base.values()), default=0), 1)
     built = RackplanModel(plan, cals, max(horizon, first.makespan) + 1, until).build()
     m = built.model
-    value = objective_value(plan, first.tasks, until)
     m.add(built.objective <= value)
     shifts = []
     for tid, tv in built.tasks.items():
@@ -78,3 +86,20 @@ def stabilise(plan: Plan, first: Schedule, base: dict[str, tuple[int, int]],
     if shifted >= total:
         return keep
     return replace(first, tasks=tasks), Stability(count, largest, before)
+
+
+def _repair(plan: Plan, cals: Calendars, first: Schedule, base, until: int, value: int):
+    """The baseline repaired rather than rebuilt: every task in the baseline's order, in its
+    first-stage mode, no sooner than its baseline start and as early as what happened allows
+    after that (the list scheduler's replay with floors). Only what the news pushes moves; kept
+    if verified and no worse than the first stage by the objective, else None."""
+    from ..heuristic import ListScheduler
+    from ..schedule import ScheduledTask
+
+    order = {tid: ScheduledTask(tid, base[tid][0] if tid in base else st.start, 0, st.mode, ())
+             for tid, st in first.tasks.items()}
+    floors = {tid: base[tid][0] for tid in first.tasks if tid in base}
+    tasks = ListScheduler(plan, cals).run("given", given=order, floors=floors)
+    if tasks is None or verify(plan, tasks) or objective_value(plan, tasks, until) > value:
+        return None
+    return tasks
