@@ -114,11 +114,11 @@ def progress_options(func):
 
 
 def _with_progress(loaded, progress_path, as_of, out_of_sequence):
-    """(the plan to solve, the progress) — the remaining work when a progress file is given;
-    bad progress input is listed line by line and exits 2, as a bad plan does."""
+    """(the plan to solve, the re-forecast or None) — the remaining work when a progress file
+    is given; bad progress input is listed line by line and exits 2, as a bad plan does."""
     if progress_path is None:
         return loaded, None
-    from .scheduler.progress import overtime, read_progress, remaining_plan
+    from .scheduler.reforecast import begin
 
     rows = None
     if progress_path.lower().endswith(".xlsx"):  # the workbook's Progress sheet, filled in
@@ -130,7 +130,7 @@ def _with_progress(loaded, progress_path, as_of, out_of_sequence):
         except ExportError as exc:
             _fail_output(str(exc))
     try:
-        progress = read_progress(progress_path, loaded, as_of, rows)
+        again = begin(loaded, progress_path, as_of, out_of_sequence == "override", rows)
     except PlanInvalid as exc:
         for line in exc.lines():
             click.echo(line, err=True)
@@ -138,13 +138,12 @@ def _with_progress(loaded, progress_path, as_of, out_of_sequence):
         click.echo(f"rackplan: {progress_path}: {n} problem{'s' if n > 1 else ''}; nothing "
                    "scheduled", err=True)
         sys.exit(EXIT_INVALID)
-    for line in overtime(loaded, progress):
+    for line in again.warnings:
         click.echo(f"rackplan: warning: {progress_path}: {line}", err=True)
-    finished = sum(1 for a in progress.tasks.values() if a.finish is not None or not a.remaining)
-    when = loaded.slot_to_datetime(progress.status_date).format("YYYY-MM-DD HH:mm")
-    click.echo(f"rackplan: re-forecast from {when}: {finished:,} task(s) finished, "
-               f"{len(progress.tasks) - finished:,} in progress", err=True)
-    return remaining_plan(loaded, progress, out_of_sequence == "override"), progress
+    when = loaded.slot_to_datetime(again.progress.status_date).format("YYYY-MM-DD HH:mm")
+    click.echo(f"rackplan: re-forecast from {when}: {again.finished:,} task(s) finished, "
+               f"{again.in_progress:,} in progress", err=True)
+    return again.future, again
 
 
 def scenario_options(func):
@@ -305,30 +304,27 @@ def schedule(plan, time_limit, workers, seed, json_path, xlsx_path, csv_path, ic
     _check(outputs)
     loaded = _load(plan, max_tasks, sets, scenario)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, gap_limit=gap / 100)
-    future, progress = _with_progress(loaded, progress_path, as_of, out_of_sequence)
+    future, again = _with_progress(loaded, progress_path, as_of, out_of_sequence)
     baseline = _baseline(baseline_path)
     if baseline is not None and not no_stable:
         # The second, stable stage gets the last third of the time.
         options = replace(options, time_limit=options.time_limit * 2 / 3)
         baseline = dict(baseline, stable_seconds=time_limit / 3)
     with CtrlC() as ctrl_c:
-        _schedule(plan, future, options, outputs, timescale, quiet, ctrl_c, (loaded, progress),
-                  baseline)
+        _schedule(plan, future, options, outputs, timescale, quiet, ctrl_c, again, baseline)
 
 
-def _stable(plan, result, baseline, past, options):
+def _stable(plan, result, baseline, again, options):
     """The second stage: as few moves against the baseline as the objective allows."""
     from .scheduler.baseline import BaselineError, baseline_slots
-    from .scheduler.cpsat.stable import stabilise
+    from .scheduler.reforecast import stable
 
     try:
         base = baseline_slots(baseline, result)
     except BaselineError as exc:
         raise click.UsageError(f"--baseline: {exc}") from None
-    begun = set(past[1].tasks) if past is not None and past[1] is not None else set()
-    base = {tid: span for tid, span in base.items() if tid in plan.tasks and tid not in begun}
-    result, how = stabilise(plan, result, base, baseline["stable_seconds"], options.workers,
-                            options.seed)
+    result, how = stable(again, plan, result, base, baseline["stable_seconds"],
+                         options.workers, options.seed)
     click.echo(f"rackplan: stable re-forecast: {how.moved:,} unstarted task(s) moved against "
                f"the baseline ({how.before:,} before the second stage), largest shift "
                f"{how.largest * plan.slot_minutes / 60:g} h", err=True)
@@ -348,7 +344,7 @@ def _baseline(path) -> dict | None:
     return None
 
 
-def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c, past=None,
+def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c, again=None,
               baseline=None) -> None:
     from .exports.json_schedule import schedule_to_dict
     from .exports.text import report
@@ -369,14 +365,14 @@ def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c, past=Non
             click.echo(f"  {line}", err=True)
         sys.exit(EXIT_NO_SCHEDULE)
     if baseline is not None and "stable_seconds" in baseline and result.status.has_schedule:
-        result = _stable(loaded, result, baseline, past, options)
-    if past is not None and past[1] is not None and result.status.has_schedule:
-        from .scheduler.progress import check_actuals, merge
+        result = _stable(loaded, result, baseline, again, options)
+    if again is not None and result.status.has_schedule:
+        from .scheduler.reforecast import complete
 
-        result = merge(past[0], past[1], result)
-        problems = check_actuals(result, past[1])
-        if problems:
-            click.echo("rackplan: INTERNAL ERROR: " + "; ".join(problems[:5]), err=True)
+        try:
+            result = complete(again, result)
+        except VerificationError as exc:
+            click.echo("rackplan: INTERNAL ERROR: " + "; ".join(exc.violations[:5]), err=True)
             sys.exit(EXIT_NO_SCHEDULE)
     click.echo(report(result), nl=False, err="-" in outputs.values())
     doc = schedule_to_dict(result) if outputs else None
@@ -385,7 +381,7 @@ def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c, past=Non
         from .scheduler.baseline import BaselineError
 
         try:
-            changed = {c[0] for c in past[1].crews} if past and past[1] else set()
+            changed = {c[0] for c in again.progress.crews} if again else set()
             click.echo("\n" + baseline_text(baseline, result, changed), nl=False,
                        err="-" in outputs.values())
             doc = annotate(doc, baseline, result) if doc is not None else None
