@@ -2,9 +2,11 @@
 found and then moves as little as possible against a baseline, so a morning re-forecast does not
 reshuffle hundreds of future tasks for no gain.
 
-Stage two minimises the total shift of the unstarted tasks' starts from their baseline starts
-(|start - baseline start| summed), with the objective held at or below the first stage's value;
-the first stage's schedule is its hint, so it never ends worse than that.
+Stage two moves as few unstarted tasks as it can (then the least total shift |start - baseline
+start|), with the objective held at or below the first stage's value. It starts from the
+better of the first stage's schedule and the baseline repaired by the list scheduler (the
+untouched tasks back at their baseline starts, the touched ones fitted in), so it never ends
+worse than either.
 """
 
 from __future__ import annotations
@@ -46,12 +48,13 @@ def stabilise(plan: Plan, first: Schedule, base: dict[str, tuple[int, int]],
     cals = Calendars(plan)
     until = first.gpu_until if first.gpu_until is not None else first.makespan
     value = objective_value(plan, first.tasks, until)
+    best = (before, total)  # fewer tasks moved first, then less total shift
     repaired = _repair(plan, cals, first, base, until, value)
     if repaired is not None:
         count, largest, shifted = moved(repaired, base)
-        if shifted < total:
+        if (count, shifted) < best:
             first = replace(first, tasks=repaired)
-            keep, total = (first, Stability(count, largest, before)), shifted
+            keep, best = (first, Stability(count, largest, before)), (count, shifted)
             if count == 0:
                 return keep
     horizon = max(max(st.finish for st in first.tasks.values()),
@@ -59,14 +62,19 @@ def stabilise(plan: Plan, first: Schedule, base: dict[str, tuple[int, int]],
     built = RackplanModel(plan, cals, max(horizon, first.makespan) + 1, until).build()
     m = built.model
     m.add(built.objective <= value)
-    shifts = []
+    shifts, moves = [], []
     for tid, tv in built.tasks.items():
         if tid not in base:
             continue
-        shift = m.new_int_var(0, built.horizon + abs(base[tid][0]), f"{tid}.shift")
+        most = built.horizon + abs(base[tid][0])
+        shift = m.new_int_var(0, most, f"{tid}.shift")
         m.add_abs_equality(shift, tv.start - base[tid][0])
+        move = m.new_bool_var(f"{tid}.moved")
+        m.add(shift <= most * move)
         shifts.append(shift)
-    m.minimize(sum(shifts))
+        moves.append(move)
+    # A task moved outweighs any shift of one task: as few moves as it can, then least shift.
+    m.minimize((built.horizon + 1) * sum(moves) + sum(shifts))
     built.add_hint(first.tasks)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, time_limit
@@ -83,20 +91,35 @@ def stabilise(plan: Plan, first: Schedule, base: dict[str, tuple[int, int]],
     if verify(plan, tasks) or objective_value(plan, tasks, until) > value:
         return keep
     count, largest, shifted = moved(tasks, base)
-    if shifted >= total:
+    if (count, shifted) >= best:
         return keep
     return replace(first, tasks=tasks), Stability(count, largest, before)
 
 
 def _repair(plan: Plan, cals: Calendars, first: Schedule, base, until: int, value: int):
-    """The baseline repaired rather than rebuilt: every task in the baseline's order, in its
-    first-stage mode, no sooner than its baseline start and as early as what happened allows
-    after that (the list scheduler's replay with floors). Only what the news pushes moves; kept
-    if verified and no worse than the first stage by the objective, else None."""
-    from ..heuristic import ListScheduler
+    """The baseline repaired rather than rebuilt: the tasks the news does not touch go back to
+    their baseline starts first (all of them fit: they are a part of a feasible schedule),
+    then the touched ones — those that can no longer start at their baseline start, and all
+    that follows them — are fitted in as early as the crews left over allow (the list
+    scheduler's replay with floors, in that order). Kept if verified and no worse than the
+    first stage by the objective, else None."""
+    from ..heuristic import ListScheduler, earliest_finishes
     from ..schedule import ScheduledTask
 
-    order = {tid: ScheduledTask(tid, base[tid][0] if tid in base else st.start, 0, st.mode, ())
+    earliest = earliest_finishes(plan, cals)[0]
+    touched = {tid for tid, (start, _) in base.items()
+               if tid in plan.tasks and earliest[tid] > start}
+    touched |= {tid for tid in plan.tasks if tid not in base}  # begun, new: not the baseline's
+    succ = plan.successors()
+    todo = list(touched)
+    while todo:
+        for nxt, _ in succ[todo.pop()]:
+            if nxt not in touched:
+                touched.add(nxt)
+                todo.append(nxt)
+    later = 10 ** 9  # the touched after every untouched task, in their earliest-start order
+    order = {tid: ScheduledTask(tid, later + max(earliest[tid], first.tasks[tid].start)
+                                if tid in touched else base[tid][0], 0, st.mode, ())
              for tid, st in first.tasks.items()}
     floors = {tid: base[tid][0] for tid in first.tasks if tid in base}
     tasks = ListScheduler(plan, cals).run("given", given=order, floors=floors)
