@@ -151,7 +151,8 @@ def _variance(ws, doc, tl: Timeline) -> None:
 
 
 PROGRESS_FIELDS = ("task", "planned_start", "planned_finish", "actual_start", "actual_finish",
-                   "percent_complete", "remaining", "note", "status_date")
+                   "percent_complete", "remaining", "note", "status_date", "suspended",
+                   "resumed")
 
 
 def _progress(ws, doc, tl: Timeline) -> None:
@@ -159,7 +160,7 @@ def _progress(ws, doc, tl: Timeline) -> None:
     dates (and what the schedule already knows happened)."""
     _fit_width(ws, landscape=True)
     ws.freeze_panes = "B2"
-    for i, width in enumerate([40, 17, 17, 17, 17, 10, 10, 30, 17], start=1):
+    for i, width in enumerate([40, 17, 17, 17, 17, 10, 10, 30, 17, 17, 17], start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in PROGRESS_FIELDS])
     status = _local(tl, doc.get("status_date"))
@@ -171,7 +172,7 @@ def _progress(ws, doc, tl: Timeline) -> None:
                    cell(ws, tl.local(t["start_slot"]) if done else None, fmt=DATE_FMT),
                    cell(ws, tl.local(t["finish_slot"]) if done == "finished" else None,
                         fmt=DATE_FMT),
-                   None, None, None, cell(ws, status, fmt=DATE_FMT)])
+                   None, None, None, cell(ws, status, fmt=DATE_FMT), None, None])
 
 
 def read_progress_rows(path) -> list[dict[str, str]]:

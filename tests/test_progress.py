@@ -220,7 +220,8 @@ def test_the_workbook_progress_sheet_round_trips(tmp_path):
     ws = wb["Progress"]
     header = [c.value for c in ws[1]]
     assert header == ["task", "planned_start", "planned_finish", "actual_start",
-                      "actual_finish", "percent_complete", "remaining", "note", "status_date"]
+                      "actual_finish", "percent_complete", "remaining", "note", "status_date",
+                      "suspended", "resumed"]
     row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "a")
     assert (row[1].value.hour, row[2].value.hour) == (0, 4)  # planned 00:00-04:00
     row[3].value, row[4].value = row[1].value, row[2].value.replace(hour=6)
