@@ -331,6 +331,15 @@ def _stable(plan, result, baseline, again, options):
     return result
 
 
+def _plan_text(path: str) -> str | None:
+    """The plan file's text, for pointing at its lines (None if it cannot be read now)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def _baseline(path) -> dict | None:
     if path is None:
         return None
@@ -382,8 +391,10 @@ def _schedule(plan, loaded, options, outputs, timescale, quiet, ctrl_c, again=No
 
         try:
             changed = {c[0] for c in again.progress.crews} if again else set()
-            click.echo("\n" + baseline_text(baseline, result, changed), nl=False,
-                       err="-" in outputs.values())
+            text = _plan_text(plan)
+            click.echo("\n" + baseline_text(baseline, result, changed,
+                                             again.progress if again else None, text),
+                       nl=False, err="-" in outputs.values())
             doc = annotate(doc, baseline, result) if doc is not None else None
         except BaselineError as exc:
             raise click.UsageError(f"--baseline: {exc}") from None

@@ -30,7 +30,8 @@ def _days(plan, slots) -> str:
     return f"{hours:+g} h" if abs(hours) < 48 else f"{hours / 24:+.1f} d"
 
 
-def baseline_text(doc: dict, schedule: Schedule, crews=frozenset()) -> str:
+def baseline_text(doc: dict, schedule: Schedule, crews=frozenset(), progress=None,
+                  plan_text: str | None = None) -> str:
     """Targets and milestones against the baseline, the tasks slipping most, and SPI(t)."""
     plan = schedule.plan
     base = baseline_slots(doc, schedule)
@@ -55,7 +56,7 @@ def baseline_text(doc: dict, schedule: Schedule, crews=frozenset()) -> str:
             disable_numparse=True))
     for t in target_variances(doc, schedule):
         if t.slip and t.slip > 0 and t.forecast is not None:
-            chain = why(schedule, base, t.id, set(crews))
+            chain = why(schedule, base, t.id, set(crews), progress, plan_text)
             parts.append(f"Why '{t.label}' slipped {_days(plan, t.slip)}\n" + tabulate(
                 [(task, _days(plan, slip), cause) for task, slip, cause in chain[-12:]],
                 headers=["task", "variance", "what changed"], disable_numparse=True))

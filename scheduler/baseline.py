@@ -93,15 +93,35 @@ def spi_t(base: dict[str, tuple[int, int]], schedule: Schedule) -> float | None:
 
 
 def why(schedule: Schedule, base: dict[str, tuple[int, int]], target_id: str,
-        crews: set[str] = frozenset()) -> list[tuple[str, int, str]]:
+        crews: set[str] = frozenset(), progress=None, plan_text: str | None = None
+        ) -> list[tuple[str, int, str]]:
     """For a target that slipped: the chain that now drives it, each link as (task, finish
     variance in slots, what changed since the baseline): a late actual, a later release (a
     delivery or a not_before), a crew other than planned, a task new to the plan, or only the
-    knock-on of what came before."""
+    knock-on of what came before — with where it was written when known: the progress file's
+    row, the plan statement's file:line."""
     from .check import reaching_task
     from .explain import critical_chain
+    from .load import locate
+    from .plan import release_statement
 
     plan = schedule.plan
+
+    def row(tid: str) -> str:
+        actual = progress.tasks.get(tid) if progress is not None else None
+        return f", {progress.file} row {actual.row}" if actual is not None else ""
+
+    def line(tid: str) -> str:
+        statement = release_statement(plan.tasks[tid])
+        found = locate(plan_text, statement) if plan_text else None
+        return f" ({plan.file}:{found}: {statement})" if found else ""
+
+    def crew_row(reason: str) -> str:
+        for rid, n in (progress.crew_rows.items() if progress is not None else ()):
+            if f"waits for {rid} " in reason + " ":
+                return f" ({progress.file} row {n})"
+        return ""
+
     end = reaching_task(schedule, plan.targets[target_id])
     out = []
     for step in critical_chain(schedule, end_task=end):
@@ -112,13 +132,13 @@ def why(schedule: Schedule, base: dict[str, tuple[int, int]], target_id: str,
         slip = st.finish - base[step.task][1]
         mark = schedule.progress.get(step.task)
         if mark == "finished" and slip > 0:
-            cause = "finished late (actual)"
+            cause = f"finished late (actual{row(step.task)})"
         elif mark == "in progress" and slip > 0:
-            cause = "in progress, behind (actual)"
+            cause = f"in progress, behind (actual{row(step.task)})"
         elif step.reason.startswith("released") and st.start > base[step.task][0]:
-            cause = f"{step.reason}, later than in the baseline"
+            cause = f"{step.reason}, later than in the baseline{line(step.task)}"
         elif any(f"waits for {c} " in step.reason + " " for c in crews):
-            cause = f"{step.reason}; that crew differs from the plan"
+            cause = f"{step.reason}; that crew differs from the plan{crew_row(step.reason)}"
         elif slip > 0:
             cause = f"moved with what drives it ({step.reason})"
         else:

@@ -60,6 +60,7 @@ class Progress:
     warnings: list[str] = field(default_factory=list)
     # Crews that differ from the plan: (resource, from slot, to slot or None, capacity).
     crews: list[tuple[str, int, int | None, int]] = field(default_factory=list)
+    crew_rows: dict[str, int] = field(default_factory=dict)  # resource -> its first row
 
 
 def read_progress(path: str | Path, plan: Plan, as_of=None, rows=None) -> Progress:
@@ -82,7 +83,7 @@ def read_progress(path: str | Path, plan: Plan, as_of=None, rows=None) -> Progre
     if reader.problems:
         raise PlanInvalid(file, reader.problems)
     return Progress(file, status if status is not None else 0, reader.tasks, reader.received,
-                    crews=reader.crews)
+                    crews=reader.crews, crew_rows=reader.crew_rows)
 
 
 class _Reader:
@@ -93,6 +94,7 @@ class _Reader:
         self.tasks: dict[str, Actual] = {}
         self.received: dict[str, list[tuple[int, int]]] = {}
         self.crews: list[tuple[str, int, int | None, int]] = []
+        self.crew_rows: dict[str, int] = {}
         self.sources = {tid: delivery_of(t) for tid, t in plan.tasks.items()}
         self.cals = Calendars(plan)
         self.deliveries = {d for d in self.sources.values() if d}
@@ -169,6 +171,7 @@ class _Reader:
             self.error(n, "to", "must be after 'from'")
             return
         self.crews.append((rid, max(0, lo), hi, capacity))
+        self.crew_rows.setdefault(rid, n)
 
     def task_row(self, n, pattern, row, status) -> None:
         ids = self.match(n, pattern)

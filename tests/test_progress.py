@@ -257,7 +257,8 @@ def test_a_baseline_shows_what_slipped_and_gates_ci(tmp_path):
     assert "SPI(t), earned schedule in tasks finished: 0.67" in lines
     assert "Why 'day' slipped +2 h" in lines
     why = [" ".join(ln.split()) for ln in lines if ln.startswith(("a ", "b "))][-2:]
-    assert why == ["a +2 h finished late (actual)", "b +2 h moved with what drives it (after a)"]
+    assert why == [f"a +2 h finished late (actual, {progress} row 2)",
+                   "b +2 h moved with what drives it (after a)"]
     doc = json.loads(out.read_text())
     assert [(t["id"], t["finish_variance_slots"]) for t in doc["tasks"]] == \
         [("a", 2), ("b", 2), ("c", 2)]
@@ -433,6 +434,17 @@ def test_why_names_a_late_truck(tmp_path):
     assert chain == [("receive", 5, "released deliveries.racks unit 1, later than in the "
                                     "baseline"),
                      ("install", 5, "moved with what drives it (after receive)")]
+    # With the plan's text, the statement behind the release is pointed at.
+    import textwrap
+
+    from conftest import HEADER
+
+    text = textwrap.dedent(HEADER) + textwrap.dedent(TWO_JOBS)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1)
+                if ln.startswith("[deliveries.racks]"))
+    cited = why(solve(late, FAST), base, "done", plan_text=text)
+    assert cited[0][2].endswith(f"later than in the baseline (test.toml:{line}: "
+                                "deliveries.racks)")
 
 
 def test_why_names_a_crew_other_than_planned(tmp_path):
@@ -451,8 +463,8 @@ def test_why_names_a_crew_other_than_planned(tmp_path):
     result = CliRunner().invoke(main, ["schedule", str(plan), "-q", "--workers", "1",
                                        "--progress", str(progress), "--baseline", str(base)])
     lines = [" ".join(ln.split()) for ln in result.stdout.splitlines()]
-    assert "b +4 h waits for crew (capacity 0 until then); that crew differs from the plan" in \
-        lines
+    assert (f"b +4 h waits for crew (capacity 0 until then); that crew differs from the plan "
+            f"({progress} row 3)") in lines
 
 
 def test_the_gantt_underlines_the_baseline_and_the_gpu_chart_has_its_curve(tmp_path):
