@@ -42,7 +42,7 @@ TABLES = {"j30": ("j30", "j30_opt.txt", "*.sm"), "j60": ("j60", "j60_best.txt", 
           "j90": ("j90", "j90_best.txt", "*.sm"), "j120": ("j120", "j120_best.txt", "*.sm"),
           "mm10": ("mrcpsp/j10", "mrcpsp/j10_opt.txt", "*.mm"),
           "mm30": ("mrcpsp/j30", "mrcpsp/j30_best.txt", "*.mm")}
-SUITES = sorted(TABLES) + ["buildout"]
+SUITES = sorted(TABLES) + ["buildout", "random"]
 
 
 def best_known(folder: Path, suite: str) -> dict[str, tuple[int, int, bool] | None]:
@@ -158,6 +158,10 @@ def main() -> None:
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--gpu-hours", type=int, metavar="DAYS",
                     help="buildout suite: maximise GPU-hours online in the first DAYS days")
+    ap.add_argument("--n", type=int, default=40, help="random suite: plans (seeds 0..N-1)")
+    ap.add_argument("--long", type=float, default=0.0, metavar="S",
+                    help="random suite: solve the plans left over 1%% gap again for S seconds, "
+                         "to split their gap into schedule and bound")
     ap.add_argument("--time-limit", type=float, default=10.0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sample", type=int, default=0, help="random sample of N instances")
@@ -177,6 +181,8 @@ def main() -> None:
         PYJOBSHOP = False
     if args.suite == "buildout":
         return buildout(args)
+    if args.suite == "random":
+        return varied(args)
     table = best_known(args.psplib, args.suite)
     folder, _, pattern = TABLES[args.suite]
     files = sorted((args.psplib / folder).glob(pattern))
@@ -213,6 +219,87 @@ def _readme_key(args) -> str:
                     + ([f"sample{args.sample}"] if args.sample else [])
                     + ([f"only:{args.only.name}"] if args.only else [])
                     + (["no-hint"] if args.no_hint else []) + args.param)
+
+
+def varied(args) -> None:
+    """Seeded varied build-outs (bench/varied.py): the gap distribution at the time limit,
+    the time to the first verified schedule, and with --long how much of each open gap a
+    longer run closes from the schedule side and from the bound side."""
+    import tempfile
+
+    from varied import plan_text
+
+    rows = []
+    for seed in range(args.n):
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as fh:
+            fh.write(plan_text(seed))
+        plan = load_plan(fh.name)
+        result = solve(plan, SolveOptions(time_limit=args.time_limit, workers=args.workers,
+                                          seed=0))
+        gap = 100 * (result.gap or 0) if result.status.has_schedule else None
+        rows.append({"seed": seed, "tasks": len(plan.tasks), "objective": plan.objective.kind,
+                     "status": result.status.value, "gap %": gap,
+                     "value": result.objective, "bound": result.bound,
+                     "first s": round(result.first_solution_time or -1, 2),
+                     "wall s": round(result.wall_time, 1), "path": fh.name})
+        print(f"[{seed + 1}/{args.n}] {len(plan.tasks)} tasks {result.status.value} "
+              f"gap {gap if gap is None else round(gap, 2)}%", file=sys.stderr)
+    gaps = sorted(r["gap %"] for r in rows if r["gap %"] is not None)
+    firsts = sorted(r["first s"] for r in rows if r["first s"] >= 0)
+
+    def p90(xs):
+        return xs[min(len(xs) - 1, int(0.9 * len(xs)))]
+
+    summary_rows = [
+        ("plans (tasks min-max)", f"{len(rows)} ({min(r['tasks'] for r in rows)}-"
+                                  f"{max(r['tasks'] for r in rows)})"),
+        ("gpu-hours objective", sum(1 for r in rows if r["objective"] == "gpu-hours")),
+        ("with a schedule", len(gaps)),
+        ("proven optimal", sum(1 for r in rows if r["status"] == "optimal")),
+        ("gap % median / mean / p90 / max", f"{statistics.median(gaps):.2f} / "
+                                            f"{statistics.mean(gaps):.2f} / {p90(gaps):.2f} / "
+                                            f"{gaps[-1]:.2f}"),
+        ("plans over 1% / over 3%", f"{sum(g > 1 for g in gaps)} / {sum(g > 3 for g in gaps)}"),
+        ("first verified s median / max", f"{statistics.median(firsts):.2f} / {firsts[-1]:.2f}"),
+    ]
+    if args.long:
+        summary_rows += _split_gaps(rows, args)
+    title = (f"random (bench/varied.py seeds 0-{args.n - 1}), time limit {args.time_limit:g} s, "
+             f"{args.workers} workers")
+    table = title + "\n\n" + tabulate(summary_rows, headers=["measure", "value"],
+                                       tablefmt="github")
+    worst = sorted((r for r in rows if r["gap %"] is not None), key=lambda r: -r["gap %"])[:5]
+    table += "\n\nworst: " + ", ".join(f"seed {r['seed']} ({r['tasks']} tasks) "
+                                        f"{r['gap %']:.2f}%" for r in worst)
+    print(table)
+    if args.readme:
+        readme.update(f"random n{args.n} {args.time_limit:g}s", table)
+
+
+def _split_gaps(rows, args) -> list[tuple[str, str]]:
+    """Each plan left over 1% solved again for --long seconds: how much of its gap the longer
+    run closed by a better schedule, how much by a better bound, and what stays open (all in %
+    of the first run's value)."""
+    sched, bound, left = [], [], []
+    for r in rows:
+        if r["gap %"] is None or r["gap %"] <= 1:
+            continue
+        again = solve(load_plan(r["path"]), SolveOptions(time_limit=args.long,
+                                                         workers=args.workers, seed=0))
+        scale = abs(r["value"]) or 1
+        best = min(r["value"], again.objective if again.objective is not None else r["value"])
+        lower = max(r["bound"], again.bound if again.bound is not None else r["bound"])
+        sched.append(100 * (r["value"] - best) / scale)
+        bound.append(100 * (lower - r["bound"]) / scale)
+        left.append(100 * (best - lower) / scale)
+        print(f"long seed {r['seed']}: schedule {sched[-1]:.2f}% bound {bound[-1]:.2f}% "
+              f"open {left[-1]:.2f}%", file=sys.stderr)
+    if not sched:
+        return [("plans over 1% at the time limit", "none")]
+    return [(f"over 1%: re-solved for {args.long:g} s", len(sched)),
+            ("  closed by a better schedule, mean %", f"{statistics.mean(sched):.2f}"),
+            ("  closed by a better bound, mean %", f"{statistics.mean(bound):.2f}"),
+            ("  still open, mean / max %", f"{statistics.mean(left):.2f} / {max(left):.2f}")]
 
 
 def buildout(args) -> None:
