@@ -115,12 +115,12 @@ class Sampler:
 
     def _spreads(self) -> dict[str, tuple[Spread | None, ...]]:
         """Every uncertain mode's range: its own, else its trade's, else the plan's default."""
-        unc, out = self.unc, {}
+        out = {}
         for tid, task in self.plan.tasks.items():
             spreads = tuple(self._mode_spread(m) for m in task.modes)
             if any(spreads):
                 out[tid] = spreads
-        return out if unc is not None or out else {}
+        return out
 
     def _mode_spread(self, mode) -> Spread | None:
         if mode.spread is not None or mode.duration == 0 or self.unc is None:
