@@ -43,8 +43,9 @@ resolution = "1h"
 ''']
     for name, body in CALENDARS.items():
         out.append(f"[calendars.{name}]\n{body}\nholidays = [{holiday}]\n")
+    caps = {}
     for trade in TRADES:
-        cap = rng.randint(1, 4)
+        cap = caps[trade] = rng.randint(1, 4)
         cal = rng.choice(list(CALENDARS))
         change = (f'changes = [{{ from = "{rng.randint(3, 15)}d", capacity = '
                   f'{max(1, cap + rng.choice((-1, 1, 2)))} }}]\n' if rng.random() < 0.5 else "")
@@ -123,7 +124,7 @@ uses = {{ gauges = 1 }}
 [templates.rack.cable]
 after = [{{ task = "position", type = "SS", lag = "{rng.randint(1, 3)}h" }}]
 ''')
-    if rng.random() < 0.5:
+    if rng.random() < 0.5 and caps["fiber"] >= 2:  # a mode asking more than ever exists is an error
         out.append('modes = [{ duration = "8h", uses = { fiber = 1 } }, '
                    '{ duration = "4h", uses = { fiber = 2 } }]\n')
     else:
