@@ -119,7 +119,8 @@ def bounds(plan: Plan, cals: Calendars, horizon: int | None = None) -> Bounds:
     start, finish = earliest_finishes(plan, cals)
     tail = after_finish(plan, tails(plan, topological_order(plan)))
     best = max([max(finish.values(), default=0)]
-               + [energy_bound(plan, cals, rid, start, tail) for rid in plan.resources])
+               + [energy_bound(plan, cals, rid, start, tail) for rid in plan.resources]
+               + [arrivals_bound(plan, cals, sid, start) for sid in plan.storages])
     flow = None
     if horizon is not None and (horizon > best or plan.values_gpus_online):
         flow = FlowBound(plan, cals, horizon, start, tail)
@@ -209,6 +210,65 @@ def after_finish(plan: Plan, tail: dict[str, int]) -> dict[str, int]:
             elif link.type == LinkType.FF:
                 out[link.pred] = max(out[link.pred], link.lag)
     return out
+
+
+def arrivals_bound(plan: Plan, cals: Calendars, sid: str, start: dict[str, int]) -> int:
+    """Tasks that take units out of a storage only deliveries fill (a yard of CDUs, no task
+    puts any in) cannot outrun the trucks: the j-th of them to start starts no sooner than
+    the j-th unit is there. Whichever task goes j-th, giving the earliest units to the tasks
+    with the longest way to the end is the best any schedule can do (exchange argument), so
+    the finish is at least max_j (arrival_j + j-th longest tail from a start)."""
+    storage = plan.storages[sid]
+    users = [t for t in plan.tasks.values() if sid in t.empties]
+    if not users or any(sid in t.fills for t in plan.tasks.values()) or any(
+            t.empties[sid] != 1 for t in users):
+        return 0
+    units = [0] * storage.initial + sorted(
+        max(0, slot) for slot, qty in storage.arrivals for _ in range(qty))
+    if len(units) < len(users):
+        return 0  # not enough units ever: the model says infeasible, not this bound
+    tail = tails(plan, topological_order(plan))
+    # Work slots, whichever task goes j-th (calendars aside) ...
+    longest = sorted((tail[t.id] for t in users), reverse=True)
+    best = max(units[j] + longest[j] for j in range(len(users)))
+    # ... and, calendars kept, the last one to start: no sooner than the last unit, then the
+    # shortest way to the end any of them has from there.
+    last = max(units[len(users) - 1], 0)
+    succ = plan.successors()
+    return max(best, min(_end_from(plan, cals, succ, t.id, max(last, start[t.id]))
+                         for t in users))
+
+
+def _end_from(plan: Plan, cals: Calendars, succ, tid: str, begin: int) -> int:
+    """The earliest the project can end if `tid` starts at `begin`: a forward pass over what
+    follows it (finish-to-start and start-to-start links, calendars, releases; resources and
+    other links left out, so it is a lower bound)."""
+    starts = {tid: begin}
+    order = [tid]
+    end = 0
+    i = 0
+    while i < len(order):
+        cur = order[i]
+        i += 1
+        task = plan.tasks[cur]
+        cal = cals.get(task.calendar)
+        d = min(m.duration for m in task.modes)
+        s = starts[cur] if d == 0 else cal.next_working(starts[cur])
+        f = cal.finish(s, d)
+        end = max(end, f)
+        for nxt, link in succ[cur]:
+            if link.type == LinkType.FS:
+                at = f + link.lag
+            elif link.type == LinkType.SS:
+                at = s + link.lag
+            else:
+                continue
+            at = max(at, plan.tasks[nxt].release)
+            if at > starts.get(nxt, -1):
+                if nxt not in starts:
+                    order.append(nxt)
+                starts[nxt] = at
+    return end
 
 
 def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],

@@ -327,3 +327,29 @@ def test_gpu_hours_bound_never_above_the_optimum(case):
     proven = bounds(plan, cals, horizon)
     assert proven.lines  # the bound under test applies
     assert proven.objective(plan, until) <= solver.objective_value
+
+
+def test_tasks_emptying_a_yard_cannot_outrun_its_deliveries():
+    """Three CDUs reach the yard at 0, 10 and 20 h; each install (5 h) takes one and a 5 h
+    test follows it. Whichever install goes last starts at 20 at the earliest, then 10 h of
+    work: no schedule ends before 30 (the critical path alone says 10)."""
+    from rackplan.scheduler.bounds import lower_bound
+    from rackplan.scheduler.calendar import Calendars
+
+    plan = make_plan("""
+        [storage.yard]
+        capacity = 3
+        [deliveries.cdus]
+        item = "cdu"
+        batches = [{ at = "0h", quantity = 1 }, { at = "10h", quantity = 1 },
+                   { at = "20h", quantity = 1 }]
+        into = "yard"
+    """ + "".join(f"""
+        [tasks.install{k}]
+        duration = "5h"
+        empties = "yard"
+        [tasks.test{k}]
+        duration = "5h"
+        after = ["install{k}"]
+    """ for k in (1, 2, 3)))
+    assert lower_bound(plan, Calendars(plan)) == 30
