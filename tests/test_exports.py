@@ -301,15 +301,21 @@ def test_mspdi_structure(outputs, doc):
         len(t["resources"]) for t in doc["tasks"])
 
 
-def test_mspdi_reads_back_in_mpxj(outputs, doc):
-    """Tests with MPXJ (the library behind ProjectLibre's importers) that counts and dates
-    survive; skipped where mpxj, JPype or Java is missing."""
+def _java() -> None:
+    """MPXJ's Java classes importable, or the test skipped (no mpxj, JPype or Java here)."""
     pytest.importorskip("mpxj")
     jpype = pytest.importorskip("jpype")
     if shutil.which("java") is None:
         pytest.skip("no Java runtime")
     if not jpype.isJVMStarted():
         jpype.startJVM()
+    import jpype.imports  # noqa: F401  (makes org.* importable)
+
+
+def test_mspdi_reads_back_in_mpxj(outputs, doc):
+    """Tests with MPXJ (the library behind ProjectLibre's importers) that counts and dates
+    survive; skipped where mpxj, JPype or Java is missing."""
+    _java()
     from org.mpxj.reader import UniversalProjectReader
 
     project = UniversalProjectReader().read(str(outputs["xml"]))
@@ -427,13 +433,7 @@ def test_mspdi_stays_a_schedule_after_recalculation(tmp_path, name):
     links, 'Start No Earlier Than' only where a release or a chosen start holds a task, the
     calendars with their holidays), no task has a hard constraint (DCMA: at most 5%), and
     the critical flags it computes match rackplan's."""
-    pytest.importorskip("mpxj")
-    jpype = pytest.importorskip("jpype")
-    if shutil.which("java") is None:
-        pytest.skip("no Java runtime")
-    if not jpype.isJVMStarted():
-        jpype.startJVM()
-    import jpype.imports  # noqa: F401
+    _java()
     from org.mpxj import ConstraintType
     from org.mpxj.cpm import MicrosoftScheduler
     from org.mpxj.reader import UniversalProjectReader
