@@ -7,6 +7,7 @@ is a status on the returned Schedule, never an exception.
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -309,21 +310,44 @@ def _run(solver, model, watch, started, progress) -> int:
         box["status"] = solver.solve(model, watch)
 
     thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    last = 0.0
-    while thread.is_alive():
+    last, begun = 0.0, False
+    while True:
+        # Ctrl-C may land anywhere in here, the thread's start included: every step is inside
+        # the handler, and once pressed the search is told to stop on every turn (a stop
+        # asked before the solver began would otherwise be lost).
         try:
+            if not begun:
+                begun = True
+                _start(thread)
+            if box["interrupted"]:
+                solver.stop_search()
+            if not thread.is_alive():
+                break
             thread.join(0.1)
+            elapsed = time.monotonic() - started
+            if progress and elapsed >= 1.0 and elapsed - last >= 1.0:
+                last = elapsed
+                progress(elapsed, watch.best, watch.bound)
         except KeyboardInterrupt:
             box["interrupted"] = True
             solver.stop_search()
-            continue
-        elapsed = time.monotonic() - started
-        if progress and elapsed >= 1.0 and elapsed - last >= 1.0:
-            last = elapsed
-            progress(elapsed, watch.best, watch.bound)
     watch.interrupted = box["interrupted"]
     return box.get("status", cp_model.UNKNOWN)
+
+
+def _start(thread: threading.Thread) -> None:
+    """Start a thread with Ctrl-C held back meanwhile: a KeyboardInterrupt raised inside
+    threading's own lock handling breaks the lock ("release unlocked lock"); held back, the
+    press arrives a moment later, once the thread runs."""
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None or threading.current_thread() is not threading.main_thread():
+        thread.start()
+        return
+    old = block(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        thread.start()
+    finally:
+        block(signal.SIG_SETMASK, old)
 
 
 def _result(plan, cals, built, solver, status, watch, seed, seed_ok, seed_time, until,
