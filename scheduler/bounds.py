@@ -280,12 +280,23 @@ def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],
     if not users:
         return 0
     res = plan.resources[rid]
-    work = sum(min(m.duration * m.demands.get(rid, 0) for m in t.modes) for t in users)
-    slots = -(-work // max(1, res.max_capacity))
     calendars = {t.calendar for t in users}
     cal = cals.get(res.calendar if calendars == {res.calendar} else None)
-    first = min(start[t.id] for t in users)
-    return cal.finish(cal.next_working(first), slots) + min(after[t.id] for t in users)
+    # From every earliest start r on (latest first): the work of the tasks that cannot start
+    # before r is done after r, at capacity, in working time, and the shortest chain after
+    # them follows (the energetic bound with release dates; r = the first start is the plain
+    # workload bound). One crew powering racks that arrive late is bound by the racks.
+    users.sort(key=lambda t: start[t.id], reverse=True)
+    cap = max(1, res.max_capacity)
+    best, work, tail = 0, 0, None
+    for i, t in enumerate(users):
+        work += min(m.duration * m.demands.get(rid, 0) for m in t.modes)
+        tail = after[t.id] if tail is None else min(tail, after[t.id])
+        r = start[t.id]
+        if i + 1 < len(users) and start[users[i + 1].id] == r:
+            continue  # the same threshold: take all the tasks released at r
+        best = max(best, cal.finish(cal.next_working(r), -(-work // cap)) + tail)
+    return best
 
 
 class FlowBound:

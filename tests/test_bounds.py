@@ -353,3 +353,29 @@ def test_tasks_emptying_a_yard_cannot_outrun_its_deliveries():
         after = ["install{k}"]
     """ for k in (1, 2, 3)))
     assert lower_bound(plan, Calendars(plan)) == 30
+
+
+def test_a_crew_bound_counts_only_the_work_released_after_each_start():
+    """One electrician: a 2 h task at the start and three 4 h tasks that cannot start before
+    10 h (a not_before): the plain workload bound says 0 + 14 = 14, but the 12 h of work that
+    waits until 10 cannot end before 22."""
+    from rackplan.scheduler.bounds import energy_bound, lower_bound
+    from rackplan.scheduler.calendar import Calendars
+    from rackplan.scheduler.heuristic import earliest_finishes
+
+    plan = make_plan("""
+        [resources.electricians]
+        capacity = 1
+        [tasks.early]
+        duration = "2h"
+        uses = { electricians = 1 }
+    """ + "".join(f"""
+        [tasks.late{k}]
+        duration = "4h"
+        uses = {{ electricians = 1 }}
+        not_before = "10h"
+    """ for k in (1, 2, 3)))
+    cals = Calendars(plan)
+    start = earliest_finishes(plan, cals)[0]
+    assert energy_bound(plan, cals, "electricians", start, dict.fromkeys(plan.tasks, 0)) == 22
+    assert lower_bound(plan, cals) == 22
