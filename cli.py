@@ -331,6 +331,18 @@ def _stable(plan, result, baseline, again, options):
     return result
 
 
+def _progress_rows(path: str) -> list[dict]:
+    """A progress file's rows as dicts of strings (CSV, or a workbook's Progress sheet)."""
+    if path.lower().endswith(".xlsx"):
+        from .exports.xlsx import read_progress_rows
+
+        return read_progress_rows(path)
+    import csv
+
+    with open(path, encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
 def _plan_text(path: str) -> str | None:
     """The plan file's text, for pointing at its lines (None if it cannot be read now)."""
     try:
@@ -749,9 +761,16 @@ def compare(plan, names, sets, time_limit, workers, seed, json_path, xlsx_path, 
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 @click.option("--max-tasks", type=click.IntRange(min=1), default=None,
               help="Refuse plans that expand to more tasks than this.")
+@click.option("--progress", "progress_path", type=click.Path(exists=True, dir_okay=False),
+              help="What happened so far (CSV or the workbook's Progress sheet): the study is "
+                   "of the work left from the status date.")
+@click.option("--as-of", "as_of", default=None, metavar="DATETIME",
+              help="The status date (default: the progress file's status_date).")
+@click.option("--out-of-sequence", type=click.Choice(["retain", "override"]), default="retain",
+              show_default=True, help="Tasks started before their predecessors finished.")
 @scenario_options
 def risk(plan, iterations, all_iterations, seed, workers, cluster, check, json_path, xlsx_path,
-         quiet, max_tasks, sets, scenario):
+         quiet, max_tasks, progress_path, as_of, out_of_sequence, sets, scenario):
     """Sample PLAN's uncertainty (duration ranges, delivery delays, [risks.*]) many times,
     level every sample with the crews, docks, storage and calendars, and report P10-P90 of
     the finish and of every target, the chance to meet each target, what drives the finish
@@ -762,12 +781,13 @@ def risk(plan, iterations, all_iterations, seed, workers, cluster, check, json_p
     130 interrupted before any iteration finished.
     """
     doc = _risk_study(plan, iterations, all_iterations, seed, workers, cluster, check,
-                      {"json": json_path, "xlsx": xlsx_path}, quiet, max_tasks, sets, scenario)
+                      {"json": json_path, "xlsx": xlsx_path}, quiet, max_tasks, sets, scenario,
+                      (progress_path, as_of, out_of_sequence))
     sys.exit(EXIT_OK if "finish" in doc else EXIT_NO_SCHEDULE)
 
 
 def _risk_study(plan, iterations, all_iterations, seed, workers, cluster, check, outputs, quiet,
-                max_tasks, sets, scenario) -> dict:
+                max_tasks, sets, scenario, past=(None, None, "retain")) -> dict:
     """Run a risk study, print it and write its outputs; the document."""
     from .exports.risk import risk_document, risk_text, write_risk_workbook
     from .scheduler.executor import ClusterError
@@ -776,12 +796,17 @@ def _risk_study(plan, iterations, all_iterations, seed, workers, cluster, check,
 
     outputs = {k: v for k, v in outputs.items() if v}
     _check(outputs)
-    loaded = _load(plan, max_tasks, sets, scenario)
+    written = _load(plan, max_tasks, sets, scenario)
+    loaded, again = _with_progress(written, *past)
     if not uncertain(loaded):
         click.echo(f"rackplan: warning: {plan} gives no duration ranges, delivery delays or "
                    "risks: every iteration is the deterministic schedule (see [uncertainty] "
                    "in the README)", err=True)
     source = Source.read(plan, sets, scenario, max_tasks)
+    if again is not None:  # the workers rebuild the work left from the same rows
+        source = replace(source, progress=(past[0], tuple(tuple(r.items()) for r in
+                                                          _progress_rows(past[0])),
+                                           past[1], past[2] == "override"))
     started = time.monotonic()
     try:
         summary = study(source, loaded, iterations=iterations, seed=seed, workers=workers,

@@ -484,15 +484,16 @@ def overtime(plan: Plan, progress: Progress) -> list[str]:
         if a.finish is None or task.calendar is None or task.is_milestone:
             continue
         worked = sum(cals.get(task.calendar).working_in(lo, hi) for lo, hi in a.spans(now))
-        if worked < task.modes[0].duration:
+        need = min(m.duration for m in task.modes)  # the mode used is not known: the fastest
+        if worked < need:
             hours = plan.slot_minutes / 60
-            out.append(f"{tid}: {task.modes[0].duration * hours:g} h of work done in "
+            out.append(f"{tid}: {need * hours:g} h of work done in "
                        f"{worked * hours:g} h of calendar '{task.calendar}': worked outside "
                        "its shifts, accepted as what happened")
     for rid, res in plan.resources.items():
         events: dict[int, int] = {}
         for tid, a in progress.tasks.items():
-            q = plan.tasks[tid].modes[0].demands.get(rid, 0)
+            q = min(m.demands.get(rid, 0) for m in plan.tasks[tid].modes)
             for lo, hi in a.spans(now) if q else ():
                 events[lo] = events.get(lo, 0) + q
                 events[hi] = events.get(hi, 0) - q

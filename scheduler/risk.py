@@ -96,8 +96,9 @@ class Draw:
 class Sampler:
     """Turns a plan with uncertainty into concrete plans, one per (seed, iteration)."""
 
-    def __init__(self, plan: Plan, reference: dict | None = None):
+    def __init__(self, plan: Plan, reference: dict | None = None, now: int = 0):
         self.plan = plan
+        self.now = now  # a re-forecast's status date: what came before it is fact
         self.unc = plan.uncertainty
         self.reference = reference or {}  # the deterministic schedule: risk windows
         self.spreads = self._spreads()
@@ -143,11 +144,11 @@ class Sampler:
         out: dict[str, set[int]] = {did: set() for did in self.unc.deliveries}
         for arrivals in self.unc.arrivals.values():
             for slot, did, _ in arrivals:
-                if did in out:
+                if did in out and slot >= self.now:  # trucks due before it came or are due
                     out[did].add(slot)
         for stored in self.unc.stored.values():
             for slot, _, did in stored:
-                if did in out:
+                if did in out and slot >= self.now:
                     out[did].add(slot)
         return {did: sorted(s) for did, s in sorted(out.items())}
 
@@ -195,6 +196,7 @@ class Sampler:
             if risk.resource:
                 fired = rng.random() < risk.probability
                 lo, hi = risk.window or (0, max(1, self.finish))
+                lo, hi = max(lo, self.now), max(hi, self.now + 1)  # the past is done
                 at = lo + int(rng.random() * max(1, hi - lo - risk.lasting))
                 inputs[f"risk {rid}"] = float(fired)
                 if fired:
@@ -206,8 +208,8 @@ class Sampler:
             for tid in risk.tasks:
                 if risk.each:
                     fired = rng.random() < risk.probability
-                if not fired or not self._in_window(risk, tid):
-                    continue
+                if not fired or tid not in self.plan.tasks or not self._in_window(risk, tid):
+                    continue  # (a finished task is past any risk)
                 task = self.plan.tasks[tid]
                 if risk.late:
                     self.held[tid] = self.held.get(tid, 0) + risk.late
@@ -262,18 +264,20 @@ class Sampler:
                     m if m.duration == d else _with(m, duration=d) for m, d in zip(modes, durs)))
         if delays:
             for tid, arrivals in unc.arrivals.items():
+                if tid not in tasks:
+                    continue  # finished before the status date
                 release = unc.not_before.get(tid, 0)
                 moved = False
                 for slot, did, from_end in arrivals:
                     late = 0
-                    if did in delays:
-                        delay, short = delays[did][slot]
+                    if did in delays:  # (a truck due before the status date: no draw)
+                        delay, short = delays[did].get(slot, (0, 0))
                         late = delay + (short if from_end <= unc.deliveries[did].short_units
                                         else 0)
                         moved = moved or late > 0
                     release = max(release, slot + late)
-                if moved:
-                    tasks[tid] = _with(tasks[tid], release=max(0, release))
+                if moved:  # never sooner than the plan allows (a re-forecast's status date)
+                    tasks[tid] = _with(tasks[tid], release=max(release, tasks[tid].release))
         for tid, late in self.held.items():
             tasks[tid] = _with(tasks[tid], release=tasks[tid].release + late)
         return replace(plan, tasks=tasks, resources=self._resources(),
@@ -417,15 +421,16 @@ class Runner:
     (order, blocks; only durations, releases and capacities change between iterations) and the
     sampler."""
 
-    def __init__(self, plan: Plan, rule: str):
+    def __init__(self, plan: Plan, rule: str, now: int = 0, done_gpus: int = 0):
         self.plan = plan
         self.rule = rule
         self.cals = Calendars(plan)
         self.base = ListScheduler(plan, self.cals)
         reference = self.base.run(rule) or {}
-        self.sampler = Sampler(plan, reference)
+        self.sampler = Sampler(plan, reference, now)
         self.reference = reference
-        self.total_gpus = sum(t.gpus for t in plan.tasks.values())
+        self.done_gpus = done_gpus  # a re-forecast: GPUs online before the status date
+        self.total_gpus = sum(t.gpus for t in plan.tasks.values()) + done_gpus
         # The plan and its structures live as long as the study: out of the collector's
         # sight, so each iteration's garbage does not rescan them (a full collection over
         # the Colossus plan was a third of some iterations).
@@ -464,7 +469,10 @@ class Runner:
             return []
         online = sorted((st.finish, plan.tasks[t].gpus) for t, st in tasks.items()
                         if plan.tasks[t].gpus)
-        out, total, k = [], 0, 1
+        out, total, k = [], self.done_gpus, 1
+        while k <= GPU_LEVELS and total * GPU_LEVELS >= k * self.total_gpus:
+            out.append(self.sampler.now)  # online by the status date
+            k += 1
         for slot, gpus in online:
             total += gpus
             while k <= GPU_LEVELS and total * GPU_LEVELS >= k * self.total_gpus:
@@ -528,7 +536,7 @@ def summarise(plan: Plan, results: list[dict], deterministic: dict, rule: str,
     out["criticality"] = _criticality(plan, ok)
     out["trades"] = _trades(plan, ok)
     out["tornado"] = _tornado(ok)
-    out["gpus"] = _gpu_percentiles(plan, ok)
+    out["gpus"] = _gpu_percentiles(plan, ok, deterministic.get("gpus_total"))
     out["histogram"] = finishes
     return out
 
@@ -623,8 +631,8 @@ def _tornado(results, top: int = 15) -> list[dict]:
     return rows[:top]
 
 
-def _gpu_percentiles(plan, results) -> list[dict]:
-    total = sum(t.gpus for t in plan.tasks.values())
+def _gpu_percentiles(plan, results, total: int | None = None) -> list[dict]:
+    total = total or sum(t.gpus for t in plan.tasks.values())
     curves = [r["gpus"] for r in results if r.get("gpus")]
     if not total or not curves:
         return []
@@ -642,13 +650,23 @@ VERIFY_EVERY = 25  # the verifier checks every 25th iteration (all of them with 
 _RUNNERS: dict = {}
 
 
+def _runner_args(source: Source, rule: str) -> tuple:
+    """(plan, rule, status date, GPUs already online) for a Runner: with progress, the work
+    left and what is done."""
+    plan, again = source.begin()
+    if again is None:
+        return plan, rule, 0, 0
+    done = sum(t.gpus for tid, t in again.plan.tasks.items() if tid not in plan.tasks)
+    return plan, rule, again.progress.status_date, done
+
+
 def run_chunk(job: dict) -> list[dict]:
     """A work item: some iterations of one study (runs in a worker process)."""
     key = (job["source"], job["rule"])
     runner = _RUNNERS.get(key)
     if runner is None:
         _RUNNERS.clear()  # one study at a time per worker
-        runner = _RUNNERS[key] = Runner(job["source"].load(), job["rule"])
+        runner = _RUNNERS[key] = Runner(*_runner_args(job["source"], job["rule"]))
     every = 1 if job["check"] == "all" else VERIFY_EVERY if job["check"] == "sample" else 0
     return [runner.iteration(job["seed"], i, check=bool(every) and i % every == 0)
             for i in job["iterations"]]
@@ -682,8 +700,9 @@ def study(source: Source, plan: Plan, *, iterations: int = 1000, seed: int = 0,
     from . import executor
 
     rule = choose_rule(plan)
-    runner = Runner(plan, rule)
+    runner = Runner(*_runner_args(source, rule)) if source.progress else Runner(plan, rule)
     deterministic = {
+        "gpus_total": runner.total_gpus,
         "finish": max((st.finish for st in runner.reference.values()), default=0),
         "targets": {tid: forecast(plan, runner.reference, t) for tid, t in plan.targets.items()},
     }

@@ -17,12 +17,27 @@ class Source:
     sets: tuple = ()
     scenario: str | None = None
     max_tasks: int | None = None
+    # A re-forecast: (progress file name, its rows as ((column, value), ...) tuples, --as-of,
+    # --out-of-sequence override): the worker's plan is then the work left.
+    progress: tuple | None = None
 
     def load(self) -> Plan:
+        return self.begin()[0]
+
+    def begin(self):
+        """(the plan to schedule, the status date or None): the plan, or with progress the
+        work left from its status date."""
         from .load import plan_from_toml
 
-        return plan_from_toml(self.file, self.text, max_tasks=self.max_tasks,
+        plan = plan_from_toml(self.file, self.text, max_tasks=self.max_tasks,
                               sets=self.sets, scenario=self.scenario)
+        if self.progress is None:
+            return plan, None
+        from .reforecast import begin
+
+        file, rows, as_of, override = self.progress
+        again = begin(plan, file, as_of, override, [dict(r) for r in rows])
+        return again.future, again
 
     @classmethod
     def read(cls, path: str, sets=(), scenario: str | None = None,

@@ -400,3 +400,34 @@ hard = true
                                        "--workers", "1", "-q"])
     assert result.exit_code == 0, result.output
     assert "confidence ok: done (due 2024-01-09 08:00) is met in 100% of 200" in result.output
+
+
+def test_risk_from_a_status_date_studies_the_work_left(tmp_path):
+    """a finished 2 h late at 06:00 (the status date); b (2/4/6 h, triangular) and c (4 h)
+    remain: the finish is 06:00 + b + 4 h, between 12 and 16 h, 14 h on average and in the
+    deterministic forecast. The workers rebuild the same remaining plan from the rows."""
+    plan = tmp_path / "chain.toml"
+    plan.write_text(textwrap.dedent(HEADER) + textwrap.dedent("""
+        [tasks.a]
+        duration = "4h"
+        [tasks.b]
+        after = ["a"]
+        duration = { min = "2h", likely = "4h", max = "6h" }
+        [tasks.c]
+        after = ["b"]
+        duration = "4h"
+    """))
+    progress = tmp_path / "p.csv"
+    progress.write_text("task,actual_start,actual_finish,status_date\n"
+                        "a,2024-01-01T00:00,2024-01-01T06:00,2024-01-01T06:00\n")
+    out = tmp_path / "r.json"
+    for workers in ("1", "2"):
+        result = CliRunner().invoke(main, ["risk", str(plan), "--progress", str(progress),
+                                           "--iterations", "300", "--all-iterations",
+                                           "--workers", workers, "-q", "--json", str(out)])
+        assert result.exit_code == 0, result.output
+        doc = json.loads(out.read_text())
+        hours = [round(p["day"] * 24, 2) for p in doc["cdf"]]
+        assert 11.9 <= hours[0] and hours[-1] <= 16.1  # days are given to 2 decimals
+        assert doc["finish"]["mean_day"] * 24 == pytest.approx(14, abs=0.3)
+        assert doc["deterministic"]["day"] * 24 == pytest.approx(14, abs=0.13)  # 0.58 d
