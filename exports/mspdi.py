@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from xml.sax.saxutils import escape
 
 from .atomic import write_atomic
-from .safe_text import neutral
 from .outline import UnitTree
+from .safe_text import neutral
 from .timeline import Timeline
 
 LINK_TYPE = {"FF": 0, "FS": 1, "SF": 2, "SS": 3}  # MSPDI's codes
