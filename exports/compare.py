@@ -13,7 +13,7 @@ from tabulate import tabulate
 
 from ..scheduler.compare import Outcome
 from .atomic import write_atomic
-from .safe_text import risky
+from .safe_text import guard_row
 
 
 def _when(plan, slot) -> str:
@@ -69,10 +69,7 @@ def write_compare_workbook(outcomes: list[Outcome], path) -> None:
         ws.cell(2, c).fill = PatternFill("solid", fgColor="D9E1F2")
     for row in _rows(outcomes):
         ws.append(row)
-        for c, value in enumerate(row, start=1):
-            if risky(value):
-                ws.cell(ws.max_row, c).data_type = "s"
-                ws.cell(ws.max_row, c).quotePrefix = True
+        guard_row(ws, ws.max_row, row)
     ws.column_dimensions["A"].width = 40
     for c in range(2, len(outcomes) + 2):
         ws.column_dimensions[ws.cell(2, c).column_letter].width = 30

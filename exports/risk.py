@@ -16,7 +16,7 @@ from ..scheduler.plan import Plan
 from ..scheduler.risk import CHECK_EVERY, MIN_ITERATIONS, STABLE_WIDTH, VERIFY_EVERY
 from .atomic import write_atomic
 from .charts import add_xy, xy_chart
-from .safe_text import risky
+from .safe_text import guard_row
 
 QUANTILES = ("p10", "p50", "p80", "p90")
 STOP_RULE = (f"stop when P80's 95% confidence interval is within {STABLE_WIDTH:.0%} of the "
@@ -165,10 +165,7 @@ def build_risk_workbook(doc: dict) -> Workbook:
 def _row(ws, values, font=None, fill=None) -> int:
     ws.append(values)
     row = ws.max_row
-    for c, value in enumerate(values, start=1):
-        if risky(value):
-            ws.cell(row, c).data_type = "s"
-            ws.cell(row, c).quotePrefix = True
+    guard_row(ws, row, values)
     for c in range(1, len(values) + 1):
         if font:
             ws.cell(row, c).font = font

@@ -22,3 +22,13 @@ def risky(value) -> bool:
 def neutral(text: str) -> str:
     """The text with a leading apostrophe when it is risky."""
     return "'" + text if risky(text) else text
+
+
+def guard_row(ws, row: int, values) -> None:
+    """On a normal (not write-only) sheet: the cells of `row` holding risky text made text
+    with Excel's quote prefix (openpyxl would otherwise write them as formulas)."""
+    for col, value in enumerate(values, start=1):
+        if risky(value):
+            cell = ws.cell(row, col)
+            cell.data_type = "s"
+            cell.quotePrefix = True

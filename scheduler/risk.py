@@ -421,12 +421,15 @@ class Runner:
     (order, blocks; only durations, releases and capacities change between iterations) and the
     sampler."""
 
-    def __init__(self, plan: Plan, rule: str, now: int = 0, done_gpus: int = 0):
+    def __init__(self, plan: Plan, rule: str | None = None, now: int = 0, done_gpus: int = 0):
         self.plan = plan
-        self.rule = rule
         self.cals = Calendars(plan)
         self.base = ListScheduler(plan, self.cals)
-        reference = self.base.run(rule) or {}
+        if rule is None:  # the study's own runner picks it, and keeps its schedule
+            rule, reference = choose_rule(plan, self.base)
+        else:
+            reference = self.base.run(rule) or {}
+        self.rule = rule
         self.sampler = Sampler(plan, reference, now)
         self.reference = reference
         self.done_gpus = done_gpus  # a re-forecast: GPUs online before the status date
@@ -672,14 +675,13 @@ def run_chunk(job: dict) -> list[dict]:
             for i in job["iterations"]]
 
 
-def choose_rule(plan: Plan, cals: Calendars | None = None) -> str:
-    """The priority rule every iteration levels with: the one that schedules the deterministic
-    plan best (the rules `schedule` tries), so the distribution and the deterministic forecast
-    come from the same method."""
+def choose_rule(plan: Plan, scheduler: ListScheduler) -> tuple[str, dict]:
+    """The priority rule every iteration levels with, and its schedule of the deterministic
+    plan: the rule that schedules it best (the rules `schedule` tries), so the distribution and
+    the deterministic forecast come from the same method."""
     from .heuristic import default_rules
     from .schedule import gpu_until, objective_value
 
-    scheduler = ListScheduler(plan, cals)
     best = None
     for rule in default_rules(plan):
         tasks = scheduler.run(rule)
@@ -688,8 +690,8 @@ def choose_rule(plan: Plan, cals: Calendars | None = None) -> str:
         until = gpu_until(plan, max(t.finish for t in tasks.values()))
         value = objective_value(plan, tasks, until)
         if best is None or value < best[0]:
-            best = (value, rule)
-    return best[1] if best else "release"
+            best = (value, rule, tasks)
+    return (best[1], best[2]) if best else ("release", {})
 
 
 def study(source: Source, plan: Plan, *, iterations: int = 1000, seed: int = 0,
@@ -699,8 +701,8 @@ def study(source: Source, plan: Plan, *, iterations: int = 1000, seed: int = 0,
     told as iterations finish (in iteration order)."""
     from . import executor
 
-    rule = choose_rule(plan)
-    runner = Runner(*_runner_args(source, rule)) if source.progress else Runner(plan, rule)
+    runner = (Runner(*_runner_args(source, None)) if source.progress else Runner(plan))
+    rule = runner.rule
     deterministic = {
         "gpus_total": runner.total_gpus,
         "finish": max((st.finish for st in runner.reference.values()), default=0),
