@@ -11,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .calendar import Calendars
-from .heuristic import dependency_order, earliest_finishes, tails, topological_order
+from .heuristic import (dependency_order, earliest_finishes, tails, tails_and_afters,
+                        topological_order)
 from .plan import LinkType, Plan
 from .schedule import reached_at
 
@@ -117,7 +118,7 @@ def bounds(plan: Plan, cals: Calendars, horizon: int | None = None) -> Bounds:
     reaches) the flow-line bound joins in, and its order statistics bound when GPUs can come
     online, so a gpu-hours objective or a soft GPU target is bounded as well as the finish."""
     start, finish = earliest_finishes(plan, cals)
-    tail = after_finish(plan, tails(plan, topological_order(plan)))
+    tail = after_finish(plan)
     best = max([max(finish.values(), default=0)]
                + [energy_bound(plan, cals, rid, start, tail) for rid in plan.resources]
                + [arrivals_bound(plan, cals, sid, start) for sid in plan.storages])
@@ -199,17 +200,10 @@ def _earliest_reach(target, finish_bound: int, finish: dict[str, int],
     return reach
 
 
-def after_finish(plan: Plan, tail: dict[str, int]) -> dict[str, int]:
-    """Slots the project runs on, at least, after each task finishes: the longest tail of a
-    finish-to-start successor (lag + its own tail) or a finish-to-finish lag."""
-    out = {tid: 0 for tid in plan.tasks}
-    for task in plan.tasks.values():
-        for link in task.links:
-            if link.type == LinkType.FS:
-                out[link.pred] = max(out[link.pred], link.lag + tail[task.id])
-            elif link.type == LinkType.FF:
-                out[link.pred] = max(out[link.pred], link.lag)
-    return out
+def after_finish(plan: Plan) -> dict[str, int]:
+    """Slots the project runs on, at least, after each task finishes (finish-to-start and
+    finish-to-finish successors and what follows them)."""
+    return tails_and_afters(plan, topological_order(plan))[1]
 
 
 def arrivals_bound(plan: Plan, cals: Calendars, sid: str, start: dict[str, int]) -> int:
@@ -357,28 +351,40 @@ class FlowBound:
 
     def _starts(self, g: str, tids: list[str]) -> list[int]:
         starts = sorted(self.es[t] for t in tids)
+        self._raise(starts, self._held(g, tids, (LinkType.FS, LinkType.SS)))
+        return starts
+
+    def _held(self, g: str, tids: list[str], kinds) -> list[tuple[list[int], list[int], int]]:
+        """(order statistics of the other group, needed, lag) for each group every task of g
+        waits for through links of these kinds: the k-th of g waits for the needed[k-1]-th of
+        the other group (its finishes for FS and FF links, its starts for SS and SF)."""
         by_pred: dict[tuple[str, LinkType], dict[str, list[str]]] = defaultdict(dict)
         lags: dict[tuple[str, LinkType], int] = {}
         for t in tids:
             for lk in self.plan.tasks[t].links:
                 h = self.group_of[lk.pred]
-                if h == g or h not in self.F or lk.type not in (LinkType.FS, LinkType.SS):
+                if h == g or h not in self.F or lk.type not in kinds:
                     continue
                 key = (h, lk.type)
                 by_pred[key].setdefault(t, []).append(lk.pred)
                 lags[key] = min(lags.get(key, lk.lag), lk.lag)
+        out = []
         for (h, kind), sets in by_pred.items():
             if len(sets) < len(tids):
                 continue  # some tasks of g do not wait for h
             needed = _needed(list(sets.values()))
-            if needed is None:
-                continue
-            source = self.F[h] if kind == LinkType.FS else self.S[h]
-            for k in range(len(starts)):
-                starts[k] = max(starts[k], source[needed[k] - 1] + lags[(h, kind)])
-        for k in range(1, len(starts)):
-            starts[k] = max(starts[k], starts[k - 1])
-        return starts
+            if needed is not None:
+                source = self.F[h] if kind in (LinkType.FS, LinkType.FF) else self.S[h]
+                out.append((source, needed, lags[(h, kind)]))
+        return out
+
+    @staticmethod
+    def _raise(order: list[int], held) -> None:
+        for source, needed, lag in held:
+            for k in range(len(order)):
+                order[k] = max(order[k], source[needed[k] - 1] + lag)
+        for k in range(1, len(order)):
+            order[k] = max(order[k], order[k - 1])
 
     def _finishes(self, g: str, tids: list[str]) -> list[int]:
         tasks = [self.plan.tasks[t] for t in tids]
@@ -393,8 +399,8 @@ class FlowBound:
             for rid in self._crews(tasks):
                 for k, f in enumerate(self._fluid(g, rid, cal)):
                     finishes[k] = max(finishes[k], f)
-        for k in range(1, len(finishes)):
-            finishes[k] = max(finishes[k], finishes[k - 1])
+        # Finish-to-finish (and start-to-finish) links: diagnostics end after their power-on.
+        self._raise(finishes, self._held(g, tids, (LinkType.FF, LinkType.SF)))
         return finishes
 
     def _crews(self, tasks) -> list[str]:

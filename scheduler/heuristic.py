@@ -122,24 +122,33 @@ def dependency_order(nodes, after) -> list:
 
 def tails(plan: Plan, order: list[str], succ=None) -> dict[str, int]:
     """Longest path (in work slots, shortest mode) from each task's start to the project end."""
+    return tails_and_afters(plan, order, succ)[0]
+
+
+def tails_and_afters(plan: Plan, order: list[str], succ=None
+                     ) -> tuple[dict[str, int], dict[str, int]]:
+    """Lower bounds on (project end - each task's start) and (project end - its finish), in
+    work slots with the shortest modes. A finish-to-finish successor holds what follows its own
+    finish too: a rack's diagnostics end after its power-on, and the array's fabric test and
+    burn-in come after them."""
     succ = succ if succ is not None else plan.successors()
     tail: dict[str, int] = {}
+    after: dict[str, int] = {}
     for tid in reversed(order):
         dur = min(m.duration for m in plan.tasks[tid].modes)
-        best = dur
+        from_start, from_finish = 0, 0
         for nxt, link in succ[tid]:
-            # A lower bound on (project end - this start), so the bounds may use it too:
-            # FF and SF constrain the successor's finish only, not what follows it.
             if link.type == LinkType.FS:
-                best = max(best, dur + link.lag + tail[nxt])
-            elif link.type == LinkType.SS:
-                best = max(best, link.lag + tail[nxt])
+                from_finish = max(from_finish, link.lag + tail[nxt])
             elif link.type == LinkType.FF:
-                best = max(best, dur + link.lag)
+                from_finish = max(from_finish, link.lag + after[nxt])
+            elif link.type == LinkType.SS:
+                from_start = max(from_start, link.lag + tail[nxt])
             else:
-                best = max(best, link.lag)
-        tail[tid] = best
-    return tail
+                from_start = max(from_start, link.lag + after[nxt])
+        after[tid] = from_finish
+        tail[tid] = max(dur + from_finish, from_start)
+    return tail, after
 
 
 def earliest_finishes(plan: Plan, cals: Calendars) -> tuple[dict[str, int], dict[str, int]]:

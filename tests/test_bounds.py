@@ -13,7 +13,6 @@ from rackplan.scheduler.bounds import (
 )
 from rackplan.scheduler.calendar import Calendars
 from rackplan.scheduler.cpsat import solve
-from rackplan.scheduler.heuristic import tails, topological_order
 from rackplan.scheduler.load import load_plan
 from rackplan.scheduler.schedule import SolveStatus
 
@@ -100,7 +99,7 @@ def test_flow_line_order_statistics_hold_for_a_real_schedule(root):
     cals = Calendars(plan)
     result = solve(plan, FAST)
     start, _ = earliest_finishes(plan, cals)
-    after = after_finish(plan, tails(plan, topological_order(plan)))
+    after = after_finish(plan)
     flow = FlowBound(plan, cals, result.makespan, start, after)
     assert flow.bound() <= result.makespan
     for group, tids in flow.groups.items():
@@ -169,7 +168,7 @@ def test_flow_line_bound_never_exceeds_a_proven_optimum(seed):
     assert lower_bound(plan, cals, horizon=result.makespan) <= result.makespan
     start, _ = earliest_finishes(plan, cals)
     flow = FlowBound(plan, cals, result.makespan, start,
-                     after_finish(plan, tails(plan, topological_order(plan))))
+                     after_finish(plan))
     flow.bound()
     for group in flow.S:
         starts = sorted(result.tasks[t].start for t in flow.groups[group])
@@ -379,3 +378,129 @@ def test_a_crew_bound_counts_only_the_work_released_after_each_start():
     start = earliest_finishes(plan, cals)[0]
     assert energy_bound(plan, cals, "electricians", start, dict.fromkeys(plan.tasks, 0)) == 22
     assert lower_bound(plan, cals) == 22
+
+
+def _random_ff_plan(rng) -> str:
+    """Racks through power-on (two modes) and diagnostics that must end after it (FF), an
+    array test after its racks' diagnostics, a burn-in, GPUs online at acceptance; crews on a
+    day calendar with a lunch break or on elapsed time; a soft GPU target with a penalty."""
+    arrays, per = rng.randint(2, 3), 2
+    techs_cal = rng.choice(['calendar = "days"\n', ""])
+    return f"""
+        [calendars.days]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        shifts = ["08:00-12:00", "13:00-17:00"]
+        [resources.riggers]
+        capacity = 1
+        [resources.techs]
+        capacity = 2
+        {techs_cal}
+        [resources.netops]
+        capacity = 1
+        calendar = "days"
+        [[levels]]
+        name = "array"
+        count = {arrays}
+        id = "array-{{1}}"
+        [[levels]]
+        name = "rack"
+        count = {per}
+        id = "rack-{{1}}"
+        gpus = 64
+        [templates.rack.position]
+        duration = "{rng.randint(1, 3)}h"
+        uses = {{ riggers = 1 }}
+        [templates.rack.power-on]
+        after = ["position"]
+        modes = [{{ duration = "{rng.randint(2, 4)}h", uses = {{ techs = 1 }} }},
+                 {{ duration = "1h", uses = {{ techs = 2 }} }}]
+        [templates.rack.diagnostics]
+        after = [{{ task = "power-on", type = "FF", lag = "{rng.randint(1, 3)}h" }},
+                 {{ task = "position", type = "{rng.choice(["SS", "SF"])}", lag = "1h" }}]
+        duration = "{rng.randint(1, 2)}h"
+        [templates.array.fabric-test]
+        after = ["rack:diagnostics"]
+        duration = "{rng.randint(1, 3)}h"
+        uses = {{ netops = 1 }}
+        [templates.array.burn-in]
+        after = ["fabric-test"]
+        duration = "{rng.randint(4, 12)}h"
+        [templates.array.accept]
+        after = ["burn-in"]
+        duration = 0
+        online = true
+        [targets.half]
+        gpus = {64 * per * arrays // 2}
+        by = "{rng.randint(6, 20)}h"
+        hard = false
+        penalty = {rng.choice((1, 3))}
+    """
+
+
+@pytest.mark.parametrize("case", range(10))
+def test_bounds_through_finish_to_finish_links_never_above_the_optimum(case):
+    """Tests the finish-to-finish bounds on small random plans against CP-SAT's proven optimum
+    of the plain model (which knows nothing of the bounds): the objective bound (finish plus
+    the soft target's least penalty) is never above it, and in the optimal schedule every
+    task's finish is at least its `after_finish` before the end and every step's k-th start
+    and finish are no sooner than the flow line says."""
+    import random
+
+    from ortools.sat.python import cp_model
+
+    from rackplan.scheduler.cpsat.model import RackplanModel
+    from rackplan.scheduler.schedule import make_task
+
+    plan = make_plan(_random_ff_plan(random.Random(case)))
+    cals = Calendars(plan)
+    horizon = 200
+    built = RackplanModel(plan, cals, horizon, 0).build()
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_time_in_seconds = 30
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    tasks = {tid: make_task(plan, cals, tid, s, m) for tid, (s, m) in built.read(solver).items()}
+    end = max(t.finish for t in tasks.values())
+    proven = bounds(plan, cals, end)
+    assert proven.objective(plan, 0) <= solver.objective_value
+    after = after_finish(plan)
+    assert all(tasks[t].finish + after[t] <= end for t in plan.tasks)
+    start, _ = earliest_finishes(plan, cals)
+    flow = FlowBound(plan, cals, end, start, after)
+    flow.bound()
+    for group in flow.S:
+        starts = sorted(tasks[t].start for t in flow.groups[group])
+        finishes = sorted(tasks[t].finish for t in flow.groups[group])
+        assert all(b <= a for b, a in zip(flow.S[group], starts)), group
+        assert all(b <= a for b, a in zip(flow.F[group], finishes)), group
+
+
+def test_workload_bound_counts_what_follows_a_finish_to_finish_successor():
+    """Tests two 4 h power-ons on one tech, each rack's diagnostics ending 2 h after its
+    power-on (FF), then a 5 h array test after both diagnostics. The tech is busy until 8 at
+    the earliest, the last diagnostics end at 10, the test at 15; the critical path says
+    4 + 2 + 5 = 11, and the workload bound used to stop at 8 + 2 = 10."""
+    plan = make_plan("""
+        [resources.tech]
+        capacity = 1
+        [tasks.p1]
+        duration = "4h"
+        uses = { tech = 1 }
+        [tasks.p2]
+        duration = "4h"
+        uses = { tech = 1 }
+        [tasks.d1]
+        duration = "1h"
+        after = [{ task = "p1", type = "FF", lag = "2h" }]
+        [tasks.d2]
+        duration = "1h"
+        after = [{ task = "p2", type = "FF", lag = "2h" }]
+        [tasks.test]
+        duration = "5h"
+        after = ["d1", "d2"]
+    """)
+    cals = Calendars(plan)
+    assert critical_path_bound(plan, cals) == 11
+    assert lower_bound(plan, cals) == 15
+    assert solve(plan, FAST).makespan == 15

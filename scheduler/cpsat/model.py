@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 from ..bounds import after_finish
 from ..calendar import Calendars
 from ..cost import crew_cents, crew_table, expedite_cents, spend_cents
-from ..heuristic import earliest_finishes, tails, topological_order
+from ..heuristic import earliest_finishes, topological_order
 from ..modes import usable_modes
 from ..plan import LinkType, Plan, release_statement
 from ..schedule import ScheduledTask, counted, forecast
@@ -474,7 +474,7 @@ class RackplanModel:
         if self.relax or not any(len(t.modes) > 1 for t in plan.tasks.values()):
             return
         start, _ = earliest_finishes(plan, self.cals)
-        after = after_finish(plan, tails(plan, topological_order(plan)))
+        after = after_finish(plan)
         for rid, res in plan.resources.items():
             terms, fixed, users = [], 0, []
             for task in plan.tasks.values():
