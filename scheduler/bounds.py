@@ -282,15 +282,43 @@ def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],
     # workload bound). One crew powering racks that arrive late is bound by the racks.
     users.sort(key=lambda t: start[t.id], reverse=True)
     cap = max(1, res.max_capacity)
-    best, work, tail = 0, 0, None
+    most_saved = _budget_savings(plan, rid, users)
+    best, work, saving, tail = 0, 0, 0, None
     for i, t in enumerate(users):
-        work += min(m.duration * m.demands.get(rid, 0) for m in t.modes)
+        base, least = _work_on(rid, t)
+        work += base
+        saving += base - least
         tail = after[t.id] if tail is None else min(tail, after[t.id])
         r = start[t.id]
         if i + 1 < len(users) and start[users[i + 1].id] == r:
             continue  # the same threshold: take all the tasks released at r
-        best = max(best, cal.finish(cal.next_working(r), -(-work // cap)) + tail)
+        done = work - min(saving, most_saved)
+        best = max(best, cal.finish(cal.next_working(r), -(-done // cap)) + tail)
     return best
+
+
+def _work_on(rid: str, task) -> tuple[int, int]:
+    """Crew-slots of `rid` a task takes in its least mode that spends no budget (or in its
+    least mode, when every mode spends), and in its least mode."""
+    work = [(m.duration * m.demands.get(rid, 0), bool(m.spends)) for m in task.modes]
+    least = min(w for w, _ in work)
+    return min((w for w, spends in work if not spends), default=least), least
+
+
+def _budget_savings(plan: Plan, rid: str, users) -> int:
+    """The most crew-slots of `rid` that modes paid from budgets can save over the tasks'
+    free modes: each budget unit saves at most the best saving per unit any mode gets for it
+    (five overtime hours buy at most five one-hour savings)."""
+    rate: dict[str, float] = {}
+    for t in users:
+        base, _ = _work_on(rid, t)
+        for m in t.modes:
+            saved = base - m.duration * m.demands.get(rid, 0)
+            for bid, amount in m.spends.items():
+                if saved > 0:
+                    rate[bid] = max(rate.get(bid, 0.0), saved / amount if amount else math.inf)
+    total = sum(plan.budgets[b].total * r for b, r in rate.items())
+    return math.inf if math.isinf(total) else math.floor(total)
 
 
 class FlowBound:

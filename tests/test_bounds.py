@@ -504,3 +504,24 @@ def test_workload_bound_counts_what_follows_a_finish_to_finish_successor():
     assert critical_path_bound(plan, cals) == 11
     assert lower_bound(plan, cals) == 15
     assert solve(plan, FAST).makespan == 15
+
+
+def test_workload_bound_buys_only_the_overtime_the_budget_pays_for():
+    """Tests four power-ons on one tech, each 3 h, or 2 h paid with one overtime hour, and a
+    budget of 2 hours: two fast and two normal ones are 2 + 2 + 3 + 3 = 10 h of the tech's
+    time at the least (the fast modes alone would say 8)."""
+    plan = make_plan("""
+        [resources.tech]
+        capacity = 1
+        [budgets.overtime]
+        total = 2
+        [[levels]]
+        name = "rack"
+        count = 4
+        id = "rack-{1}"
+        [templates.rack.power-on]
+        modes = [{ duration = "3h", uses = { tech = 1 } },
+                 { duration = "2h", uses = { tech = 1 }, spends = { overtime = 1 } }]
+    """)
+    assert lower_bound(plan, Calendars(plan)) == 10
+    assert solve(plan, FAST).makespan == 10
