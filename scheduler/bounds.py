@@ -120,7 +120,7 @@ def bounds(plan: Plan, cals: Calendars, horizon: int | None = None) -> Bounds:
     start, finish = earliest_finishes(plan, cals)
     tail = after_finish(plan)
     best = max([max(finish.values(), default=0)]
-               + [energy_bound(plan, cals, rid, start, tail) for rid in plan.resources]
+               + [energy_bound(plan, cals, rid, start, tail, finish) for rid in plan.resources]
                + [arrivals_bound(plan, cals, sid, start) for sid in plan.storages])
     flow = None
     if horizon is not None and (horizon > best or plan.values_gpus_online):
@@ -266,10 +266,11 @@ def _end_from(plan: Plan, cals: Calendars, succ, tid: str, begin: int) -> int:
 
 
 def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],
-                 after: dict[str, int]) -> int:
+                 after: dict[str, int], finish: dict[str, int] | None = None) -> int:
     """No schedule ends before crew `rid` has done all its work: from the earliest start of any
     of its tasks, W crew-slots at capacity C take W/C of its working time, and the shortest
-    chain after any of its tasks still follows."""
+    chain after any of its tasks still follows. Given the earliest finishes, the units a crew
+    loses at a capacity drop count only for tasks that can be done before it."""
     users = [t for t in plan.tasks.values() if any(rid in m.demands for m in t.modes)]
     if not users:
         return 0
@@ -281,20 +282,55 @@ def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],
     # them follows (the energetic bound with release dates; r = the first start is the plain
     # workload bound). One crew powering racks that arrive late is bound by the racks.
     users.sort(key=lambda t: start[t.id], reverse=True)
-    cap = max(1, res.max_capacity)
     most_saved = _budget_savings(plan, rid, users)
+    # A task that works on both sides of a drop is working at the first working slot after
+    # it (its calendar is the crew's: it pauses only where the crew does), so it holds part
+    # of the lower capacity there.
+    steady = finish is not None and calendars == {cal.id}
+    drops = [i for i in range(len(res.steps) - 1)
+             if steady and res.steps[i + 1][1] < res.steps[i][1]]
+    # Per drop: the most work of tasks that can end before it (None: no such argument).
+    fits: list[int | None] = [0 if i in drops else None for i in range(len(res.steps))]
     best, work, saving, tail = 0, 0, 0, None
     for i, t in enumerate(users):
         base, least = _work_on(rid, t)
         work += base
         saving += base - least
         tail = after[t.id] if tail is None else min(tail, after[t.id])
+        for d in drops:
+            if finish[t.id] <= cal.next_working(res.steps[d + 1][0]):
+                fits[d] += max(m.duration * m.demands.get(rid, 0) for m in t.modes)
         r = start[t.id]
         if i + 1 < len(users) and start[users[i + 1].id] == r:
             continue  # the same threshold: take all the tasks released at r
         done = work - min(saving, most_saved)
-        best = max(best, cal.finish(cal.next_working(r), -(-done // cap)) + tail)
+        best = max(best, _delivered(cal, res, r, done, fits) + tail)
     return best
+
+
+def _delivered(cal, res, begin: int, work: int, fits: list[int]) -> int:
+    """The earliest slot by which the crew's capacity (its steps up and down, in working time)
+    offers `work` crew-slots counted from `begin`. Before a drop from c to c' < c, the tasks
+    still running at the drop hold at most c' units, so the other c - c' serve only tasks
+    that end before it (`fits`): 63 h cooling loops cannot use a second pipefitter who leaves
+    after 56 working hours."""
+    for i, (frm, cap) in enumerate(res.steps):
+        to = res.steps[i + 1][0] if i + 1 < len(res.steps) else None
+        lo = max(frm, begin)
+        if cap <= 0 or (to is not None and lo >= to):
+            continue
+        if to is None:
+            return cal.finish(cal.next_working(lo), -(-work // cap))
+        hours = cal.working_in(lo, to)
+        below = res.steps[i + 1][1]
+        offered = cap * hours
+        if below < cap and fits[i] is not None and \
+                (i + 2 == len(res.steps) or cal.next_working(to) < res.steps[i + 2][0]):
+            offered = min(offered, below * hours + fits[i])
+        if offered >= work:
+            return cal.finish(cal.next_working(lo), -(-work // cap))
+        work -= offered
+    return begin  # never enough crew: the model proves infeasibility, not this bound
 
 
 def _work_on(rid: str, task) -> tuple[int, int]:

@@ -79,14 +79,15 @@ FLOW = """
 
 def test_flow_line_bound_chains_the_steps():
     """Tests six racks, positioned (2 h, riggers 1 then 4 from 08:00) then powered on (1 h, one
-    tech). Critical path 3 h. The crews' workload bounds: riggers 12 crew-hours at their top
-    capacity of 4 = 3 h (+ 1 h power-on); techs: first power-on at 02:00 + 6 h = 8. Flow line: positions finish no sooner than 2, 4, 6, 8, 9, 9 (the riggers' fluid rate), so
-    power-ons finish no sooner than 3, 5, 7, 9, 10, 11 -> 11. The optimum is 12 (positions at
-    0, 2, 4, 6, then two at 8; power-ons at 2, 4, 6, 8, 10, 11)."""
+    tech). Critical path 3 h. The crews' workload bounds: riggers 12 crew-hours, 8 of them by
+    08:00 and 4 more at 4 an hour: 9 h, + 1 h power-on = 10; techs: first power-on at 02:00
+    + 6 h = 8. Flow line: positions finish no sooner than 2, 4, 6, 8, 9, 9 (the riggers' fluid
+    rate), so power-ons finish no sooner than 3, 5, 7, 9, 10, 11 -> 11. The optimum is 12
+    (positions at 0, 2, 4, 6, then two at 8; power-ons at 2, 4, 6, 8, 10, 11)."""
     plan = make_plan(FLOW)
     cals = Calendars(plan)
     assert critical_path_bound(plan, cals) == 3
-    assert lower_bound(plan, cals) == 8
+    assert lower_bound(plan, cals) == 10
     assert lower_bound(plan, cals, horizon=12) == 11
     result = solve(plan, FAST)
     assert result.status == SolveStatus.OPTIMAL and result.makespan == 12
@@ -525,3 +526,63 @@ def test_workload_bound_buys_only_the_overtime_the_budget_pays_for():
     """)
     assert lower_bound(plan, Calendars(plan)) == 10
     assert solve(plan, FAST).makespan == 10
+
+
+def test_workload_bound_sees_that_long_tasks_cannot_use_a_crew_that_leaves():
+    """Tests two 12 h jobs on a crew of 2 that drops to 1 at 10 h: neither can end by 10, so
+    at most one runs across the drop and the other waits for it: 24 h. Counting crew-hours
+    alone says 2 x 10 h, then 4 h more: 14 h."""
+    plan = make_plan("""
+        [resources.crew]
+        capacity = 2
+        changes = [{ from = 2024-01-01T10:00:00, capacity = 1 }]
+        [tasks.a]
+        duration = "12h"
+        uses = { crew = 1 }
+        [tasks.b]
+        duration = "12h"
+        uses = { crew = 1 }
+    """)
+    assert lower_bound(plan, Calendars(plan)) == 24
+    assert solve(plan, FAST).makespan == 24
+
+
+@pytest.mark.parametrize("case", range(12))
+def test_capacity_drop_bound_never_above_the_optimum(case):
+    """Tests the workload bound on small random plans of one crew on a day calendar (or
+    elapsed time) whose size goes down and up, tasks of mixed lengths, some after others,
+    against CP-SAT's proven optimum of the plain model."""
+    import random
+
+    from ortools.sat.python import cp_model
+
+    from rackplan.scheduler.cpsat.model import RackplanModel
+
+    rng = random.Random(case)
+    cal = rng.choice(['calendar = "days"\n', ""])
+    steps = sorted(rng.sample(range(4, 40), 2))
+    body = f"""
+        [calendars.days]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        shifts = ["08:00-12:00", "13:00-17:00"]
+        [resources.crew]
+        capacity = 3
+        {cal}
+        changes = [{{ from = "{steps[0]}h", capacity = {rng.randint(1, 2)} }},
+                   {{ from = "{steps[1]}h", capacity = {rng.randint(2, 3)} }}]
+    """
+    for i in range(rng.randint(3, 6)):
+        after = f'after = ["t{rng.randrange(i)}"]\n' if i and rng.random() < 0.4 else ""
+        body += (f"[tasks.t{i}]\nduration = \"{rng.randint(1, 12)}h\"\n"
+                 f"uses = {{ crew = {rng.randint(1, 2)} }}\n{after}")
+        if cal:
+            body += 'calendar = "days"\n'
+    plan = make_plan(body)
+    cals = Calendars(plan)
+    built = RackplanModel(plan, cals, 400, 0).build()
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_time_in_seconds = 20
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    assert lower_bound(plan, cals) <= solver.objective_value
