@@ -396,6 +396,8 @@ class FlowBound:
             tids = self.groups[g]
             self.S[g] = self._starts(g, tids)
             self.F[g] = self._finishes(g, tids)
+            if self._busy(g, tids):  # later starts: finishes again from them
+                self.F[g] = self._finishes(g, tids)
             best = max(best, self.F[g][-1] + min(self.after[t] for t in tids))
         return min(best, self.horizon)
 
@@ -466,6 +468,42 @@ class FlowBound:
         # Finish-to-finish (and start-to-finish) links: diagnostics end after their power-on.
         self._raise(finishes, self._held(g, tids, (LinkType.FF, LinkType.SF)))
         return finishes
+
+    def _busy(self, g: str, tids: list[str]) -> bool:
+        """Raise S[g] from F[g]: the k-th start is a working slot of the tasks' calendar, at
+        which every task started and not yet finished is working on the crews every mode uses,
+        so at most m of them, m what the crews hold then; the other k - m have finished. So
+        s_k >= f_(k-m(s_k)): the racks positioned after a weekend start on Monday, not the
+        Friday the riggers' finishes alone allow. True when S[g] went up."""
+        tasks = [self.plan.tasks[t] for t in tids]
+        calendars = {t.calendar for t in tasks}
+        crews = self._crews(tasks)
+        if len(calendars) != 1 or not crews or min(m.duration for t in tasks for m in t.modes) == 0:
+            return False
+        cal = self.cals.get(next(iter(calendars)))
+        steps = sorted({frm for rid in crews for frm, _ in self.plan.resources[rid].steps})
+
+        def most(at: int) -> int:  # tasks of g that can work at once at slot `at`
+            return min(self.plan.resources[rid].capacity_at(at)
+                       // min(m.demands[rid] for t in tasks for m in t.modes) for rid in crews)
+
+        starts, finishes, raised = self.S[g], self.F[g], False
+        for k in range(len(starts)):
+            best = None
+            for i, frm in enumerate(steps):  # the earliest slot allowed in each capacity step
+                to = steps[i + 1] if i + 1 < len(steps) else None
+                m = most(frm)
+                at = max(starts[k], frm, finishes[k - m] if m <= k else 0)
+                at = cal.next_working(at)
+                if (to is None or at < to) and (best is None or at < best):
+                    best = at
+                    if at <= starts[k]:
+                        break
+            if best is not None and best > starts[k]:
+                starts[k], raised = best, True
+        for k in range(1, len(starts)):
+            starts[k] = max(starts[k], starts[k - 1])
+        return raised
 
     def _crews(self, tasks) -> list[str]:
         """Resources every mode of every task uses."""

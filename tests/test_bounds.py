@@ -81,14 +81,15 @@ def test_flow_line_bound_chains_the_steps():
     """Tests six racks, positioned (2 h, riggers 1 then 4 from 08:00) then powered on (1 h, one
     tech). Critical path 3 h. The crews' workload bounds: riggers 12 crew-hours, 8 of them by
     08:00 and 4 more at 4 an hour: 9 h, + 1 h power-on = 10; techs: first power-on at 02:00
-    + 6 h = 8. Flow line: positions finish no sooner than 2, 4, 6, 8, 9, 9 (the riggers' fluid
-    rate), so power-ons finish no sooner than 3, 5, 7, 9, 10, 11 -> 11. The optimum is 12
-    (positions at 0, 2, 4, 6, then two at 8; power-ons at 2, 4, 6, 8, 10, 11)."""
+    + 6 h = 8. Flow line: while one rigger works, the k-th position starts when the (k-1)-th
+    is done: 0, 2, 4, 6, then 8, 8 with four riggers, so positions finish no sooner than 2, 4,
+    6, 8, 10, 10 and power-ons (one tech) no sooner than 3, 5, 7, 9, 11, 12 -> 12, the
+    optimum (positions at 0, 2, 4, 6, then two at 8; power-ons at 2, 4, 6, 8, 10, 11)."""
     plan = make_plan(FLOW)
     cals = Calendars(plan)
     assert critical_path_bound(plan, cals) == 3
     assert lower_bound(plan, cals) == 10
-    assert lower_bound(plan, cals, horizon=12) == 11
+    assert lower_bound(plan, cals, horizon=12) == 12
     result = solve(plan, FAST)
     assert result.status == SolveStatus.OPTIMAL and result.makespan == 12
 
@@ -382,17 +383,20 @@ def test_a_crew_bound_counts_only_the_work_released_after_each_start():
 
 
 def _random_ff_plan(rng) -> str:
-    """Racks through power-on (two modes) and diagnostics that must end after it (FF), an
-    array test after its racks' diagnostics, a burn-in, GPUs online at acceptance; crews on a
-    day calendar with a lunch break or on elapsed time; a soft GPU target with a penalty."""
-    arrays, per = rng.randint(2, 3), 2
+    """Racks positioned by riggers on a day calendar whose crew changes size, then power-on
+    (two modes) and diagnostics that must end after it (FF), an array test after its racks'
+    diagnostics, a burn-in, GPUs online at acceptance; crews on a day calendar with a lunch
+    break or on elapsed time; a soft GPU target with a penalty."""
+    arrays, per = rng.randint(2, 3), rng.randint(2, 3)
     techs_cal = rng.choice(['calendar = "days"\n', ""])
     return f"""
         [calendars.days]
         days = ["mon", "tue", "wed", "thu", "fri"]
         shifts = ["08:00-12:00", "13:00-17:00"]
         [resources.riggers]
-        capacity = 1
+        capacity = {rng.randint(1, 2)}
+        calendar = "days"
+        changes = [{{ from = "{rng.randint(10, 40)}h", capacity = {rng.randint(1, 3)} }}]
         [resources.techs]
         capacity = 2
         {techs_cal}
