@@ -519,7 +519,11 @@ class FlowBound:
         energy = sum(min(min(m.duration * m.demands[rid] for m in self.plan.tasks[t].modes)
                          for t in self.groups[h]) for h in chain)
         releases = self.S[chain[-1]]
-        prefix = self._capacity_prefix(rid, cal)
+        # The soonest any task of the chain can end (all in `cal`, or no drop is used).
+        same = all(self.plan.tasks[t].calendar == cal.id for h in chain for t in self.groups[h])
+        first_end = min(cal.finish(cal.next_working(self.S[h][0]), self._shortest(h))
+                        for h in chain) if same else 0
+        prefix = self._capacity_prefix(rid, cal, first_end)
         out, level = [], 0
         for s in releases:
             level = max(level, prefix[min(s, self.horizon)]) + energy
@@ -614,14 +618,28 @@ class FlowBound:
                 return h, self._lag(g, h), sets
         return None
 
-    def _capacity_prefix(self, rid: str, cal) -> list[int]:
-        """prefix[t] = crew-slots `rid` offers in working slots before t."""
-        key = (rid, cal.id)
+    def _capacity_prefix(self, rid: str, cal, first_end: int = 0) -> list[int]:
+        """prefix[t] = crew-slots `rid` offers in working slots before t, to tasks of calendar
+        `cal` none of which can end before `first_end`: before a drop in capacity that comes
+        sooner, only the units left after it can serve them (a task working across the drop
+        holds part of the lower capacity; see _delivered)."""
+        res = self.plan.resources[rid]
+        steps = list(res.steps)
+        for i in range(len(steps) - 1):
+            (frm, cap), (to, low) = steps[i], steps[i + 1]
+            resumes = cal.next_working(to)
+            if low < cap and resumes < first_end and \
+                    (i + 2 == len(steps) or resumes < steps[i + 2][0]):
+                steps[i] = (frm, low)
+        key = (rid, cal.id, tuple(steps))
         if key not in self._prefix:
-            res = self.plan.resources[rid]
             prefix = [0]
+            at, j = steps[0][1], 0
             for t in range(self.horizon):
-                prefix.append(prefix[-1] + (res.capacity_at(t) if cal.is_working(t) else 0))
+                while j + 1 < len(steps) and steps[j + 1][0] <= t:
+                    j += 1
+                    at = steps[j][1]
+                prefix.append(prefix[-1] + (at if cal.is_working(t) else 0))
             self._prefix[key] = prefix
         return self._prefix[key]
 

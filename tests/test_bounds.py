@@ -590,3 +590,59 @@ def test_capacity_drop_bound_never_above_the_optimum(case):
     solver.parameters.max_time_in_seconds = 20
     assert solver.solve(built.model) == cp_model.OPTIMAL
     assert lower_bound(plan, cals) <= solver.objective_value
+
+
+@pytest.mark.parametrize("case", range(10))
+def test_flow_line_with_a_crew_that_shrinks_never_above_the_optimum(case):
+    """Tests the flow line's crew rate around a drop in capacity on random steps of identical
+    long tasks (some too long to end before the drop), against CP-SAT's proven optimum of the
+    plain model: the bound with that optimum as horizon, and every step's k-th start and
+    finish in the optimal schedule."""
+    import random
+
+    from ortools.sat.python import cp_model
+
+    from rackplan.scheduler.cpsat.model import RackplanModel
+    from rackplan.scheduler.schedule import make_task
+
+    rng = random.Random(case)
+    cal = rng.choice(['calendar = "days"', ""])
+    plan = make_plan(f"""
+        [calendars.days]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        shifts = ["08:00-12:00", "13:00-17:00"]
+        [resources.crew]
+        capacity = {rng.randint(2, 3)}
+        {cal}
+        changes = [{{ from = "{rng.randint(6, 30)}h", capacity = 1 }},
+                   {{ from = "{rng.randint(60, 90)}h", capacity = 2 }}]
+        [[levels]]
+        name = "unit"
+        count = {rng.randint(2, 4)}
+        id = "unit-{{1}}"
+        [templates.unit.first]
+        duration = "{rng.randint(4, 14)}h"
+        uses = {{ crew = 1 }}
+        [templates.unit.second]
+        after = ["first"]
+        duration = "{rng.randint(1, 6)}h"
+        uses = {{ crew = 1 }}
+    """)
+    cals = Calendars(plan)
+    built = RackplanModel(plan, cals, 500, 0).build()
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_time_in_seconds = 20
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    tasks = {tid: make_task(plan, cals, tid, s, m) for tid, (s, m) in built.read(solver).items()}
+    end = max(t.finish for t in tasks.values())
+    assert lower_bound(plan, cals, horizon=end) <= end
+    start, _ = earliest_finishes(plan, cals)
+    flow = FlowBound(plan, cals, end, start, after_finish(plan))
+    flow.bound()
+    for group in flow.S:
+        starts = sorted(tasks[t].start for t in flow.groups[group])
+        finishes = sorted(tasks[t].finish for t in flow.groups[group])
+        assert all(b <= a for b, a in zip(flow.S[group], starts)), group
+        assert all(b <= a for b, a in zip(flow.F[group], finishes)), group
