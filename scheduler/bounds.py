@@ -119,12 +119,14 @@ def bounds(plan: Plan, cals: Calendars, horizon: int | None = None) -> Bounds:
     online, so a gpu-hours objective or a soft GPU target is bounded as well as the finish."""
     start, finish = earliest_finishes(plan, cals)
     tail = after_finish(plan)
+    ends = Ends(plan, cals, tail)
     best = max([max(finish.values(), default=0)]
-               + [energy_bound(plan, cals, rid, start, tail, finish) for rid in plan.resources]
+               + [energy_bound(plan, cals, rid, start, tail, finish, ends)
+                  for rid in plan.resources]
                + [arrivals_bound(plan, cals, sid, start) for sid in plan.storages])
     flow = None
     if horizon is not None and (horizon > best or plan.values_gpus_online):
-        flow = FlowBound(plan, cals, horizon, start, tail)
+        flow = FlowBound(plan, cals, horizon, start, tail, ends)
         best = max(best, flow.bound())
     lines, others = _online_order(plan, flow, finish)
     online = sorted(others + [pair for line in lines for pair in line.caps()])
@@ -206,6 +208,69 @@ def after_finish(plan: Plan) -> dict[str, int]:
     return tails_and_afters(plan, topological_order(plan))[1]
 
 
+class Ends:
+    """The earliest the project can end once a task finishes at a given slot: a forward pass
+    over what follows it with calendars, lags and releases (resources left out), so a
+    fabric test that waits for the night shift counts its wait. `least` takes the smallest
+    over a set of tasks, passing forward only from the few with the shortest tails in work
+    slots (the rest are bounded by those tails)."""
+
+    FEW = 48  # tasks per set followed through the calendars
+
+    def __init__(self, plan: Plan, cals: Calendars, after: dict[str, int]):
+        self.plan, self.cals, self.after = plan, cals, after
+        self.succ = plan.successors()
+        self.pos = {tid: i for i, tid in enumerate(topological_order(plan))}
+
+    def least(self, tids, finish: int) -> int:
+        ranked = sorted(tids, key=self.after.__getitem__)
+        best = min((self.after_finish(t, finish) for t in ranked[:self.FEW]), default=finish)
+        if len(ranked) > self.FEW:
+            best = min(best, finish + self.after[ranked[self.FEW]])
+        return best
+
+    def after_finish(self, tid: str, finish: int) -> int:
+        import heapq
+
+        from .calendar import lag_end
+
+        starts: dict[str, int] = {}
+        ends: dict[str, int] = {}
+        queue: list[tuple[int, str]] = []
+
+        def reach(nxt: str, link, start: int, end: int) -> None:
+            if link.type in (LinkType.FS, LinkType.SS):
+                at = lag_end(self.cals, link, end if link.type == LinkType.FS else start)
+                if at > starts.get(nxt, -1):
+                    starts[nxt] = at
+                    heapq.heappush(queue, (self.pos[nxt], nxt))
+            else:
+                at = lag_end(self.cals, link, end if link.type == LinkType.FF else start)
+                if at > ends.get(nxt, -1):
+                    ends[nxt] = at
+                    heapq.heappush(queue, (self.pos[nxt], nxt))
+
+        for nxt, link in self.succ[tid]:
+            if link.type in (LinkType.FS, LinkType.FF):  # its start is not known here
+                reach(nxt, link, finish, finish)
+        done, last = set(), finish
+        while queue:
+            _, cur = heapq.heappop(queue)
+            if cur in done:
+                continue
+            done.add(cur)
+            task = self.plan.tasks[cur]
+            cal = self.cals.get(task.calendar)
+            d = min(m.duration for m in task.modes)
+            s = max(starts.get(cur, 0), task.release)
+            s = s if d == 0 else cal.next_working(s)
+            f = max(cal.finish(s, d), ends.get(cur, 0))
+            last = max(last, f)
+            for nxt, link in self.succ[cur]:
+                reach(nxt, link, s, f)
+        return last
+
+
 def arrivals_bound(plan: Plan, cals: Calendars, sid: str, start: dict[str, int]) -> int:
     """Tasks that take units out of a storage only deliveries fill (a yard of CDUs, no task
     puts any in) cannot outrun the trucks: the j-th of them to start starts no sooner than
@@ -266,7 +331,8 @@ def _end_from(plan: Plan, cals: Calendars, succ, tid: str, begin: int) -> int:
 
 
 def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],
-                 after: dict[str, int], finish: dict[str, int] | None = None) -> int:
+                 after: dict[str, int], finish: dict[str, int] | None = None,
+                 ends: Ends | None = None) -> int:
     """No schedule ends before crew `rid` has done all its work: from the earliest start of any
     of its tasks, W crew-slots at capacity C take W/C of its working time, and the shortest
     chain after any of its tasks still follows. Given the earliest finishes, the units a crew
@@ -291,7 +357,7 @@ def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],
              if steady and res.steps[i + 1][1] < res.steps[i][1]]
     # Per drop: the most work of tasks that can end before it (None: no such argument).
     fits: list[int | None] = [0 if i in drops else None for i in range(len(res.steps))]
-    best, work, saving, tail = 0, 0, 0, None
+    best, work, saving, tail, met = 0, 0, 0, None, []
     for i, t in enumerate(users):
         base, least = _work_on(rid, t)
         work += base
@@ -304,7 +370,12 @@ def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],
         if i + 1 < len(users) and start[users[i + 1].id] == r:
             continue  # the same threshold: take all the tasks released at r
         done = work - min(saving, most_saved)
-        best = max(best, _delivered(cal, res, r, done, fits) + tail)
+        delivered = _delivered(cal, res, r, done, fits)
+        best = max(best, delivered + tail)
+        met.append((delivered + tail, delivered, i + 1))
+    if ends is not None:  # the strongest thresholds again, with calendars after the work
+        for _, delivered, n in sorted(met, reverse=True)[:3]:
+            best = max(best, ends.least([t.id for t in users[:n]], delivered))
     return best
 
 
@@ -377,9 +448,9 @@ class FlowBound:
     """
 
     def __init__(self, plan: Plan, cals: Calendars, horizon: int, start: dict[str, int],
-                 after: dict[str, int]):
+                 after: dict[str, int], ends: Ends | None = None):
         self.plan, self.cals, self.horizon = plan, cals, horizon
-        self.es, self.after = start, after
+        self.es, self.after, self.ends = start, after, ends
         self.group_of: dict[str, str] = {}
         self.groups: dict[str, list[str]] = defaultdict(list)
         for task in plan.tasks.values():
@@ -398,7 +469,8 @@ class FlowBound:
             self.F[g] = self._finishes(g, tids)
             if self._busy(g, tids):  # later starts: finishes again from them
                 self.F[g] = self._finishes(g, tids)
-            best = max(best, self.F[g][-1] + min(self.after[t] for t in tids))
+            best = max(best, self.ends.least(tids, self.F[g][-1]) if self.ends is not None
+                       else self.F[g][-1] + min(self.after[t] for t in tids))
         return min(best, self.horizon)
 
     def _group_order(self) -> list[str]:

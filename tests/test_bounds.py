@@ -646,3 +646,34 @@ def test_flow_line_with_a_crew_that_shrinks_never_above_the_optimum(case):
         finishes = sorted(tasks[t].finish for t in flow.groups[group])
         assert all(b <= a for b, a in zip(flow.S[group], starts)), group
         assert all(b <= a for b, a in zip(flow.F[group], finishes)), group
+
+
+def test_workload_bound_follows_the_calendars_after_the_work():
+    """Tests three 10 h jobs on one crew (round the clock), then a 4 h test on the night shift
+    (22:00-06:00). The crew is done at Tuesday 06:00 (30 h) at the earliest, just as the
+    night shift ends, so the test runs Tuesday 22:00 to Wednesday 02:00: 50 h. Counting work
+    slots after the crew says 34 h; the critical path 26 h (Monday night)."""
+    plan = make_plan("""
+        [calendars.nights]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        shifts = ["22:00-06:00"]
+        [resources.crew]
+        capacity = 1
+        [tasks.a]
+        duration = "10h"
+        uses = { crew = 1 }
+        [tasks.b]
+        duration = "10h"
+        uses = { crew = 1 }
+        [tasks.c]
+        duration = "10h"
+        uses = { crew = 1 }
+        [tasks.test]
+        duration = "4h"
+        calendar = "nights"
+        after = ["a", "b", "c"]
+    """)
+    cals = Calendars(plan)
+    assert critical_path_bound(plan, cals) == 26
+    assert lower_bound(plan, cals) == 50
+    assert solve(plan, FAST).makespan == 50
