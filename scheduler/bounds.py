@@ -537,9 +537,41 @@ class FlowBound:
             for rid in self._crews(tasks):
                 for k, f in enumerate(self._fluid(g, rid, cal)):
                     finishes[k] = max(finishes[k], f)
+                for k, f in enumerate(self._after_crew_work(g, tids, rid, cal)):
+                    finishes[k] = max(finishes[k], f)
         # Finish-to-finish (and start-to-finish) links: diagnostics end after their power-on.
         self._raise(finishes, self._held(g, tids, (LinkType.FF, LinkType.SF)))
         return finishes
+
+    def _after_crew_work(self, g: str, tids: list[str], rid: str, cal) -> list[int]:
+        """F[k] when g's tasks wait for tasks the same crew does first (cool-connects after
+        their hall's cooling loop, both by the pipefitters): before k of g are done, the crew
+        has done the k and the needed[k] predecessors they wait for, from the earliest start
+        of either step on. The second hall's racks wait for two loops' work, not one."""
+        work = self._least_work(g, rid)
+        out: list[int] = []
+        for h, sets in self._fs_preds(g).items():
+            htasks = [self.plan.tasks[t] for t in self.groups[h]]
+            if len(sets) < len(tids) or any(
+                    t.calendar != cal.id or any(rid not in m.demands for m in t.modes)
+                    for t in htasks):
+                continue
+            needed = _needed(list(sets.values()))
+            if needed is None:
+                continue
+            first = min(self.F[h][0], cal.finish(cal.next_working(self.S[g][0]),
+                                                 self._shortest(g)))
+            prefix = self._capacity_prefix(rid, cal, first)
+            base = prefix[min(self.horizon, self.S[h][0], self.S[g][0])]
+            before = self._least_work(h, rid)
+            levels = [base + needed[k] * before + (k + 1) * work for k in range(len(tids))]
+            here = [min(bisect.bisect_left(prefix, lv), self.horizon) for lv in levels]
+            out = here if not out else [max(a, b) for a, b in zip(out, here)]
+        return out
+
+    def _least_work(self, g: str, rid: str) -> int:
+        return min(min(m.duration * m.demands[rid] for m in self.plan.tasks[t].modes)
+                   for t in self.groups[g])
 
     def _busy(self, g: str, tids: list[str]) -> bool:
         """Raise S[g] from F[g]: the k-th start is a working slot of the tasks' calendar, at
