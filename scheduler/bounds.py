@@ -539,6 +539,8 @@ class FlowBound:
                     finishes[k] = max(finishes[k], f)
                 for k, f in enumerate(self._after_crew_work(g, tids, rid, cal)):
                     finishes[k] = max(finishes[k], f)
+            for k, f in enumerate(self._in_windows(g, tids, cal, shortest)):
+                finishes[k] = max(finishes[k], f)
         # Finish-to-finish (and start-to-finish) links: diagnostics end after their power-on.
         self._raise(finishes, self._held(g, tids, (LinkType.FF, LinkType.SF)))
         return finishes
@@ -569,6 +571,69 @@ class FlowBound:
             out = here if not out else [max(a, b) for a, b in zip(out, here)]
         return out
 
+    def _in_windows(self, g: str, tids: list[str], cal, duration: int) -> list[int]:
+        """F[k] when g's tasks may only start in windows: within a maximum lag of the finish of
+        a predecessor that works on a calendar (a leak test within 2 h of a cool-connect done
+        on the day shift starts between 09:00 and 18:00). Each of the m units the crews hold
+        does its tasks one after another, each at the first allowed slot after the last
+        (no order does more by any time), so the k-th finish is at least the ceil(k/m)-th of
+        that chain, from the step's earliest start."""
+        windows = self._windows(g, tids)
+        crews = self._crews([self.plan.tasks[t] for t in tids])
+        if windows is None or not crews:
+            return []
+        units = min(self.plan.resources[rid].max_capacity
+                    // max(1, min(m.demands[rid] for t in tids for m in self.plan.tasks[t].modes))
+                    for rid in crews)
+        if units <= 0:
+            return []
+        lows = [lo for lo, _ in windows]
+        chain, at = [], self.S[g][0]
+        while len(chain) * units < len(tids) and at < self.horizon:
+            i = bisect.bisect_right(lows, at) - 1
+            if i < 0 or at > windows[i][1]:  # between windows: the next one opens
+                i += 1
+                if i == len(windows):
+                    break
+                at = windows[i][0]
+            begin = cal.next_working(at)
+            if begin > windows[i][1]:  # no working slot of its own in this window
+                at = begin
+                continue
+            at = cal.finish(begin, duration)
+            chain.append(at)
+        if len(chain) * units < len(tids):
+            return []
+        return [chain[k // units] for k in range(len(tids))]
+
+    def _windows(self, g: str, tids: list[str]) -> list[tuple[int, int]] | None:
+        """Closed ranges of slots g's tasks may start in, from one kind of maximum-lag link
+        all of them have from a predecessor on a calendar; None when there is none."""
+        kinds = set()
+        for t in tids:
+            kind = None
+            for lk in self.plan.tasks[t].links:
+                pred = self.plan.tasks[lk.pred]
+                if lk.type == LinkType.FS and lk.max_lag is not None and \
+                        pred.calendar is not None and min(m.duration for m in pred.modes) > 0:
+                    kind = (pred.calendar, lk.lag, lk.max_lag)
+                    break
+            if kind is None:
+                return None
+            kinds.add(kind)
+        if len(kinds) != 1:
+            return None
+        cal_id, lag, most = kinds.pop()
+        out: list[tuple[int, int]] = []
+        # A predecessor finishes at the end of one of its working slots: a + 1 .. b + 1.
+        for a, b in self.cals.get(cal_id).working_intervals(self.horizon):
+            lo, hi = a + 1 + lag, b + 1 + most
+            if out and lo <= out[-1][1] + 1:
+                out[-1] = (out[-1][0], max(out[-1][1], hi))
+            else:
+                out.append((lo, hi))
+        return out
+
     def _least_work(self, g: str, rid: str) -> int:
         return min(min(m.duration * m.demands[rid] for m in self.plan.tasks[t].modes)
                    for t in self.groups[g])
@@ -587,9 +652,10 @@ class FlowBound:
         cal = self.cals.get(next(iter(calendars)))
         steps = sorted({frm for rid in crews for frm, _ in self.plan.resources[rid].steps})
 
+        least = {rid: min(m.demands[rid] for t in tasks for m in t.modes) for rid in crews}
+
         def most(at: int) -> int:  # tasks of g that can work at once at slot `at`
-            return min(self.plan.resources[rid].capacity_at(at)
-                       // min(m.demands[rid] for t in tasks for m in t.modes) for rid in crews)
+            return min(self.plan.resources[rid].capacity_at(at) // least[rid] for rid in crews)
 
         starts, finishes, raised = self.S[g], self.F[g], False
         for k in range(len(starts)):

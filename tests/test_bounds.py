@@ -690,3 +690,75 @@ def test_workload_bound_follows_the_calendars_after_the_work():
     assert critical_path_bound(plan, cals) == 26
     assert lower_bound(plan, cals) == 50
     assert solve(plan, FAST).makespan == 50
+
+
+LEAK_TESTS = """
+    [calendars.days]
+    days = ["mon", "tue", "wed", "thu", "fri"]
+    shifts = ["08:00-12:00", "13:00-17:00"]
+    [resources.fitters]
+    capacity = {fitters}
+    calendar = "days"
+    [resources.gauges]
+    capacity = {gauges}
+    [[levels]]
+    name = "rack"
+    count = {racks}
+    id = "rack-{{1}}"
+    [templates.rack.connect]
+    duration = "{connect}h"
+    uses = {{ fitters = 1 }}
+    [templates.rack.leak-test]
+    after = [{{ task = "connect", max_lag = "{lag}h" }}]
+    duration = "{test}h"
+    uses = {{ gauges = 1 }}
+"""
+
+
+def test_flow_line_sees_tests_that_must_start_soon_after_day_shift_work():
+    """Tests four racks connected on the day shift (1 h each, four fitters), each leak-tested
+    (4 h, one gauge, round the clock) within 2 h of its connection. Connections end between
+    09:00 and 17:00, so tests start between 09:00 and 19:00: the gauge does 09-13, 13-17 and
+    17-21 on Monday, and the fourth on Tuesday 09-13: 37 h. The gauge's workload alone says
+    09:00 + 16 h = 25 h."""
+    plan = make_plan(LEAK_TESTS.format(fitters=4, gauges=1, racks=4, connect=1, test=4, lag=2))
+    cals = Calendars(plan)
+    assert lower_bound(plan, cals) == 25
+    assert lower_bound(plan, cals, horizon=40) == 37
+    assert solve(plan, FAST).makespan == 37
+
+
+@pytest.mark.parametrize("case", range(10))
+def test_start_window_bound_never_above_the_optimum(case):
+    """Tests the start-window flow line on random racks connected on the day shift and tested
+    within a maximum lag, against CP-SAT's proven optimum of the plain model, and every k-th
+    finish in that schedule."""
+    import random
+
+    from ortools.sat.python import cp_model
+
+    from rackplan.scheduler.cpsat.model import RackplanModel
+    from rackplan.scheduler.heuristic import list_schedule
+    from rackplan.scheduler.schedule import make_task
+
+    rng = random.Random(case)
+    plan = make_plan(LEAK_TESTS.format(
+        fitters=rng.randint(1, 3), gauges=rng.randint(1, 2), racks=rng.randint(3, 6),
+        connect=rng.randint(1, 3), test=rng.randint(2, 6), lag=rng.randint(0, 4)))
+    cals = Calendars(plan)
+    listed = list_schedule(plan, cals)
+    built = RackplanModel(plan, cals, max(t.finish for t in listed.values()), 0).build()
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_time_in_seconds = 10
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    tasks = {tid: make_task(plan, cals, tid, s, m) for tid, (s, m) in built.read(solver).items()}
+    end = max(t.finish for t in tasks.values())
+    assert lower_bound(plan, cals, horizon=end) <= end
+    start, _ = earliest_finishes(plan, cals)
+    flow = FlowBound(plan, cals, end, start, after_finish(plan))
+    flow.bound()
+    for group in flow.S:
+        finishes = sorted(tasks[t].finish for t in flow.groups[group])
+        assert all(b <= a for b, a in zip(flow.F[group], finishes)), group
