@@ -885,6 +885,10 @@ def _progress(plan, started: float | None = None):
     """Progress of a solve on stderr; times count from `started` (the command's start) when
     several solves make up one command, else from the solve's own start."""
     day = 1440 / plan.slot_minutes
+    # A finish objective with soft targets adds their lateness penalties to the finish: the
+    # number is then no date, so say what it counts.
+    scored = " (finish + late penalties)" if any(
+        not t.hard for t in plan.targets.values()) else ""
 
     last = {"state": None, "at": -1e9}
 
@@ -899,11 +903,12 @@ def _progress(plan, started: float | None = None):
         if best is None:
             parts.append("searching, no schedule yet")
         elif plan.objective.kind == "finish":
-            parts.append(f"best day {best / day:.1f}")
+            parts.append(f"best {best / day:.1f} d{scored}" if scored else
+                         f"best day {best / day:.1f}")
         else:
             parts.append(f"best objective {best:,}")
         if bound is not None and plan.objective.kind == "finish":
-            parts.append(f"bound day {bound / day:.1f}")
+            parts.append(f"bound {bound / day:.1f} d" if scored else f"bound day {bound / day:.1f}")
         elif bound is not None:
             parts.append(f"bound {bound:,}")
         if best and bound is not None:
