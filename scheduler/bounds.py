@@ -572,15 +572,18 @@ class FlowBound:
         return out
 
     def _in_windows(self, g: str, tids: list[str], cal, duration: int) -> list[int]:
-        """F[k] when g's tasks may only start in windows: within a maximum lag of the finish of
-        a predecessor that works on a calendar (a leak test within 2 h of a cool-connect done
-        on the day shift starts between 09:00 and 18:00). Each of the m units the crews hold
-        does its tasks one after another, each at the first allowed slot after the last
-        (no order does more by any time), so the k-th finish is at least the ceil(k/m)-th of
-        that chain, from the step's earliest start."""
-        windows = self._windows(g, tids)
+        """F[k] from the crew's units one task at a time: each of the m units the crews hold
+        does its tasks one after another, each at the first allowed slot after the last (no
+        order does more by any time), so the k-th finish is at least the ceil(k/m)-th of that
+        chain, from the step's earliest start. Whole tasks, unlike the crew-hours rate: four
+        fiber techs on 8 h nights finish one 10 h cable each a night, not 3.2 cables' worth.
+        The allowed slots are the working slots of the tasks' calendar, and, for tasks that
+        must start within a maximum lag of the finish of a predecessor on a calendar, windows
+        (a leak test within 2 h of a cool-connect done on the day shift starts between 09:00
+        and 18:00)."""
+        windows = self._windows(g, tids) or [(0, self.horizon)]
         crews = self._crews([self.plan.tasks[t] for t in tids])
-        if windows is None or not crews:
+        if not crews:
             return []
         units = min(self.plan.resources[rid].max_capacity
                     // max(1, min(m.demands[rid] for t in tids for m in self.plan.tasks[t].modes))

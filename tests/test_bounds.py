@@ -762,3 +762,30 @@ def test_start_window_bound_never_above_the_optimum(case):
     for group in flow.S:
         finishes = sorted(tasks[t].finish for t in flow.groups[group])
         assert all(b <= a for b, a in zip(flow.F[group], finishes)), group
+
+
+def test_flow_line_counts_whole_tasks_per_crew_unit():
+    """Tests five 10 h cables for four fiber techs on the night shift (22:00-06:00, Monday to
+    Friday). Each tech's first cable runs Monday 22:00 to Tuesday 06:00 and 22:00-24:00: done
+    Wednesday 00:00 (48 h). The fifth cable follows one of them: 00:00-06:00, then Wednesday
+    22:00 to Thursday 02:00: 74 h. The crew-hours rate alone says 32 crew-hours on Monday
+    night and 18 on Tuesday's, done by 51 h."""
+    plan = make_plan("""
+        [calendars.nights]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        shifts = ["22:00-06:00"]
+        [resources.fiber]
+        capacity = 4
+        calendar = "nights"
+        [[levels]]
+        name = "rack"
+        count = 5
+        id = "rack-{1}"
+        [templates.rack.cable]
+        duration = "10h"
+        uses = { fiber = 1 }
+    """)
+    cals = Calendars(plan)
+    assert lower_bound(plan, cals) == 51
+    assert lower_bound(plan, cals, horizon=100) == 74
+    assert solve(plan, FAST).makespan == 74
