@@ -591,6 +591,11 @@ class FlowBound:
         if units <= 0:
             return []
         lows = [lo for lo, _ in windows]
+        # Only so many tasks get a faster mode a budget pays for: with no windows, each unit
+        # may take them first (the earliest finishes); in windows, all may be fast.
+        slow, _, fast = self._paid(g, None)
+        if len(windows) > 1:
+            fast = len(tids)
         chain, at = [], self.S[g][0]
         while len(chain) * units < len(tids) and at < self.horizon:
             i = bisect.bisect_right(lows, at) - 1
@@ -603,7 +608,7 @@ class FlowBound:
             if begin > windows[i][1]:  # no working slot of its own in this window
                 at = begin
                 continue
-            at = cal.finish(begin, duration)
+            at = cal.finish(begin, duration if len(chain) < fast else slow)
             chain.append(at)
         if len(chain) * units < len(tids):
             return []
@@ -701,7 +706,48 @@ class FlowBound:
         for s in releases:
             level = max(level, prefix[min(s, self.horizon)]) + energy
             out.append(min(bisect.bisect_left(prefix, level), self.horizon))
+        # Modes paid from a budget: only so many tasks get the faster ones (one overtime
+        # hour buys one 2 h power-on, the rest take 3 h). From the j-th release on, the
+        # k - j + 1 tasks that start then do at least E(k - j + 1) crew-slots of work.
+        steps = [self._paid(h, rid) for h in chain]
+        fast = min(n for _, _, n in steps)
+        if fast < len(releases):
+            firsts = [j for j in range(len(releases)) if not j or releases[j] > releases[j - 1]]
+            for j in firsts[::max(1, len(firsts) // 64)]:
+                base = prefix[min(releases[j], self.horizon)]
+                for k in range(j, len(releases)):
+                    n = k - j + 1
+                    work = sum(n * free - min(n, fast) * (free - least)
+                               for free, least, _ in steps)
+                    out[k] = max(out[k], min(bisect.bisect_left(prefix, base + work),
+                                             self.horizon))
         return out
+
+    def _paid(self, g: str, rid: str | None) -> tuple[int, int, int]:
+        """(the least work of g's tasks in modes no budget pays for, the least in any mode, the
+        most tasks the budgets can pay a faster mode for). Work is crew-slots of `rid`, or
+        slots of duration for rid None."""
+        def work(m) -> int:
+            return m.duration * (m.demands.get(rid, 0) if rid else 1)
+
+        tasks = [self.plan.tasks[t] for t in self.groups[g]]
+        least = min(work(m) for t in tasks for m in t.modes)
+        free = min((work(m) for t in tasks for m in t.modes if not m.spends), default=least)
+        if free == least:
+            return free, least, len(tasks)
+        cheapest: dict[str, int] = {}  # per budget, the least a faster mode spends of it
+        for t in tasks:
+            for m in t.modes:
+                if work(m) < free:
+                    if not m.spends:
+                        return free, least, len(tasks)
+                    for b, q in m.spends.items():
+                        cheapest[b] = min(cheapest.get(b, q), q)
+        if any(q <= 0 for q in cheapest.values()):
+            return free, least, len(tasks)
+        # Each faster task spends at least that much of some budget.
+        paid = sum(self.plan.budgets[b].total // q for b, q in cheapest.items())
+        return free, least, min(len(tasks), paid)
 
     def _chain(self, g: str, rid: str) -> list[str]:
         """g, then each earlier step of the same units that also uses `rid`, linked one to one."""

@@ -384,8 +384,8 @@ def test_a_crew_bound_counts_only_the_work_released_after_each_start():
 
 def _random_ff_plan(rng) -> str:
     """Racks positioned by riggers on a day calendar whose crew changes size, then power-on
-    (two modes) and diagnostics that must end after it (FF), an array test after its racks'
-    diagnostics, a burn-in, GPUs online at acceptance; crews on a day calendar with a lunch
+    (three modes, one paid from a small overtime budget) and diagnostics that must end after
+    it (FF), an array test after its racks' diagnostics, a burn-in, GPUs online at acceptance; crews on a day calendar with a lunch
     break or on elapsed time; a soft GPU target with a penalty."""
     arrays, per = rng.randint(2, 3), rng.randint(2, 3)
     techs_cal = rng.choice(['calendar = "days"\n', ""])
@@ -403,6 +403,8 @@ def _random_ff_plan(rng) -> str:
         [resources.netops]
         capacity = 1
         calendar = "days"
+        [budgets.overtime]
+        total = {rng.randint(0, 2)}
         [[levels]]
         name = "array"
         count = {arrays}
@@ -418,7 +420,8 @@ def _random_ff_plan(rng) -> str:
         [templates.rack.power-on]
         after = ["position"]
         modes = [{{ duration = "{rng.randint(2, 4)}h", uses = {{ techs = 1 }} }},
-                 {{ duration = "1h", uses = {{ techs = 2 }} }}]
+                 {{ duration = "1h", uses = {{ techs = 2 }} }},
+                 {{ duration = "1h", uses = {{ techs = 1 }}, spends = {{ overtime = 1 }} }}]
         [templates.rack.diagnostics]
         after = [{{ task = "power-on", type = "FF", lag = "{rng.randint(1, 3)}h" }},
                  {{ task = "position", type = "{rng.choice(["SS", "SF"])}", lag = "1h" }}]
@@ -789,3 +792,27 @@ def test_flow_line_counts_whole_tasks_per_crew_unit():
     assert lower_bound(plan, cals) == 51
     assert lower_bound(plan, cals, horizon=100) == 74
     assert solve(plan, FAST).makespan == 74
+
+
+def test_flow_line_gives_the_faster_mode_only_to_as_many_tasks_as_the_budget_pays():
+    """Tests four power-ons on one tech, 3 h each or 2 h with an overtime hour, and one hour
+    of overtime: the k-th power-on ends no sooner than 2, 5, 8, 11 h (one fast one first),
+    not 2, 4, 6, 8 as if every one could be fast."""
+    plan = make_plan("""
+        [resources.tech]
+        capacity = 1
+        [budgets.overtime]
+        total = 1
+        [[levels]]
+        name = "rack"
+        count = 4
+        id = "rack-{1}"
+        [templates.rack.power-on]
+        modes = [{ duration = "3h", uses = { tech = 1 } },
+                 { duration = "2h", uses = { tech = 1 }, spends = { overtime = 1 } }]
+    """)
+    cals = Calendars(plan)
+    start, _ = earliest_finishes(plan, cals)
+    flow = FlowBound(plan, cals, 20, start, after_finish(plan))
+    assert flow.bound() == 11
+    assert flow.F["templates.rack.power-on"] == [2, 5, 8, 11]
