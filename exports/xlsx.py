@@ -127,16 +127,17 @@ def _fit_width(ws, landscape: bool = False) -> None:
 
 
 def _variance(ws, doc, tl: Timeline) -> None:
-    """Every task against the baseline (--baseline): dates and variance in hours, the latest
-    first, coloured where it slipped."""
+    """Every task against the baseline (--baseline): dates and variance (in hours, or days for
+    a plan in whole days), the latest first, coloured where it slipped."""
     _fit_width(ws, landscape=True)
     ws.freeze_panes = "B2"
     for i, width in enumerate([40, 17, 17, 17, 17, 12, 12], start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
+    unit, per = span_unit(tl)
     ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in
                ("task", "baseline start", "baseline finish", "start", "finish",
-                "start var. (h)", "finish var. (h)")])
-    hours = tl.slot_minutes / 60
+                f"start var. ({unit})", f"finish var. ({unit})")])
+    size = 1 / per  # slots to the unit shown
     rows = [t for t in doc["tasks"] if t.get("baseline_finish_slot") is not None]
     for t in sorted(rows, key=lambda t: (-t["finish_variance_slots"], t["id"])):
         late = t["finish_variance_slots"] > 0
@@ -145,8 +146,8 @@ def _variance(ws, doc, tl: Timeline) -> None:
                    cell(ws, tl.local(t["baseline_finish_slot"]), fmt=DATE_FMT),
                    cell(ws, tl.local(t["start_slot"]), fmt=DATE_FMT),
                    cell(ws, tl.local(t["finish_slot"]), fmt=DATE_FMT),
-                   t["start_variance_slots"] * hours,
-                   cell(ws, t["finish_variance_slots"] * hours,
+                   t["start_variance_slots"] * size,
+                   cell(ws, t["finish_variance_slots"] * size,
                         fill=MISSED_FILL if late else None)])
 
 
@@ -385,6 +386,13 @@ def _summary_budgets(ws, budgets) -> None:
                    cell(ws, left), cell(ws, b["unit"])])
 
 
+def span_unit(tl: Timeline) -> tuple[str, float]:
+    """How spans read in the tables: days for a plan in whole days, else hours (the plan's
+    resolution is finer than a day), as (unit, slots per unit)."""
+    return ("d", 1440 / tl.slot_minutes) if tl.slot_minutes >= 1440 else \
+        ("h", 60 / tl.slot_minutes)
+
+
 def _days(doc, slots):
     return None if slots is None else round(slots * doc["slot_minutes"] / 1440, 2)
 
@@ -440,7 +448,9 @@ def _gantt_header(ws, doc, tl, target_cols) -> None:
                        f"   bar colours: trades (legend on Summary){note}")] + [None] * (
         len(TABLE_COLUMNS) - 1)
     off = set(doc.get("nonworking_days", []))
-    third = [cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in TABLE_COLUMNS]
+    unit, _ = span_unit(tl)
+    third = [cell(ws, h.replace("(h)", f"({unit})"), font=BOLD, fill=HEADER_FILL)
+             for h in TABLE_COLUMNS]
     for k, day in enumerate(tl.buckets):
         label = target_cols.get(k)
         first.append(cell(ws, "◆ " + label, font=RED_BOLD, align=VERTICAL) if label else None)
@@ -481,7 +491,7 @@ def _gantt_cells(ws, row, tl: Timeline, colours):
         values = [cell(ws, row["unit"], font=BOLD), cell(ws, name, font=BOLD), None,
                   cell(ws, tl.local(lo), fmt=DATE_FMT, font=BOLD),
                   cell(ws, tl.local(hi), fmt=DATE_FMT, font=BOLD),
-                  cell(ws, (hi - lo) * tl.slot_minutes / 60, fmt="0.0", font=BOLD), None,
+                  cell(ws, (hi - lo) / span_unit(tl)[1], fmt="0.0", font=BOLD), None,
                   cell(ws, "yes" if row["critical"] else "", font=BOLD)]
         hours = {k: 1.0 for k in range(tl.bucket_of(lo), tl.bucket_of(max(lo, hi - 1)) + 1)}
         return values + _bars(ws, tl, hours, SUMMARY_FILL, None)
@@ -490,8 +500,8 @@ def _gantt_cells(ws, row, tl: Timeline, colours):
     values = [cell(ws, t["id"]), cell(ws, t["name"]), cell(ws, crews),
               cell(ws, tl.local(t["start_slot"]), fmt=DATE_FMT),
               cell(ws, tl.local(t["finish_slot"]), fmt=DATE_FMT),
-              cell(ws, t["duration_slots"] * tl.slot_minutes / 60, fmt="0.0"),
-              cell(ws, t["float_slots"] * tl.slot_minutes / 60, fmt="0.0"),
+              cell(ws, t["duration_slots"] / span_unit(tl)[1], fmt="0.0"),
+              cell(ws, t["float_slots"] / span_unit(tl)[1], fmt="0.0"),
               cell(ws, "yes" if t["critical"] else "",
                    font=RED_BOLD if t["critical"] else None)]
     if t["milestone"]:
@@ -663,12 +673,14 @@ def _tasks(ws, doc, tl: Timeline) -> None:
     for i, width in enumerate([34, 30, 24, 14, 14, 22, 6, 16, 16, 9, 9, 9, 8, 9, 7, 12, 40],
                               start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    ws.append([cell(ws, h, font=BOLD, fill=HEADER_FILL) for h in TASK_FIELDS])
-    hours = tl.slot_minutes / 60
+    span, per = span_unit(tl)
+    ws.append([cell(ws, h.replace("(h)", f"({span})"), font=BOLD, fill=HEADER_FILL)
+               for h in TASK_FIELDS])
+    size = 1 / per  # slots to the unit shown
     for t in doc["tasks"]:
         unit, _, step = t["id"].rpartition("/")
         preds = ", ".join(p["task"] + ("" if p["type"] == "FS" else f" {p['type']}")
-                          + (f" +{p['lag_slots'] * hours:g}h" if p["lag_slots"] else "")
+                          + (f" +{p['lag_slots'] * size:g}{span}" if p["lag_slots"] else "")
                           for p in t["predecessors"])
         ws.append([
             cell(ws, t["id"]), cell(ws, t["name"]), cell(ws, unit), cell(ws, step),
@@ -677,9 +689,9 @@ def _tasks(ws, doc, tl: Timeline) -> None:
             t["mode"],
             cell(ws, tl.local(t["start_slot"]), fmt=DATE_FMT),
             cell(ws, tl.local(t["finish_slot"]), fmt=DATE_FMT),
-            t["duration_slots"] * hours,
-            (t["finish_slot"] - t["start_slot"]) * hours,
-            t["float_slots"] * hours,
+            t["duration_slots"] * size,
+            (t["finish_slot"] - t["start_slot"]) * size,
+            t["float_slots"] * size,
             "yes" if t["critical"] else "no",
             "yes" if t["milestone"] else "no",
             t["gpus"],

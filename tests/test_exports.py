@@ -148,6 +148,29 @@ def test_tasks_sheet_has_every_task(wb, doc):
     assert [c.value for c in ws[1]][:3] == ["id", "name", "unit"]
 
 
+def test_spans_in_days_for_a_plan_in_whole_days(wb, tmp_path):
+    """Tests durations, float and lags in days for a plan whose resolution is a day, in hours
+    otherwise (the fixture's hourly plan). a: 3 d on the crew, b after it with a 1 d lag: 2 d,
+    days 4-6; c alone, 1 d, with 5 d of float (everything ends on day 6)."""
+    assert [c.value for c in wb["Gantt"][3]][5:7] == ["duration (h)", "float (h)"]
+    plan = tmp_path / "days.toml"
+    plan.write_text('[project]\nname = "days"\nstart = 2024-01-01\nresolution = "1d"\n'
+                    '[resources.crew]\ncapacity = 1\n'
+                    '[tasks.a]\nduration = "3d"\nuses = { crew = 1 }\n'
+                    '[tasks.b]\nduration = "2d"\nuses = { crew = 1 }\n'
+                    'after = [{ task = "a", lag = "1d" }]\n'
+                    '[tasks.c]\nduration = "1d"\n')
+    out = tmp_path / "days.xlsx"
+    assert run("schedule", plan, *FAST, "--xlsx", out).exit_code == 0
+    book = load_workbook(out)
+    gantt = {row[0]: row[5:7] for row in book["Gantt"].iter_rows(min_row=4, values_only=True)}
+    assert [c.value for c in book["Gantt"][3]][5:7] == ["duration (d)", "float (d)"]
+    assert gantt["a"] == (3, 0) and gantt["b"] == (2, 0) and gantt["c"] == (1, 5)
+    tasks = {row[0]: row for row in book["Tasks"].iter_rows(min_row=2, values_only=True)}
+    assert [c.value for c in book["Tasks"][1]][9:12] == ["work (d)", "elapsed (d)", "float (d)"]
+    assert tasks["b"][9:12] == (2, 2, 0) and tasks["b"][16] == "a +1d"
+
+
 def test_formula_injection_guard(tmp_path):
     """Tests that a task named like a formula stays text in the workbook and the CSV."""
     name = '=HYPERLINK("http://evil.example","click")'
