@@ -199,7 +199,8 @@ def validate(plan, max_tasks, sets, scenario):
 
 
 def output_options(func):
-    """--json/--xlsx/--csv/--ics/--mspdi/--timescale, shared by `schedule` and `export`."""
+    """--json/--xlsx/--csv/--ics/--mspdi/--pmxml/--timescale, shared by `schedule` and
+    `export`."""
     opts = [
         click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
                      help="The full schedule as JSON ('-' for stdout)."),
@@ -212,6 +213,9 @@ def output_options(func):
                      help="Milestones and targets as an iCalendar file ('-' for stdout)."),
         click.option("--mspdi", "mspdi_path", type=click.Path(dir_okay=False, allow_dash=True),
                      help="Microsoft Project XML for MS Project and ProjectLibre."),
+        click.option("--pmxml", "pmxml_path", type=click.Path(dir_okay=False, allow_dash=True),
+                     expose_value=False, callback=_remember_pmxml,
+                     help="Primavera P6 XML (needs the p6 extra: MPXJ and Java)."),
         click.option("--timescale", type=click.Choice(["auto", "day", "week"]), default="auto",
                      show_default=True,
                      help="Gantt timeline columns: days, weeks, or auto (weeks past 190 days)."),
@@ -227,10 +231,17 @@ def output_options(func):
 
 def _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path) -> dict[str, str]:
     outputs = {"json": json_path, "xlsx": xlsx_path, "csv": csv_path, "ics": ics_path,
-               "mspdi": mspdi_path}
+               "mspdi": mspdi_path,
+               "pmxml": click.get_current_context().meta.get("rackplan.pmxml")}
     if sum(1 for p in outputs.values() if p == "-") > 1:
         raise click.UsageError("only one output can go to stdout ('-')")
     return {k: v for k, v in outputs.items() if v}
+
+
+def _remember_pmxml(ctx, param, value):
+    """--pmxml reaches the outputs through the context, not through every signature."""
+    ctx.meta["rackplan.pmxml"] = value
+    return value
 
 
 def _remember_paper(ctx, param, value):
@@ -530,7 +541,8 @@ def export(schedule_json, json_path, xlsx_path, csv_path, ics_path, mspdi_path, 
 
     outputs = _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path)
     if not outputs:
-        raise click.UsageError("nothing to export: give --xlsx, --csv, --ics, --mspdi or --json")
+        raise click.UsageError("nothing to export: give --xlsx, --csv, --ics, --mspdi, --pmxml "
+                               "or --json")
     _check(outputs)
     try:
         doc = load_schedule(schedule_json)

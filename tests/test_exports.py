@@ -357,6 +357,51 @@ def test_mspdi_reads_back_in_mpxj(outputs, doc):
     assert str(link.getType()) == "FS"
 
 
+def test_pmxml_is_a_p6_schedule_with_the_same_dates(outputs, doc, tmp_path):
+    """Tests `rackplan export --pmxml` (Primavera P6 XML through MPXJ) read back by MPXJ's P6
+    reader: a PMXML file, one activity per task with rackplan's start and finish, the links
+    and assignments of the MS Project export, our id as a user-defined field; skipped where
+    mpxj, JPype or Java is missing."""
+    _java()
+    from org.mpxj.reader import UniversalProjectReader
+
+    out = tmp_path / "t.pmxml"
+    result = run("export", outputs["json"], "--pmxml", out)
+    assert result.exit_code == 0, result.output
+    project = UniversalProjectReader().read(str(out))
+    assert str(project.getProjectProperties().getFileType()) == "PMXML"
+    mspdi = UniversalProjectReader().read(str(outputs["xml"]))
+    activities = {str(t.getName()): t for t in project.getTasks() if not t.getSummary()}
+    assert len(activities) == sum(1 for t in mspdi.getTasks() if not t.getSummary()) == 61
+    for t in mspdi.getTasks():
+        if t.getSummary():
+            continue
+        there = activities[str(t.getName())]
+        assert (str(there.getStart()), str(there.getFinish())) == \
+            (str(t.getStart()), str(t.getFinish())), t.getName()
+    assert sum(t.getPredecessors().size() for t in project.getTasks()) == sum(
+        t.getPredecessors().size() for t in mspdi.getTasks())
+    assert project.getResourceAssignments().size() == mspdi.getResourceAssignments().size()
+    assert "rackplan id" in out.read_text()
+
+
+def test_pmxml_without_mpxj_is_a_one_line_error(tmp_path, monkeypatch):
+    """Tests that --pmxml where MPXJ cannot run fails before solving, in one line that says
+    what to install."""
+    from rackplan.exports import pmxml
+
+    def missing():
+        raise pmxml.ExportError(pmxml.NEEDS)
+
+    monkeypatch.setattr(pmxml, "_classes", missing)
+    result = run("schedule", TUTORIAL, *FAST, "--pmxml", tmp_path / "t.pmxml")
+    assert result.exit_code == 2
+    assert result.stderr == ("rackplan: --pmxml needs MPXJ and a Java runtime (11 or later): pip "
+                             "install 'rackplan[p6]' and install Java, or export --mspdi and "
+                             "import that into P6\n")
+    assert not (tmp_path / "t.pmxml").exists()
+
+
 def test_workbook_opens_in_libreoffice(outputs, tmp_path):
     """Tests that LibreOffice converts the workbook to PDF (it refuses a damaged file)."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
