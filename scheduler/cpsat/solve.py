@@ -20,6 +20,7 @@ from ..calendar import Calendars
 from ..errors import VerificationError
 from ..heuristic import left_justify, list_schedule
 from ..justify import forward_backward
+from ..paid_modes import spend_on_chain
 from ..modes import unrunnable
 from ..plan import Plan
 from ..schedule import Schedule, SolveStatus, gpu_until, make_task, objective_value
@@ -129,6 +130,7 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
         if seed_tasks is not None and not verify(plan, seed_tasks):
             best.tasks = hint
             seed_tasks = forward_backward(plan, seed_tasks, cals, started + budget)
+            seed_tasks = spend_on_chain(plan, seed_tasks, cals, started + budget)
     seed_ok = seed_tasks is not None and not verify(plan, seed_tasks)
     if seed_ok:
         best.tasks = seed_tasks
