@@ -159,6 +159,9 @@ def main() -> None:
     ap.add_argument("--gpu-hours", type=int, metavar="DAYS",
                     help="buildout suite: maximise GPU-hours online in the first DAYS days")
     ap.add_argument("--n", type=int, default=40, help="random suite: plans (seeds 0..N-1)")
+    ap.add_argument("--first-seed", type=int, default=0, metavar="K",
+                    help="random suite: seeds K..K+N-1 instead (plans the bounds were not "
+                         "tuned on)")
     ap.add_argument("--long", type=float, default=0.0, metavar="S",
                     help="random suite: solve the plans left over 1%% gap again for S seconds, "
                          "to split their gap into schedule and bound")
@@ -230,7 +233,7 @@ def varied(args) -> None:
     from varied import plan_text
 
     rows = []
-    for seed in range(args.n):
+    for seed in range(args.first_seed, args.first_seed + args.n):
         with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as fh:
             fh.write(plan_text(seed))
         plan = load_plan(fh.name)
@@ -242,7 +245,8 @@ def varied(args) -> None:
                      "value": result.objective, "bound": result.bound,
                      "first s": round(result.first_solution_time or -1, 2),
                      "wall s": round(result.wall_time, 1), "path": fh.name})
-        print(f"[{seed + 1}/{args.n}] {len(plan.tasks)} tasks {result.status.value} "
+        print(f"[{seed - args.first_seed + 1}/{args.n}] {len(plan.tasks)} tasks "
+              f"{result.status.value} "
               f"gap {gap if gap is None else round(gap, 2)}%", file=sys.stderr)
     out = args.csv or ROOT / "bench" / "results-random.csv"
     with open(out, "w", newline="") as fh:
@@ -271,7 +275,8 @@ def varied(args) -> None:
                  f"{sum(g > 1 for g in gaps)} / {sum(g > 3 for g in gaps)}")]
     if args.long:
         summary_rows += _split_gaps(rows, args)
-    title = (f"random (bench/varied.py seeds 0-{args.n - 1}), time limit {args.time_limit:g} s, "
+    title = (f"random (bench/varied.py seeds {args.first_seed}-{args.first_seed + args.n - 1}), "
+             f"time limit {args.time_limit:g} s, "
              f"{args.workers} workers")
     table = title + "\n\n" + tabulate(summary_rows, headers=["measure", "value"],
                                        tablefmt="github")
@@ -280,7 +285,8 @@ def varied(args) -> None:
                                         f"{r['gap %']:.2f}%" for r in worst)
     print(table)
     if args.readme:
-        readme.update(f"random n{args.n} {args.time_limit:g}s", table)
+        readme.update(f"random n{args.n}{'+' + str(args.first_seed) if args.first_seed else ''} "
+                      f"{args.time_limit:g}s", table)
 
 
 def _p90(xs):
