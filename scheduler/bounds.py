@@ -467,7 +467,9 @@ class FlowBound:
             tids = self.groups[g]
             self.S[g] = self._starts(g, tids)
             self.F[g] = self._finishes(g, tids)
-            if self._busy(g, tids):  # later starts: finishes again from them
+            for _ in range(MAX_BUSY_ROUNDS):  # later starts: finishes again from them
+                if not self._busy(g, tids):
+                    break
                 self.F[g] = self._finishes(g, tids)
             best = max(best, self.ends.least(tids, self.F[g][-1]) if self.ends is not None
                        else self.F[g][-1] + min(self.after[t] for t in tids))
@@ -577,27 +579,54 @@ class FlowBound:
         order does more by any time), so the k-th finish is at least the ceil(k/m)-th of that
         chain, from the step's earliest start. Whole tasks, unlike the crew-hours rate: four
         fiber techs on 8 h nights finish one 10 h cable each a night, not 3.2 cables' worth.
-        The allowed slots are the working slots of the tasks' calendar, and, for tasks that
-        must start within a maximum lag of the finish of a predecessor on a calendar, windows
-        (a leak test within 2 h of a cool-connect done on the day shift starts between 09:00
-        and 18:00)."""
+        The same from the j-th start on, with the units the crews hold from then (two fiber
+        techs after the third leaves: two cables a night). The allowed slots are the working
+        slots of the tasks' calendar, and, for tasks that must start within a maximum lag of
+        the finish of a predecessor on a calendar, windows (a leak test within 2 h of a
+        cool-connect done on the day shift starts between 09:00 and 18:00)."""
         windows = self._windows(g, tids) or [(0, self.horizon)]
-        crews = self._crews([self.plan.tasks[t] for t in tids])
+        tasks = [self.plan.tasks[t] for t in tids]
+        crews = self._crews(tasks)
         if not crews:
             return []
-        units = min(self.plan.resources[rid].max_capacity
-                    // max(1, min(m.demands[rid] for t in tids for m in self.plan.tasks[t].modes))
-                    for rid in crews)
-        if units <= 0:
-            return []
-        lows = [lo for lo, _ in windows]
+        least = {rid: max(1, min(m.demands[rid] for t in tasks for m in t.modes))
+                 for rid in crews}
         # Only so many tasks get a faster mode a budget pays for: with no windows, each unit
         # may take them first (the earliest finishes); in windows, all may be fast.
         slow, _, fast = self._paid(g, None)
         if len(windows) > 1:
             fast = len(tids)
-        chain, at = [], self.S[g][0]
-        while len(chain) * units < len(tids) and at < self.horizon:
+        starts = self.S[g]
+        out = [0] * len(tids)
+        firsts = [j for j in range(len(starts)) if not j or starts[j] > starts[j - 1]]
+        for j in firsts[::max(1, len(firsts) // 16)]:
+            units = min(max(c for frm, c in self._steps_from(rid, starts[j])) // least[rid]
+                        for rid in crews)
+            left = len(tids) - j
+            if units <= 0:
+                return []
+            chain = self._one_by_one(cal, windows, starts[j], -(-left // units), duration,
+                                     slow, fast)
+            if chain is None:
+                continue
+            for k in range(j, len(tids)):
+                out[k] = max(out[k], chain[(k - j) // units])
+        return out
+
+    def _steps_from(self, rid: str, at: int) -> list[tuple[int, int]]:
+        """The crew's capacity steps in force from slot `at` on."""
+        steps = self.plan.resources[rid].steps
+        i = max(0, bisect.bisect_right([frm for frm, _ in steps], at) - 1)
+        return list(steps[i:])
+
+    def _one_by_one(self, cal, windows, at: int, count: int, duration: int, slow: int,
+                    fast: int) -> list[int] | None:
+        """The finishes of `count` tasks done one after another from `at`, each at the first
+        working slot in a window after the last (the first `fast` in `duration`, the rest in
+        `slow`); None if they do not fit before the horizon."""
+        lows = [lo for lo, _ in windows]
+        chain: list[int] = []
+        while len(chain) < count and at < self.horizon:
             i = bisect.bisect_right(lows, at) - 1
             if i < 0 or at > windows[i][1]:  # between windows: the next one opens
                 i += 1
@@ -610,9 +639,7 @@ class FlowBound:
                 continue
             at = cal.finish(begin, duration if len(chain) < fast else slow)
             chain.append(at)
-        if len(chain) * units < len(tids):
-            return []
-        return [chain[k // units] for k in range(len(tids))]
+        return chain if len(chain) == count else None
 
     def _windows(self, g: str, tids: list[str]) -> list[tuple[int, int]] | None:
         """Closed ranges of slots g's tasks may start in, from one kind of maximum-lag link
@@ -862,6 +889,9 @@ class FlowBound:
             self._prefix[key] = prefix
         return self._prefix[key]
 
+
+# Rounds of starts raised from finishes and finishes from starts, per step of the flow line.
+MAX_BUSY_ROUNDS = 8
 
 # Exact knapsack up to this many kinds of unit (units per task, GPUs); beyond, its LP relaxation.
 MAX_KINDS = 20

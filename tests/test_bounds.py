@@ -816,3 +816,27 @@ def test_flow_line_gives_the_faster_mode_only_to_as_many_tasks_as_the_budget_pay
     flow = FlowBound(plan, cals, 20, start, after_finish(plan))
     assert flow.bound() == 11
     assert flow.F["templates.rack.power-on"] == [2, 5, 8, 11]
+
+
+def test_flow_line_counts_the_units_left_after_a_crew_shrinks():
+    """Tests six 8 h cables from 12:00 for a crew of three that drops to two at 10:00: two at
+    a time, so the k-th cable ends no sooner than 20, 20, 28, 28, 36, 36 (three units would
+    say 20, 20, 20, 28, 28, 28)."""
+    plan = make_plan("""
+        [resources.fiber]
+        capacity = 3
+        changes = [{ from = "10h", capacity = 2 }]
+        [[levels]]
+        name = "rack"
+        count = 6
+        id = "rack-{1}"
+        [templates.rack.cable]
+        not_before = "12h"
+        duration = "8h"
+        uses = { fiber = 1 }
+    """)
+    cals = Calendars(plan)
+    start, _ = earliest_finishes(plan, cals)
+    flow = FlowBound(plan, cals, 60, start, after_finish(plan))
+    assert flow.bound() == 36
+    assert flow.F["templates.rack.cable"] == [20, 20, 28, 28, 36, 36]
