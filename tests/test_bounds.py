@@ -385,8 +385,9 @@ def test_a_crew_bound_counts_only_the_work_released_after_each_start():
 def _random_ff_plan(rng) -> str:
     """Racks positioned by riggers on a day calendar whose crew changes size, then power-on
     (three modes, one paid from a small overtime budget) and diagnostics that must end after
-    it (FF), an array test after its racks' diagnostics, a burn-in, GPUs online at acceptance; crews on a day calendar with a lunch
-    break or on elapsed time; a soft GPU target with a penalty."""
+    it (FF), an array test after its racks' diagnostics, a burn-in, GPUs online at
+    acceptance; crews on a day calendar with a lunch break or on elapsed time; a soft GPU
+    target with a penalty."""
     arrays, per = rng.randint(2, 3), rng.randint(2, 3)
     techs_cal = rng.choice(['calendar = "days"\n', ""])
     return f"""
@@ -454,34 +455,16 @@ def test_bounds_through_finish_to_finish_links_never_above_the_optimum(case):
     and finish are no sooner than the flow line says."""
     import random
 
-    from ortools.sat.python import cp_model
 
-    from rackplan.scheduler.cpsat.model import RackplanModel
-    from rackplan.scheduler.schedule import make_task
 
     plan = make_plan(_random_ff_plan(random.Random(case)))
     cals = Calendars(plan)
-    horizon = 200
-    built = RackplanModel(plan, cals, horizon, 0).build()
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.max_time_in_seconds = 30
-    assert solver.solve(built.model) == cp_model.OPTIMAL
-    tasks = {tid: make_task(plan, cals, tid, s, m) for tid, (s, m) in built.read(solver).items()}
+    tasks, value = _plain_optimum(plan, cals, 200, 30)
     end = max(t.finish for t in tasks.values())
-    proven = bounds(plan, cals, end)
-    assert proven.objective(plan, 0) <= solver.objective_value
+    assert bounds(plan, cals, end).objective(plan, 0) <= value
     after = after_finish(plan)
     assert all(tasks[t].finish + after[t] <= end for t in plan.tasks)
-    start, _ = earliest_finishes(plan, cals)
-    flow = FlowBound(plan, cals, end, start, after)
-    flow.bound()
-    for group in flow.S:
-        starts = sorted(tasks[t].start for t in flow.groups[group])
-        finishes = sorted(tasks[t].finish for t in flow.groups[group])
-        assert all(b <= a for b, a in zip(flow.S[group], starts)), group
-        assert all(b <= a for b, a in zip(flow.F[group], finishes)), group
+    _assert_order_statistics(plan, cals, tasks)
 
 
 def test_workload_bound_counts_what_follows_a_finish_to_finish_successor():
@@ -514,23 +497,27 @@ def test_workload_bound_counts_what_follows_a_finish_to_finish_successor():
     assert solve(plan, FAST).makespan == 15
 
 
+# Four power-ons on one tech, each 3 h or 2 h for an overtime hour; TOTAL hours of overtime.
+OVERTIME_RACKS = """
+    [resources.tech]
+    capacity = 1
+    [budgets.overtime]
+    total = TOTAL
+    [[levels]]
+    name = "rack"
+    count = 4
+    id = "rack-{1}"
+    [templates.rack.power-on]
+    modes = [{ duration = "3h", uses = { tech = 1 } },
+             { duration = "2h", uses = { tech = 1 }, spends = { overtime = 1 } }]
+"""
+
+
 def test_workload_bound_buys_only_the_overtime_the_budget_pays_for():
     """Tests four power-ons on one tech, each 3 h, or 2 h paid with one overtime hour, and a
     budget of 2 hours: two fast and two normal ones are 2 + 2 + 3 + 3 = 10 h of the tech's
     time at the least (the fast modes alone would say 8)."""
-    plan = make_plan("""
-        [resources.tech]
-        capacity = 1
-        [budgets.overtime]
-        total = 2
-        [[levels]]
-        name = "rack"
-        count = 4
-        id = "rack-{1}"
-        [templates.rack.power-on]
-        modes = [{ duration = "3h", uses = { tech = 1 } },
-                 { duration = "2h", uses = { tech = 1 }, spends = { overtime = 1 } }]
-    """)
+    plan = make_plan(OVERTIME_RACKS.replace("TOTAL", "2"))
     assert lower_bound(plan, Calendars(plan)) == 10
     assert solve(plan, FAST).makespan == 10
 
@@ -604,11 +591,7 @@ def test_flow_line_with_a_crew_that_shrinks_never_above_the_optimum(case):
     finish in the optimal schedule."""
     import random
 
-    from ortools.sat.python import cp_model
 
-    from rackplan.scheduler.cpsat.model import RackplanModel
-    from rackplan.scheduler.heuristic import list_schedule
-    from rackplan.scheduler.schedule import make_task
 
     rng = random.Random(case)
     cal = rng.choice(['calendar = "days"', ""])
@@ -642,26 +625,12 @@ def test_flow_line_with_a_crew_that_shrinks_never_above_the_optimum(case):
         uses = {{ crew = 1 }}
     """)
     cals = Calendars(plan)
-    listed = list_schedule(plan, cals)  # a horizon the optimum is within
-    built = RackplanModel(plan, cals, max(t.finish for t in listed.values()), 0).build()
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.max_time_in_seconds = 5
     # Every bound holds for every schedule: checked on the optimum when proven, else on the
     # best schedule found.
-    assert solver.solve(built.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    tasks = {tid: make_task(plan, cals, tid, s, m) for tid, (s, m) in built.read(solver).items()}
+    tasks, _ = _plain_optimum(plan, cals, None, 5, proven=False)
     end = max(t.finish for t in tasks.values())
     assert lower_bound(plan, cals, horizon=end) <= end
-    start, _ = earliest_finishes(plan, cals)
-    flow = FlowBound(plan, cals, end, start, after_finish(plan))
-    flow.bound()
-    for group in flow.S:
-        starts = sorted(tasks[t].start for t in flow.groups[group])
-        finishes = sorted(tasks[t].finish for t in flow.groups[group])
-        assert all(b <= a for b, a in zip(flow.S[group], starts)), group
-        assert all(b <= a for b, a in zip(flow.F[group], finishes)), group
+    _assert_order_statistics(plan, cals, tasks)
 
 
 def test_workload_bound_follows_the_calendars_after_the_work():
@@ -738,33 +707,17 @@ def test_start_window_bound_never_above_the_optimum(case):
     finish in that schedule."""
     import random
 
-    from ortools.sat.python import cp_model
 
-    from rackplan.scheduler.cpsat.model import RackplanModel
-    from rackplan.scheduler.heuristic import list_schedule
-    from rackplan.scheduler.schedule import make_task
 
     rng = random.Random(case)
     plan = make_plan(LEAK_TESTS.format(
         fitters=rng.randint(1, 3), gauges=rng.randint(1, 2), racks=rng.randint(3, 6),
         connect=rng.randint(1, 3), test=rng.randint(2, 6), lag=rng.randint(0, 4)))
     cals = Calendars(plan)
-    listed = list_schedule(plan, cals)
-    built = RackplanModel(plan, cals, max(t.finish for t in listed.values()), 0).build()
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.max_time_in_seconds = 10
-    assert solver.solve(built.model) == cp_model.OPTIMAL
-    tasks = {tid: make_task(plan, cals, tid, s, m) for tid, (s, m) in built.read(solver).items()}
+    tasks, _ = _plain_optimum(plan, cals, None, 10)
     end = max(t.finish for t in tasks.values())
     assert lower_bound(plan, cals, horizon=end) <= end
-    start, _ = earliest_finishes(plan, cals)
-    flow = FlowBound(plan, cals, end, start, after_finish(plan))
-    flow.bound()
-    for group in flow.S:
-        finishes = sorted(tasks[t].finish for t in flow.groups[group])
-        assert all(b <= a for b, a in zip(flow.F[group], finishes)), group
+    _assert_order_statistics(plan, cals, tasks)
 
 
 def test_flow_line_counts_whole_tasks_per_crew_unit():
@@ -798,19 +751,7 @@ def test_flow_line_gives_the_faster_mode_only_to_as_many_tasks_as_the_budget_pay
     """Tests four power-ons on one tech, 3 h each or 2 h with an overtime hour, and one hour
     of overtime: the k-th power-on ends no sooner than 2, 5, 8, 11 h (one fast one first),
     not 2, 4, 6, 8 as if every one could be fast."""
-    plan = make_plan("""
-        [resources.tech]
-        capacity = 1
-        [budgets.overtime]
-        total = 1
-        [[levels]]
-        name = "rack"
-        count = 4
-        id = "rack-{1}"
-        [templates.rack.power-on]
-        modes = [{ duration = "3h", uses = { tech = 1 } },
-                 { duration = "2h", uses = { tech = 1 }, spends = { overtime = 1 } }]
-    """)
+    plan = make_plan(OVERTIME_RACKS.replace("TOTAL", "1"))
     cals = Calendars(plan)
     start, _ = earliest_finishes(plan, cals)
     flow = FlowBound(plan, cals, 20, start, after_finish(plan))
@@ -840,3 +781,39 @@ def test_flow_line_counts_the_units_left_after_a_crew_shrinks():
     flow = FlowBound(plan, cals, 60, start, after_finish(plan))
     assert flow.bound() == 36
     assert flow.F["templates.rack.cable"] == [20, 20, 28, 28, 36, 36]
+
+
+def _plain_optimum(plan, cals, horizon, seconds, proven=True):
+    """The schedule CP-SAT finds for the plain model, which knows nothing of the bounds
+    (horizon None: the list schedule's finish), and its objective; proven optimal unless
+    `proven` is False."""
+    from ortools.sat.python import cp_model
+
+    from rackplan.scheduler.cpsat.model import RackplanModel
+    from rackplan.scheduler.heuristic import list_schedule
+    from rackplan.scheduler.schedule import make_task
+
+    if horizon is None:
+        horizon = max(t.finish for t in list_schedule(plan, cals).values())
+    built = RackplanModel(plan, cals, horizon, 0).build()
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_time_in_seconds = seconds
+    status = solver.solve(built.model)
+    assert status == cp_model.OPTIMAL or not proven and status == cp_model.FEASIBLE
+    return ({tid: make_task(plan, cals, tid, s, m) for tid, (s, m) in built.read(solver).items()},
+            solver.objective_value)
+
+
+def _assert_order_statistics(plan, cals, tasks):
+    """Every step's k-th start and finish in `tasks` no sooner than the flow line says."""
+    end = max(t.finish for t in tasks.values())
+    start, _ = earliest_finishes(plan, cals)
+    flow = FlowBound(plan, cals, end, start, after_finish(plan))
+    flow.bound()
+    for group in flow.S:
+        starts = sorted(tasks[t].start for t in flow.groups[group])
+        finishes = sorted(tasks[t].finish for t in flow.groups[group])
+        assert all(b <= a for b, a in zip(flow.S[group], starts)), group
+        assert all(b <= a for b, a in zip(flow.F[group], finishes)), group
