@@ -1,7 +1,7 @@
 """Budget where it shortens the finish: the list scheduler gives a paid mode (overtime) to the
 first tasks that can afford it, so the budget is often gone before the tasks that drive the
-finish come up. This pass walks the critical chain from its end and gives each task on it a
-faster paid mode, taking the budget back from other paid tasks (off the chain and latest
+finish come up. This pass walks the critical chain from its end (and the chain to the task
+that met each soft target late) and gives each task on it a faster paid mode, taking the budget back from other paid tasks (off the chain and latest
 first: the early ones feed the first arrays and GPU targets), then replays the schedule in its own order
 with those modes. A change is kept when the objective is no worse: a tie moves the chain to
 the next task (two racks of the last array both waiting for power-on), which may then gain.
@@ -60,12 +60,42 @@ def spend_on_chain(plan: Plan, tasks: dict[str, ScheduledTask], cals: Calendars 
 
 
 def _candidates(plan, tasks, cals, changed):
-    """(task, the schedule to replay) for each faster mode of each task on the critical chain,
-    last first, with the budget it needs taken from other paid tasks; replayed in the same
-    order, and with the task moved ahead of the one before it on the chain (the job that
-    held its crew)."""
-    chain = [step.task for step in
-             critical_chain(Schedule(plan, SolveStatus.FEASIBLE, tasks), cals=cals)]
+    """(task, the schedule to replay) for each faster mode of each task on the chains that
+    drive the objective, last first, with the budget it needs taken from other paid tasks;
+    replayed in the same order, and with the task moved ahead of the one before it on the
+    chain (the job that held its crew)."""
+    schedule = Schedule(plan, SolveStatus.FEASIBLE, tasks)
+    for end in [None] + _late_targets(plan, tasks):
+        chain = [step.task for step in critical_chain(schedule, end_task=end, cals=cals)]
+        yield from _on_chain(plan, tasks, chain, changed)
+
+
+def _late_targets(plan: Plan, tasks) -> list[str]:
+    """For each soft target met late, the task whose finish met it (the array whose GPUs
+    made up the count, or the target's last task): the chain to it is worth shortening too."""
+    out = []
+    online = sorted((st.finish, tid) for tid, st in tasks.items() if plan.tasks[tid].gpus)
+    for target in plan.targets.values():
+        if target.hard:
+            continue
+        if target.gpus:
+            pool = set(target.tasks) if target.within else None
+            total, last = 0, None
+            for finish, tid in online:
+                if pool is None or tid in pool:
+                    total += plan.tasks[tid].gpus
+                    if total >= target.gpus:
+                        last = (finish, tid)
+                        break
+        else:
+            ids = target.tasks or tuple(tasks)
+            last = max((tasks[t].finish, t) for t in ids)
+        if last is not None and last[0] > target.due:
+            out.append(last[1])
+    return out
+
+
+def _on_chain(plan, tasks, chain, changed):
     on_chain = set(chain)
     spent = {b: 0 for b in plan.budgets}
     for tid, st in tasks.items():
