@@ -1,10 +1,11 @@
 """Budget where it shortens the finish: the list scheduler gives a paid mode (overtime) to the
 first tasks that can afford it, so the budget is often gone before the tasks that drive the
 finish come up. This pass walks the critical chain from its end (and the chain to the task
-that met each soft target late) and gives each task on it a faster paid mode, taking the budget back from other paid tasks (off the chain and latest
-first: the early ones feed the first arrays and GPU targets), then replays the schedule in its own order
-with those modes. A change is kept when the objective is no worse: a tie moves the chain to
-the next task (two racks of the last array both waiting for power-on), which may then gain.
+that met each soft target late) and gives each task on it a faster paid mode, taking the
+budget back from other paid tasks (off the chain and latest first: the early ones feed the
+first arrays and GPU targets), then replays the schedule in its own order with those modes.
+A change is kept when the objective is no worse: a tie moves the chain to the next task (two
+racks of the last array both waiting for power-on), which may then gain.
 """
 
 from __future__ import annotations
