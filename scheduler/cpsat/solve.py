@@ -20,8 +20,8 @@ from ..calendar import Calendars
 from ..errors import VerificationError
 from ..heuristic import left_justify, list_schedule
 from ..justify import forward_backward
-from ..paid_modes import spend_on_chain
 from ..modes import unrunnable
+from ..paid_modes import spend_on_chain
 from ..plan import Plan
 from ..schedule import Schedule, SolveStatus, gpu_until, make_task, objective_value
 from ..verify import verify
