@@ -9,10 +9,16 @@ import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from .calendar import Calendars
-from .heuristic import (dependency_order, earliest_finishes, tails, tails_and_afters,
-                        topological_order)
+from .heuristic import (
+    dependency_order,
+    earliest_finishes,
+    tails,
+    tails_and_afters,
+    topological_order,
+)
 from .plan import LinkType, Plan
 from .schedule import reached_at
 
@@ -118,8 +124,9 @@ def bounds(plan: Plan, cals: Calendars, horizon: int | None = None) -> Bounds:
     reaches) the flow-line bound joins in, and its order statistics bound when GPUs can come
     online, so a gpu-hours objective or a soft GPU target is bounded as well as the finish."""
     start, finish = earliest_finishes(plan, cals)
-    tail = after_finish(plan)
-    ends = Ends(plan, cals, tail)
+    order, succ = topological_order(plan), plan.successors()
+    tail = tails_and_afters(plan, order, succ)[1]
+    ends = Ends(plan, cals, tail, order, succ)
     best = max([max(finish.values(), default=0)]
                + [energy_bound(plan, cals, rid, start, tail, finish, ends)
                   for rid in plan.resources]
@@ -215,12 +222,14 @@ class Ends:
     over a set of tasks, passing forward only from the few with the shortest tails in work
     slots (the rest are bounded by those tails)."""
 
-    FEW = 48  # tasks per set followed through the calendars
-
-    def __init__(self, plan: Plan, cals: Calendars, after: dict[str, int]):
+    def __init__(self, plan: Plan, cals: Calendars, after: dict[str, int], order=None,
+                 succ=None):
         self.plan, self.cals, self.after = plan, cals, after
-        self.succ = plan.successors()
-        self.pos = {tid: i for i, tid in enumerate(topological_order(plan))}
+        self.succ = succ if succ is not None else plan.successors()
+        self.pos = {tid: i for i, tid in enumerate(order or topological_order(plan))}
+        # Tasks per set followed through the calendars: 48, fewer on very large plans (a
+        # million-GPU plan's bounds took 6 s of passes with 48).
+        self.FEW = max(8, min(48, 240_000 // max(1, len(plan.tasks))))
 
     def least(self, tids, finish: int) -> int:
         ranked = sorted(tids, key=self.after.__getitem__)
@@ -363,13 +372,14 @@ def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],
         work += base
         saving += base - least
         tail = after[t.id] if tail is None else min(tail, after[t.id])
-        for d in drops:
-            if finish[t.id] <= cal.next_working(res.steps[d + 1][0]):
-                fits[d] += max(m.duration * m.demands.get(rid, 0) for m in t.modes)
+        for d in drops:  # drops only with the earliest finishes known (steady)
+            if (finish or {})[t.id] <= cal.next_working(res.steps[d + 1][0]):
+                fits[d] = (fits[d] or 0) + max(m.duration * m.demands.get(rid, 0)
+                                               for m in t.modes)
         r = start[t.id]
         if i + 1 < len(users) and start[users[i + 1].id] == r:
             continue  # the same threshold: take all the tasks released at r
-        done = work - min(saving, most_saved)
+        done = int(work - min(saving, most_saved))
         delivered = _delivered(cal, res, r, done, fits)
         best = max(best, delivered + tail)
         met.append((delivered + tail, delivered, i + 1))
@@ -379,7 +389,7 @@ def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],
     return best
 
 
-def _delivered(cal, res, begin: int, work: int, fits: list[int]) -> int:
+def _delivered(cal, res, begin: int, work: int, fits: list[int | None]) -> int:
     """The earliest slot by which the crew's capacity (its steps up and down, in working time)
     offers `work` crew-slots counted from `begin`. Before a drop from c to c' < c, the tasks
     still running at the drop hold at most c' units, so the other c - c' serve only tasks
@@ -395,9 +405,10 @@ def _delivered(cal, res, begin: int, work: int, fits: list[int]) -> int:
         hours = cal.working_in(lo, to)
         below = res.steps[i + 1][1]
         offered = cap * hours
-        if below < cap and fits[i] is not None and \
+        fit = fits[i]
+        if below < cap and fit is not None and \
                 (i + 2 == len(res.steps) or cal.next_working(to) < res.steps[i + 2][0]):
-            offered = min(offered, below * hours + fits[i])
+            offered = min(offered, below * hours + fit)
         if offered >= work:
             return cal.finish(cal.next_working(lo), -(-work // cap))
         work -= offered
@@ -412,7 +423,7 @@ def _work_on(rid: str, task) -> tuple[int, int]:
     return min((w for w, spends in work if not spends), default=least), least
 
 
-def _budget_savings(plan: Plan, rid: str, users) -> int:
+def _budget_savings(plan: Plan, rid: str, users) -> float:
     """The most crew-slots of `rid` that modes paid from budgets can save over the tasks'
     free modes: each budget unit saves at most the best saving per unit any mode gets for it
     (five overtime hours buy at most five one-hour savings)."""
@@ -459,7 +470,9 @@ class FlowBound:
             self.groups[key].append(task.id)
         self.S: dict[str, list[int]] = {}
         self.F: dict[str, list[int]] = {}
-        self._prefix: dict[tuple[str, str | None], list[int]] = {}
+        self._prefix: dict[tuple, list[int]] = {}
+        self._preds: dict[str, dict[str, dict[str, list[str]]]] = {}
+        self._memo: dict[tuple, Any] = {}  # per group: what the busy rounds ask again
 
     def bound(self) -> int:
         best = 0
@@ -495,6 +508,13 @@ class FlowBound:
         return starts
 
     def _held(self, g: str, tids: list[str], kinds) -> list[tuple[list[int], list[int], int]]:
+        key = ("held", g, kinds)
+        if key not in self._memo:  # the other groups' statistics are final by now
+            self._memo[key] = self._held_by(g, tids, kinds)
+        return self._memo[key]
+
+    def _held_by(self, g: str, tids: list[str], kinds
+                 ) -> list[tuple[list[int], list[int], int]]:
         """(order statistics of the other group, needed, lag) for each group every task of g
         waits for through links of these kinds: the k-th of g waits for the needed[k-1]-th of
         the other group (its finishes for FS and FF links, its starts for SS and SF)."""
@@ -711,6 +731,12 @@ class FlowBound:
         return raised
 
     def _crews(self, tasks) -> list[str]:
+        key = ("crews", tasks[0].source or tasks[0].id, len(tasks))
+        if key not in self._memo:
+            self._memo[key] = self._common(tasks)
+        return self._memo[key]
+
+    def _common(self, tasks) -> list[str]:
         """Resources every mode of every task uses."""
         common = None
         for t in tasks:
@@ -751,6 +777,12 @@ class FlowBound:
         return out
 
     def _paid(self, g: str, rid: str | None) -> tuple[int, int, int]:
+        key = ("paid", g, rid)
+        if key not in self._memo:
+            self._memo[key] = self._paid_of(g, rid)
+        return self._memo[key]
+
+    def _paid_of(self, g: str, rid: str | None) -> tuple[int, int, int]:
         """(the least work of g's tasks in modes no budget pays for, the least in any mode, the
         most tasks the budgets can pay a faster mode for). Work is crew-slots of `rid`, or
         slots of duration for rid None."""
@@ -777,6 +809,12 @@ class FlowBound:
         return free, least, min(len(tasks), paid)
 
     def _chain(self, g: str, rid: str) -> list[str]:
+        key = ("chain", g, rid)
+        if key not in self._memo:
+            self._memo[key] = self._chain_of(g, rid)
+        return self._memo[key]
+
+    def _chain_of(self, g: str, rid: str) -> list[str]:
         """g, then each earlier step of the same units that also uses `rid`, linked one to one."""
         chain = [g]
         while True:
@@ -832,13 +870,18 @@ class FlowBound:
         return min(min(m.duration for m in self.plan.tasks[t].modes) for t in self.groups[g])
 
     def _fs_preds(self, g: str) -> dict[str, dict[str, list[str]]]:
-        """{group h: {task of g: its FS predecessors in h}}."""
+        """{group h: {task of g: its FS predecessors in h}} (once g's predecessors have their
+        order statistics, which does not change after)."""
+        if g in self._preds:
+            return self._preds[g]
         out: dict[str, dict[str, list[str]]] = defaultdict(dict)
         for t in self.groups[g]:
             for lk in self.plan.tasks[t].links:
                 h = self.group_of[lk.pred]
                 if lk.type == LinkType.FS and h != g and h in self.F:
                     out[h].setdefault(t, []).append(lk.pred)
+        if g in self.F:
+            self._preds[g] = out
         return out
 
     def _lag(self, g: str, h: str) -> int:
