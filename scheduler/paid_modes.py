@@ -66,7 +66,7 @@ def _candidates(plan, tasks, cals, changed):
     replayed in the same order, and with the task moved ahead of the one before it on the
     chain (the job that held its crew)."""
     schedule = Schedule(plan, SolveStatus.FEASIBLE, tasks)
-    for end in [None] + _late_targets(plan, tasks):
+    for end in _late_targets(plan, tasks) + [None]:  # penalties first: they weigh more
         chain = [step.task for step in critical_chain(schedule, end_task=end, cals=cals)]
         yield from _on_chain(plan, tasks, chain, changed)
 
