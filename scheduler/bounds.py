@@ -229,13 +229,13 @@ class Ends:
         self.pos = {tid: i for i, tid in enumerate(order or topological_order(plan))}
         # Tasks per set followed through the calendars: 48, fewer on very large plans (a
         # million-GPU plan's bounds took 6 s of passes with 48).
-        self.FEW = max(8, min(48, 240_000 // max(1, len(plan.tasks))))
+        self.few = max(8, min(48, 240_000 // max(1, len(plan.tasks))))
 
     def least(self, tids, finish: int) -> int:
         ranked = sorted(tids, key=self.after.__getitem__)
-        best = min((self.after_finish(t, finish) for t in ranked[:self.FEW]), default=finish)
-        if len(ranked) > self.FEW:
-            best = min(best, finish + self.after[ranked[self.FEW]])
+        best = min((self.after_finish(t, finish) for t in ranked[:self.few]), default=finish)
+        if len(ranked) > self.few:
+            best = min(best, finish + self.after[ranked[self.few]])
         return best
 
     def after_finish(self, tid: str, finish: int) -> int:
