@@ -214,13 +214,13 @@ def output_options(func):
         click.option("--mspdi", "mspdi_path", type=click.Path(dir_okay=False, allow_dash=True),
                      help="Microsoft Project XML for MS Project and ProjectLibre."),
         click.option("--pmxml", "pmxml_path", type=click.Path(dir_okay=False, allow_dash=True),
-                     expose_value=False, callback=_remember_pmxml,
+                     expose_value=False, callback=_remember("pmxml"),
                      help="Primavera P6 XML (needs the p6 extra: MPXJ and Java)."),
         click.option("--timescale", type=click.Choice(["auto", "day", "week"]), default="auto",
                      show_default=True,
                      help="Gantt timeline columns: days, weeks, or auto (weeks past 190 days)."),
         click.option("--paper", type=click.Choice(["a4", "letter"]), default=None,
-                     expose_value=False, callback=_remember_paper,
+                     expose_value=False, callback=_remember("paper"),
                      help="Workbook paper size (default: Letter for North American time "
                           "zones, A4 elsewhere)."),
     ]
@@ -238,16 +238,13 @@ def _outputs(json_path, xlsx_path, csv_path, ics_path, mspdi_path) -> dict[str, 
     return {k: v for k, v in outputs.items() if v}
 
 
-def _remember_pmxml(ctx, param, value):
-    """--pmxml reaches the outputs through the context, not through every signature."""
-    ctx.meta["rackplan.pmxml"] = value
-    return value
-
-
-def _remember_paper(ctx, param, value):
-    """--paper reaches the workbook through the document, not through every signature."""
-    ctx.meta["rackplan.paper"] = value
-    return value
+def _remember(name: str):
+    """A callback keeping an option's value in the context (`rackplan.NAME`), so --paper and
+    --pmxml reach the writers without joining every command's signature."""
+    def keep(ctx, param, value):
+        ctx.meta[f"rackplan.{name}"] = value
+        return value
+    return keep
 
 
 def _write(doc: dict, outputs: dict[str, str], timescale: str) -> None:

@@ -561,7 +561,7 @@ class FlowBound:
                     finishes[k] = max(finishes[k], f)
                 for k, f in enumerate(self._after_crew_work(g, tids, rid, cal)):
                     finishes[k] = max(finishes[k], f)
-            for k, f in enumerate(self._in_windows(g, tids, cal, shortest)):
+            for k, f in enumerate(self._unit_chains(g, tids, cal, shortest)):
                 finishes[k] = max(finishes[k], f)
         # Finish-to-finish (and start-to-finish) links: diagnostics end after their power-on.
         self._raise(finishes, self._held(g, tids, (LinkType.FF, LinkType.SF)))
@@ -593,7 +593,7 @@ class FlowBound:
             out = here if not out else [max(a, b) for a, b in zip(out, here)]
         return out
 
-    def _in_windows(self, g: str, tids: list[str], cal, duration: int) -> list[int]:
+    def _unit_chains(self, g: str, tids: list[str], cal, duration: int) -> list[int]:
         """F[k] from the crew's units one task at a time: each of the m units the crews hold
         does its tasks one after another, each at the first allowed slot after the last (no
         order does more by any time), so the k-th finish is at least the ceil(k/m)-th of that

@@ -17,7 +17,15 @@ from .calendar import Calendars
 from .explain import critical_chain
 from .heuristic import ListScheduler
 from .plan import Plan
-from .schedule import Schedule, ScheduledTask, SolveStatus, gpu_until, objective_value
+from .schedule import (
+    Schedule,
+    ScheduledTask,
+    SolveStatus,
+    counted,
+    forecast,
+    gpu_until,
+    objective_value,
+)
 from .verify import verify
 
 MAX_TRIES = 40  # replays of the schedule per call
@@ -75,24 +83,13 @@ def _late_targets(plan: Plan, tasks) -> list[str]:
     """For each soft target met late, the task whose finish met it (the array whose GPUs
     made up the count, or the target's last task): the chain to it is worth shortening too."""
     out = []
-    online = sorted((st.finish, tid) for tid, st in tasks.items() if plan.tasks[tid].gpus)
     for target in plan.targets.values():
-        if target.hard:
+        reached = None if target.hard else forecast(plan, tasks, target)
+        if reached is None or reached <= target.due:
             continue
-        if target.gpus:
-            pool = set(target.tasks) if target.within else None
-            total, last = 0, None
-            for finish, tid in online:
-                if pool is None or tid in pool:
-                    total += plan.tasks[tid].gpus
-                    if total >= target.gpus:
-                        last = (finish, tid)
-                        break
-        else:
-            ids = target.tasks or tuple(tasks)
-            last = max((tasks[t].finish, t) for t in ids)
-        if last is not None and last[0] > target.due:
-            out.append(last[1])
+        spec = counted(plan, target)
+        ids = spec[0] if spec is not None else (target.tasks or tasks)
+        out.append(next(t for t in ids if tasks[t].finish == reached))
     return out
 
 
