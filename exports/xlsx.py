@@ -8,22 +8,19 @@ out with flat memory. Every text that came from a plan is written as a string, n
 from __future__ import annotations
 
 import io
-from copy import copy
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import LineChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.properties import Outline, PageSetupProperties
 
 from .atomic import ExportError, write_atomic
+from .fast_sheet import add_fast_sheet, styled
 from .outline import UnitTree
-from .safe_text import risky
 from .timeline import Timeline, capacity_at, usage_profiles
 
 TABLE_COLUMNS = ["id", "name", "crews", "start", "finish", "duration (h)", "float (h)",
@@ -68,7 +65,7 @@ def build_workbook(doc: dict, scale: str = "auto") -> Workbook:
     colours = _trade_colours(doc)
 
     def sheet(name: str, landscape: bool = True):
-        ws = wb.create_sheet(name)
+        ws = add_fast_sheet(wb, name)
         _page(ws, doc, landscape)
         return ws
 
@@ -216,40 +213,9 @@ def _text(value) -> str:
 
 # -- cells -------------------------------------------------------------------------------------
 def cell(ws, value, *, font=None, fill=None, fmt=None, border=None, align=None):
-    """A cell for ws.append. Unstyled values go as they are (openpyxl's fast path); strings that
-    look like formulas become text cells (the injection guard: openpyxl would write '=...' as a
-    formula); styled cells copy a cached style instead of re-registering it per cell."""
-    if font is fill is fmt is border is align is None:
-        if risky(value):
-            c = WriteOnlyCell(ws, value=value)
-            c.data_type = "s"
-            c.quotePrefix = True  # Excel's own guard: editing the cell keeps it text
-            return c
-        return value
-    c = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
-        c.data_type = "s"
-    cache = ws.parent.__dict__.setdefault("_rackplan_styles", {})
-    key = (id(font), id(fill), fmt, id(border), id(align))
-    if key in cache:
-        c._style = copy(cache[key][0])
-        if risky(value):
-            c.quotePrefix = True
-        return c
-    if font:
-        c.font = font
-    if fill:
-        c.fill = fill
-    if fmt:
-        c.number_format = fmt
-    if border:
-        c.border = border
-    if align:
-        c.alignment = align
-    cache[key] = (copy(c._style), (font, fill, border, align))  # keep the objects alive for id()
-    if risky(value):
-        c.quotePrefix = True
-    return c
+    """A cell for ws.append: the value with its style registered once per workbook (text that
+    looks like a formula keeps Excel's quote prefix, so editing it cannot make it one)."""
+    return styled(ws.parent, value, font=font, fill=fill, fmt=fmt, border=border, align=align)
 
 
 def _trade_colours(doc) -> dict[str, PatternFill]:
@@ -428,11 +394,10 @@ def _gantt(ws, doc, tl: Timeline, colours) -> None:
     target_cols = _target_columns(doc, tl)
     _gantt_header(ws, doc, tl, target_cols)
     rows = list(_gantt_rows(doc))
-    for idx, row in enumerate(rows, start=HEADER_ROWS + 1):
+    for row in rows:
         depth, hidden, collapsed = row["outline"]
-        ws.row_dimensions[idx] = RowDimension(ws, index=idx, outlineLevel=depth or None,
-                                              hidden=hidden, collapsed=collapsed)
-        ws.append(_gantt_cells(ws, row, tl, colours))
+        ws.append(_gantt_cells(ws, row, tl, colours), outlineLevel=depth or None,
+                  hidden=1 if hidden else None, collapsed=1 if collapsed else None)
     last = HEADER_ROWS + len(rows)
     ws.auto_filter.ref = f"A{HEADER_ROWS}:{get_column_letter(len(TABLE_COLUMNS))}{last}"
     _gantt_formatting(ws, tl, target_cols, last)
@@ -470,8 +435,7 @@ def _gantt_header(ws, doc, tl, target_cols) -> None:
                                align=VERTICAL))
         third.append(cell(ws, datetime(day.year, day.month, day.day), fmt="dd mmm",
                           font=BOLD, fill=TARGET_FILL if label else HEADER_FILL, align=VERTICAL))
-    ws.row_dimensions[1] = RowDimension(ws, index=1, ht=60)
-    ws.append(first)
+    ws.append(first, ht=60, customHeight=1)
     ws.append(second)
     ws.append(third)
 
