@@ -736,6 +736,14 @@ def list_schedule(plan: Plan, cals: Calendars | None = None, rules=None,
     """Best schedule over the priority rules by the plan's objective, or None. By default the
     release and longest-tail rules, and the "online" rule when GPUs online count (gpu-hours
     objective, soft GPU targets)."""
+    found = rule_schedules(plan, cals, rules, time_budget)
+    return found[0][2] if found else None
+
+
+def rule_schedules(plan: Plan, cals: Calendars | None = None, rules=None,
+                   time_budget: float | None = None) -> list[tuple[int, str, dict]]:
+    """(objective value, rule, schedule) for each priority rule that found a schedule, best
+    first (ties in rule order). A Ctrl-C carries the best found so far as `exc.schedule`."""
     from .schedule import gpu_until, objective_value
 
     if rules is None:
@@ -743,22 +751,21 @@ def list_schedule(plan: Plan, cals: Calendars | None = None, rules=None,
 
     scheduler = ListScheduler(plan, cals)
     deadline = time.monotonic() + time_budget if time_budget else None
-    best, best_value = None, None
+    found: list[tuple[int, str, dict]] = []
     for rule in rules:
         started = time.monotonic()
         try:
             result = scheduler.run(rule, deadline)
         except KeyboardInterrupt as exc:
-            exc.schedule = best  # type: ignore[attr-defined]  # what the earlier rules found
+            # what the earlier rules found
+            exc.schedule = min(found, key=lambda f: f[0])[2] if found else None  # type: ignore[attr-defined]
             raise
-        if result is None:
-            continue
-        until = gpu_until(plan, max(t.finish for t in result.values()))
-        value = objective_value(plan, result, until)
-        if best_value is None or value < best_value:
-            best, best_value = result, value
+        if result is not None:
+            until = gpu_until(plan, max(t.finish for t in result.values()))
+            found.append((objective_value(plan, result, until), rule, result))
         # Later rules get three times what this one took: on a 1M-GPU plan the longest-tail
         # rule scanned for minutes while the release rule had a schedule in seconds.
         cap = time.monotonic() + 3 * (time.monotonic() - started) + 1
         deadline = cap if deadline is None else min(deadline, cap)
-    return best
+    found.sort(key=lambda f: f[0])  # stable: ties keep the rules' order
+    return found
