@@ -46,6 +46,7 @@ class Bounds:
     # the gpu-hours bound sums the two; `online` holds both as pairs.
     lines: tuple[Line, ...]
     others: tuple[tuple[int, int], ...]
+    flow: FlowBound | None = None  # its order statistics, for scheduler/joint_bound.py
 
     def objective(self, plan: Plan, until: int) -> int:
         """A lower bound on the objective the model minimises (schedule.objective_value), the
@@ -139,7 +140,7 @@ def bounds(plan: Plan, cals: Calendars, horizon: int | None = None) -> Bounds:
     online = sorted(others + [pair for line in lines for pair in line.caps()])
     reach = {t.id: _earliest_reach(t, best, finish, online, flow)
              for t in plan.targets.values() if not t.hard}
-    return Bounds(best, online, reach, tuple(lines), tuple(others))
+    return Bounds(best, online, reach, tuple(lines), tuple(others), flow)
 
 
 def _online_order(plan: Plan, flow: FlowBound | None, finish: dict[str, int]

@@ -19,6 +19,7 @@ from ..bounds import bounds
 from ..calendar import Calendars
 from ..errors import VerificationError
 from ..heuristic import left_justify, rule_schedules
+from ..joint_bound import joint_floor
 from ..justify import forward_backward
 from ..modes import unrunnable
 from ..paid_modes import spend_on_chain
@@ -162,6 +163,12 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
     if seed_ok and len(listed) > 1 and objective_value(plan, seed_tasks, until) > floor:
         seed_tasks = best.tasks = _other_rules(plan, cals, listed, seed_tasks, until,
                                                started + budget, options.time_limit / 20)
+    if seed_ok and objective_value(plan, seed_tasks, until) > floor:
+        # What the finish costs the soft targets (a tenth of the time at most).
+        floor = joint_floor(plan, cals, proven, floor,
+                            objective_value(plan, seed_tasks, until),
+                            time.monotonic() + options.time_limit / 10)
+        best.floor = floor
     if seed_ok:
         value = objective_value(plan, seed_tasks, until)
         if value <= floor or value - floor <= options.gap_limit * abs(value):

@@ -1,0 +1,171 @@
+"""The joint bound on the finish and the soft targets (scheduler/joint_bound.py)."""
+
+import random
+from pathlib import Path
+
+import pytest
+from conftest import make_plan
+from test_bounds import _plain_optimum, _random_ff_plan
+
+from rackplan.scheduler.bounds import after_finish, bounds
+from rackplan.scheduler.calendar import Calendars
+from rackplan.scheduler.cpsat import SolveOptions, solve
+from rackplan.scheduler.heuristic import list_schedule
+from rackplan.scheduler.joint_bound import _lowered, _reach_by, joint_floor
+from rackplan.scheduler.load import load_plan
+from rackplan.scheduler.schedule import SolveStatus, forecast, objective_value
+from rackplan.scheduler.verify import verify
+
+DATA = Path(__file__).resolve().parent / "data"
+
+TWO_HALLS = """
+    [resources.fitters]
+    capacity = 1
+    changes = [{ from = "4h", capacity = 2 }]
+    [[levels]]
+    name = "hall"
+    count = 2
+    id = "hall-{A}"
+    [[levels]]
+    name = "rack"
+    count = 2
+    id = "rack-{1}"
+    gpus = 64
+    [templates.hall.loop]
+    duration = "4h"
+    uses = { fitters = 1 }
+    [templates.rack.connect]
+    after = ["hall:loop"]
+    duration = "1h"
+    uses = { fitters = 1 }
+    [templates.rack.accept]
+    after = ["connect"]
+    duration = 0
+    online = true
+    [targets.half]
+    gpus = 128
+    by = "2h"
+    hard = false
+    penalty = 1
+"""
+
+
+def test_the_second_loop_holds_a_fitter_while_the_first_halls_racks_wait():
+    """Tests two halls, each a 4 h cooling loop then two 1 h connects on the fitters (one
+    until 4 h, then two); half the GPUs (one hall's racks) due at 2 h, 1 per hour late.
+    Apart, the bounds are tight: the second loop cannot start before 4, so the finish is at
+    least 4 + 4 + 1 = 9; a hall's two racks can be connected 4-5 on both fitters, online at 5
+    (3 late): floor 9 + 3 = 12. Together they are not: to finish by 9 the second loop must
+    run 4-8 and the first hall's racks share one fitter, 4-5 and 5-6 (9 + 4 = 13); letting
+    them have both first delays the loop to 5-9 and the finish to 10 (10 + 3 = 13). The
+    joint bound: for a finish of 9 the loop that starts second (at 4 at the soonest) must be
+    running from its latest start 8 - 4 = 4 to 8, so the racks get one fitter: online at 6,
+    9 + 4 = 13; from 10 on, 10 + 3 = 13."""
+    plan = make_plan(TWO_HALLS)
+    cals = Calendars(plan)
+    proven = bounds(plan, cals, 20)
+    floor = proven.objective(plan, 0)
+    assert (proven.finish, proven.reach["half"], floor) == (9, 5, 12)
+    assert _reach_by(plan, cals, proven, after_finish(plan), 9)["half"] == 6
+    assert joint_floor(plan, cals, proven, floor, 20) == 13
+    result = solve(plan, SolveOptions(time_limit=10, workers=1))
+    assert result.status == SolveStatus.OPTIMAL and result.objective == 13
+
+
+def _random_halls_plan(rng) -> str:
+    """Halls behind a loop each on a shared crew that grows, racks connected on that crew
+    after their hall's loop, then powered on by techs (maybe on a day calendar), diagnostics
+    ending after power-on (FF), GPUs online at acceptance; a soft GPU target."""
+    halls, racks = rng.randint(2, 3), rng.randint(2, 3)
+    days = 'calendar = "days"\n' if rng.random() < 0.4 else ""
+    return f"""
+        [calendars.days]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        shifts = ["08:00-12:00", "13:00-17:00"]
+        [resources.fitters]
+        capacity = 1
+        changes = [{{ from = "{rng.randint(2, 8)}h", capacity = {rng.randint(2, 3)} }}]
+        [resources.techs]
+        capacity = {rng.randint(1, 2)}
+        {days}
+        [[levels]]
+        name = "hall"
+        count = {halls}
+        id = "hall-{{A}}"
+        [[levels]]
+        name = "rack"
+        count = {racks}
+        id = "rack-{{1}}"
+        gpus = 64
+        [templates.hall.loop]
+        duration = "{rng.randint(2, 8)}h"
+        uses = {{ fitters = 1 }}
+        [templates.rack.connect]
+        after = ["hall:loop"]
+        duration = "{rng.randint(1, 2)}h"
+        uses = {{ fitters = 1 }}
+        [templates.rack.power-on]
+        after = ["connect"]
+        duration = "{rng.randint(1, 3)}h"
+        uses = {{ techs = 1 }}
+        [templates.rack.diagnostics]
+        after = [{{ task = "power-on", type = "FF", lag = "1h" }}]
+        duration = "1h"
+        [templates.rack.accept]
+        after = ["diagnostics"]
+        duration = 0
+        online = true
+        [targets.half]
+        gpus = {64 * racks * rng.randint(1, halls - 1)}
+        by = "{rng.randint(2, 10)}h"
+        hard = false
+        penalty = {rng.choice((1, 2, 5))}
+    """
+
+
+@pytest.mark.parametrize("case", range(40))
+def test_joint_bound_never_above_a_proven_optimum(case):
+    """Tests the joint bound on small random plans against CP-SAT's proven optimum of the
+    plain model (which knows nothing of the bounds), given a schedule far worse than the
+    optimum (so every finish range is looked at); and in the optimal schedule the target is
+    reached no sooner than the reach bound for its finish says."""
+    make = _random_halls_plan if case % 4 else _random_ff_plan
+    plan = make_plan(make(random.Random(case)))
+    cals = Calendars(plan)
+    tasks, value = _plain_optimum(plan, cals, 120, 30)
+    end = max(t.finish for t in tasks.values())
+    listed = list_schedule(plan, cals)
+    proven = bounds(plan, cals, max(t.finish for t in listed.values()))
+    floor = proven.objective(plan, 0)
+    worse = objective_value(plan, listed, 0) + 40
+    assert floor <= joint_floor(plan, cals, proven, floor, worse) <= value
+    reach = _reach_by(plan, cals, proven, after_finish(plan), end)
+    assert reach["half"] <= forecast(plan, tasks, plan.targets["half"])
+
+
+def test_compulsory_parts_lower_the_crew_and_give_it_back():
+    """Tests the capacity steps less what a step holds: 1 until 4 h then 2, less one unit
+    4-8 and two 12-13: 1 until 8, 2 until 12, 0 for an hour, 2 again."""
+    from rackplan.scheduler.plan import Resource
+
+    crew = Resource("crew", None, ((0, 1), (4, 2)))
+    assert _lowered(crew, [(4, 8, 1), (12, 13, 2)]) == ((0, 1), (8, 2), (12, 0), (13, 2))
+
+
+def test_a_varied_plan_whose_finish_and_target_trade_off_is_proven_optimal():
+    """Tests bench/varied.py's plan 16 (595 tasks; finish + 1 per hour that half the GPUs are
+    late). Apart, the finish is at least 801 h (the fibre crews' flow line) and half the GPUs
+    (the first hall's five arrays) online at 568 h at the soonest: floor 801 + (568 - 408) =
+    961. For a finish of 801 the second hall's 87 h cooling loop must be running on the
+    pipefitters' nights from its latest start until it can end (it cannot start before the
+    crew grows on day 8): the first hall's racks get two pipefitters, not three, and come
+    online at 609: 801 + 201 = 1,002, which the schedule found scores."""
+    plan = load_plan(DATA / "varied-16.toml")
+    cals = Calendars(plan)
+    proven = bounds(plan, cals, 1100)
+    floor = proven.objective(plan, 0)
+    assert (proven.finish, proven.reach["half"], floor) == (801, 568, 961)
+    assert _reach_by(plan, cals, proven, after_finish(plan), 801)["half"] == 609
+    result = solve(plan, SolveOptions(time_limit=30, workers=1))
+    assert result.status == SolveStatus.OPTIMAL and result.objective == 1002
+    assert not verify(plan, result.tasks)
