@@ -45,7 +45,7 @@ def joint_floor(plan: Plan, cals: Calendars, proven: Bounds, floor: int, best: i
     for i in range(len(grid) - 1):
         if deadline is not None and time.monotonic() > deadline:
             break
-        reach_at[i] = _reach_by(plan, cals, proven, after, grid[i + 1] - 1)
+        reach_at[i] = _reach_by(plan, cals, proven, after, grid[i + 1] - 1, deadline)
     out = best
     for i, f in enumerate(grid):
         # A range not looked at gets a later one's bounds: they hold for earlier finishes too.
@@ -60,8 +60,11 @@ def _penalty(plan: Plan, reach: dict[str, int]) -> int:
 
 
 def _reach_by(plan: Plan, cals: Calendars, proven: Bounds, after: dict[str, int],
-              finish: int) -> dict[str, int]:
-    """Reach bounds for the schedules that end by `finish` (each at least the plain one)."""
+              finish: int, deadline: float | None = None) -> dict[str, int]:
+    """Reach bounds for the schedules that end by `finish` (each at least the plain one): with
+    every step's compulsory parts taken from its crews, then with those of each of the steps
+    that hold the most, one at a time (taking a step's tasks off a crew weakens what that
+    crew says of them), while time is left."""
     flow = proven.flow
     assert flow is not None
     held = {}
@@ -75,7 +78,9 @@ def _reach_by(plan: Plan, cals: Calendars, proven: Bounds, after: dict[str, int]
         return out
     energy = {g: sum(n * (hi - lo) for _, lo, hi, n in parts) for g, parts in held.items()}
     tries = [list(held)] + [[g] for g in sorted(held, key=lambda g: -energy[g])[:MOST_STEPS]]
-    for steps in tries if len(held) > 1 else tries[:1]:
+    for n, steps in enumerate(tries if len(held) > 1 else tries[:1]):
+        if n and deadline is not None and time.monotonic() > deadline:
+            break
         relaxed = _without(plan, flow, {g: held[g] for g in steps})
         got = bounds(relaxed, cals, finish).reach
         for t, slot in got.items():
