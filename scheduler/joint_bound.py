@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from .bounds import Bounds, FlowBound, after_finish, bounds
+from .bounds import Bounds, FlowBound, bounds
 from .calendar import Calendars
 from .plan import Plan
 
@@ -40,7 +40,7 @@ def joint_floor(plan: Plan, cals: Calendars, proven: Bounds, floor: int, best: i
         return floor
     # Finish ranges [grid[i], grid[i+1] - 1], and [grid[-1], ...) where the plain reach holds.
     grid = sorted({lo + (top - lo) * i // GRID for i in range(GRID + 1)})
-    after = after_finish(plan)
+    after = proven.flow.after  # what follows each task's finish, as the flow line has it
     reach_at: dict[int, dict[str, int]] = {}  # range -> reach bounds when the finish is in it
     for i in range(len(grid) - 1):
         if deadline is not None and time.monotonic() > deadline:
@@ -64,7 +64,7 @@ def _reach_by(plan: Plan, cals: Calendars, proven: Bounds, after: dict[str, int]
     """Reach bounds for the schedules that end by `finish` (each at least the plain one): with
     every step's compulsory parts taken from its crews, then with those of each of the steps
     that hold the most, one at a time (taking a step's tasks off a crew weakens what that
-    crew says of them), while time is left."""
+    crew says of them); each pass only if begun before `deadline`."""
     flow = proven.flow
     assert flow is not None
     held = {}
@@ -78,8 +78,8 @@ def _reach_by(plan: Plan, cals: Calendars, proven: Bounds, after: dict[str, int]
         return out
     energy = {g: sum(n * (hi - lo) for _, lo, hi, n in parts) for g, parts in held.items()}
     tries = [list(held)] + [[g] for g in sorted(held, key=lambda g: -energy[g])[:MOST_STEPS]]
-    for n, steps in enumerate(tries if len(held) > 1 else tries[:1]):
-        if n and deadline is not None and time.monotonic() > deadline:
+    for steps in tries if len(held) > 1 else tries[:1]:
+        if deadline is not None and time.monotonic() > deadline:
             break
         relaxed = _without(plan, flow, {g: held[g] for g in steps})
         got = bounds(relaxed, cals, finish).reach
@@ -122,15 +122,7 @@ def _compulsory(plan: Plan, cals: Calendars, flow: FlowBound, after: dict[str, i
 
 def _working(cal, lo: int, hi: int) -> list[tuple[int, int]]:
     """The working spans of a calendar in [lo, hi)."""
-    out = []
-    at = cal.next_working(lo)
-    while at < hi:
-        end = at
-        while end < hi and cal.is_working(end):
-            end += 1
-        out.append((at, end))
-        at = cal.next_working(end)
-    return out
+    return [(max(a, lo), min(b + 1, hi)) for a, b in cal.working_intervals(hi) if b >= lo]
 
 
 def _without(plan: Plan, flow: FlowBound, held: dict[str, list]) -> Plan:

@@ -140,8 +140,10 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
     seed_ok = seed_tasks is not None and not verify(plan, seed_tasks)
     if seed_ok:
         best.tasks = seed_tasks
+    bounding = time.monotonic()
     proven = bounds(_soonest(plan), cals, max(st.finish for st in seed_tasks.values())
                     if seed_ok and seed_tasks else None)
+    bounding = time.monotonic() - bounding  # a pass of the bounds, for the joint bound's budget
     lower = proven.finish
     seed_time = time.monotonic() - started
     first_time = seed_time if listed_at is None else listed_at
@@ -166,12 +168,11 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
         seed_tasks = best.tasks = _other_rules(plan, cals, listed, seed_tasks, until,
                                                started + budget, options.time_limit / 20,
                                                improving)
-    if seed_ok and objective_value(plan, seed_tasks, until) > floor:
-        # What the finish costs the soft targets (a tenth of the time at most).
-        floor = joint_floor(plan, cals, proven, floor,
-                            objective_value(plan, seed_tasks, until),
-                            time.monotonic() + options.time_limit / 10)
-        best.floor = floor
+    if seed_ok and (value := objective_value(plan, seed_tasks, until)) > floor:
+        # What the finish costs the soft targets: a tenth of the time at most, and a pass of
+        # the bounds begins only while one more fits before the reserve.
+        floor = best.floor = joint_floor(plan, cals, proven, floor, value, min(
+            time.monotonic() + options.time_limit / 10, deadline - reserve - bounding))
     if seed_ok:
         value = objective_value(plan, seed_tasks, until)
         if value <= floor or value - floor <= options.gap_limit * abs(value):
