@@ -170,6 +170,7 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=0, help="random sample of N instances")
     ap.add_argument("--psplib", type=Path, default=ROOT.parent / "shared" / "psplib")
     ap.add_argument("--csv", type=Path)
+    ap.add_argument("--seeds", help="random suite: these seeds (comma-separated) instead")
     ap.add_argument("--only", type=Path, help="file listing the instance names to run")
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                     help="extra CP-SAT parameter, e.g. use_energetic_reasoning_in_cumulative=1")
@@ -233,7 +234,9 @@ def varied(args) -> None:
     from varied import plan_text
 
     rows = []
-    for seed in range(args.first_seed, args.first_seed + args.n):
+    seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else \
+        range(args.first_seed, args.first_seed + args.n)
+    for i, seed in enumerate(seeds, 1):
         with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as fh:
             fh.write(plan_text(seed))
         plan = load_plan(fh.name)
@@ -245,7 +248,7 @@ def varied(args) -> None:
                      "value": result.objective, "bound": result.bound,
                      "first s": round(result.first_solution_time or -1, 2),
                      "wall s": round(result.wall_time, 1), "path": fh.name})
-        print(f"[{seed - args.first_seed + 1}/{args.n}] {len(plan.tasks)} tasks "
+        print(f"[{i}/{len(seeds)}] seed {seed}: {len(plan.tasks)} tasks "
               f"{result.status.value} "
               f"gap {gap if gap is None else round(gap, 2)}%", file=sys.stderr)
     out = args.csv or ROOT / "bench" / "results-random.csv"
@@ -275,7 +278,8 @@ def varied(args) -> None:
                  f"{sum(g > 1 for g in gaps)} / {sum(g > 3 for g in gaps)}")]
     if args.long:
         summary_rows += _split_gaps(rows, args)
-    title = (f"random (bench/varied.py seeds {args.first_seed}-{args.first_seed + args.n - 1}), "
+    named = args.seeds or f"{args.first_seed}-{args.first_seed + args.n - 1}"
+    title = (f"random (bench/varied.py seeds {named}), "
              f"time limit {args.time_limit:g} s, "
              f"{args.workers} workers")
     table = title + "\n\n" + tabulate(summary_rows, headers=["measure", "value"],

@@ -250,6 +250,7 @@ class ListScheduler:
         self.usable = usable_modes(plan)
         self.reference = reference_modes(plan, self.usable) if plan.budgets else {}
         self.given: dict = {}
+        self.ranks: dict[str, int] = {}
         self.rank: dict[str, int] | None = None
         self.blocks = temporal_blocks(plan, self.order, self.succ)
         self.block_of = {tid: b for b, tids in enumerate(self.blocks) for tid in tids}
@@ -287,15 +288,18 @@ class ListScheduler:
         return other
 
     def run(self, rule: str = "tail", deadline: float | None = None, given=None,
-            floors: dict[str, int] | None = None):
+            floors: dict[str, int] | None = None, ranks: dict[str, int] | None = None):
         """A schedule {task: ScheduledTask}, or None if no block could be placed (storage that
         never fills, a crew that never has room) or the deadline passed.
 
         rule "given" replays the schedule `given` {task: ScheduledTask}: tasks in the order of
         its starts, each in its mode, each as early as the tasks before it allow. `floors`
         {task: slot} keeps tasks from starting sooner (a baseline repaired, not rebuilt).
+        rule "ranked" orders tasks by `ranks` {task: rank} first (scheduler/rank_search.py),
+        then as the "online" rule does.
         """
         self.given = given or {}
+        self.ranks = ranks or {}
         self.floors = floors or {}
         return self._pass(rule, deadline)
 
@@ -307,6 +311,8 @@ class ListScheduler:
             return (task.release, -self.tail[tid], idx)
         if rule == "online":
             return (self._online_rank()[tid], task.release, -self.tail[tid], idx)
+        if rule == "ranked":
+            return (self.ranks[tid], task.release, -self.tail[tid], idx)
         return (-self.tail[tid], task.release, idx)
 
     def _online_rank(self) -> dict[str, int]:

@@ -24,6 +24,7 @@ from ..justify import forward_backward
 from ..modes import unrunnable
 from ..paid_modes import spend_on_chain
 from ..plan import Plan
+from ..rank_search import rank_search
 from ..schedule import Schedule, SolveStatus, gpu_until, make_task, objective_value
 from ..verify import verify
 from .model import RackplanModel
@@ -168,6 +169,10 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
         seed_tasks = best.tasks = _other_rules(plan, cals, listed, seed_tasks, until,
                                                started + budget, options.time_limit / 20,
                                                improving)
+    if seed_ok and plan.values_gpus_online and objective_value(plan, seed_tasks, until) > floor:
+        # Which array goes first, and where the work they share falls: a fifth of the time.
+        seed_tasks = best.tasks = _ranked(plan, cals, seed_tasks, until, min(
+            started + budget, time.monotonic() + options.time_limit / 5), options.seed)
     if seed_ok and (value := objective_value(plan, seed_tasks, until)) > floor:
         # What the finish costs the soft targets: a tenth of the time at most, and a pass of
         # the bounds begins only while one more fits before the reserve.
@@ -190,7 +195,9 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
         built.model.add(built.makespan >= lower)
     built.model.add(built.objective >= floor)
     if hint is not None:
-        built.add_hint(hint)
+        # Where GPUs online count, the searched seed: two varied plans ended 0.3% and 0.8%
+        # better with it than with the plain list schedule (see the PSPLIB note above).
+        built.add_hint(seed_tasks if seed_ok and plan.values_gpus_online else hint)
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(0.05, deadline - reserve - time.monotonic())
@@ -265,6 +272,19 @@ def _other_rules(plan, cals, listed, seed: dict, until: int, deadline: float,
         if value < best_value and not verify(plan, better):
             best, best_value = better, value
     return best
+
+
+def _ranked(plan, cals, seed: dict, until: int, deadline: float, rng_seed: int) -> dict:
+    """The seed, or a better verified schedule from searching the order in which arrays
+    come online (scheduler/rank_search.py), improved as the seed was."""
+    found = rank_search(plan, cals, seed, until, deadline, rng_seed)
+    if found is seed:
+        return seed
+    found = _improved(plan, cals, found, deadline, deadline - time.monotonic())
+    if objective_value(plan, found, until) < objective_value(plan, seed, until) and not verify(
+            plan, found):
+        return found
+    return seed
 
 
 def _soonest(plan: Plan) -> Plan:
