@@ -120,7 +120,8 @@ class Line:
 MAX_STATES = 100_000
 
 
-def bounds(plan: Plan, cals: Calendars, horizon: int | None = None) -> Bounds:
+def bounds(plan: Plan, cals: Calendars, horizon: int | None = None,
+           floors: dict[str, list[tuple[int, int]]] | None = None) -> Bounds:
     """Lower bounds on the finish and the objective. Given a horizon (a finish some schedule
     reaches) the flow-line bound joins in, and its order statistics bound when GPUs can come
     online, so a gpu-hours objective or a soft GPU target is bounded as well as the finish."""
@@ -134,7 +135,7 @@ def bounds(plan: Plan, cals: Calendars, horizon: int | None = None) -> Bounds:
                + [arrivals_bound(plan, cals, sid, start) for sid in plan.storages])
     flow = None
     if horizon is not None and (horizon > best or plan.values_gpus_online):
-        flow = FlowBound(plan, cals, horizon, start, tail, ends)
+        flow = FlowBound(plan, cals, horizon, start, tail, ends, floors)
         best = max(best, flow.bound())
     lines, others = _online_order(plan, flow, finish)
     online = sorted(others + [pair for line in lines for pair in line.caps()])
@@ -460,8 +461,10 @@ class FlowBound:
     """
 
     def __init__(self, plan: Plan, cals: Calendars, horizon: int, start: dict[str, int],
-                 after: dict[str, int], ends: Ends | None = None):
+                 after: dict[str, int], ends: Ends | None = None,
+                 floors: dict[str, list[tuple[int, int]]] | None = None):
         self.plan, self.cals, self.horizon = plan, cals, horizon
+        self.floors = floors or {}
         self.es, self.after, self.ends = start, after, ends
         self.group_of: dict[str, str] = {}
         self.groups: dict[str, list[str]] = defaultdict(list)
@@ -480,14 +483,21 @@ class FlowBound:
         for g in self._group_order():
             tids = self.groups[g]
             self.S[g] = self._starts(g, tids)
-            self.F[g] = self._finishes(g, tids)
+            self.F[g] = self._floored(g, self._finishes(g, tids))
             for _ in range(MAX_BUSY_ROUNDS):  # later starts: finishes again from them
                 if not self._busy(g, tids):
                     break
-                self.F[g] = self._finishes(g, tids)
+                self.F[g] = self._floored(g, self._finishes(g, tids))
             best = max(best, self.ends.least(tids, self.F[g][-1]) if self.ends is not None
                        else self.F[g][-1] + min(self.after[t] for t in tids))
         return min(best, self.horizon)
+
+    def _floored(self, g: str, finishes: list[int]) -> list[int]:
+        """F[g] raised by the floors given for it: (j, slot) says the j-th finish and every
+        later one is at `slot` or later (scheduler/joint_bound.py splits on it)."""
+        for j, slot in self.floors.get(g, ()):
+            finishes[j - 1:] = [max(f, slot) for f in finishes[j - 1:]]
+        return finishes
 
     def _group_order(self) -> list[str]:
         """Groups in dependency order; groups on a cycle of groups are left out (the bound

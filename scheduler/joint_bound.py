@@ -15,6 +15,7 @@ finish by F_i+1 - 1.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import replace
 
@@ -70,7 +71,7 @@ def _reach_by(plan: Plan, cals: Calendars, proven: Bounds, after: dict[str, int]
     held = {}
     for g, tids in flow.groups.items():
         if g in flow.S:
-            usage = _compulsory(plan, cals, flow, after, g, tids, finish)
+            usage = _compulsory(plan, cals, flow, g, lambda t: finish - after[t.id])
             if usage:
                 held[g] = usage
     out = dict(proven.reach)
@@ -88,12 +89,13 @@ def _reach_by(plan: Plan, cals: Calendars, proven: Bounds, after: dict[str, int]
     return out
 
 
-def _compulsory(plan: Plan, cals: Calendars, flow: FlowBound, after: dict[str, int], g: str,
-                tids: list[str], finish: int) -> list[tuple[str, int, int, int]]:
-    """(crew, from, to, units) the step's tasks hold in any schedule ending by `finish`: from
-    the latest any of them can start on, the k-th to start works until it has done its
-    shortest duration from S[k]; within its calendar's working time."""
-    tasks = [plan.tasks[t] for t in tids]
+def _compulsory(plan: Plan, cals: Calendars, flow: FlowBound, g: str, by, count: int = 0
+                ) -> list[tuple[str, int, int, int]] | None:
+    """(crew, from, to, units) the step's tasks hold in any schedule where `count` of them
+    (0: all) finish by `by(task)`: from the latest any of those can start on, the k-th of them
+    to start works until it has done its shortest duration from S[k]; within its calendar's
+    working time. None when no schedule has them done by then."""
+    tasks = [plan.tasks[t] for t in flow.groups[g]]
     calendars = {t.calendar for t in tasks}
     if len(calendars) != 1:
         return []
@@ -106,10 +108,14 @@ def _compulsory(plan: Plan, cals: Calendars, flow: FlowBound, after: dict[str, i
     if not crews or shortest == 0:
         return []
     cal = cals.get(next(iter(calendars)))
-    latest = max(cal.latest_start(finish - after[t.id], shortest) for t in tasks)
+    latest = max(cal.latest_start(by(t), shortest) for t in tasks)
+    ends = sorted(cal.finish(cal.next_working(s), shortest) for s in flow.S[g])
+    if count:
+        ends = ends[:count]  # the i-th of any `count` to start starts at S[i] or later
+        if latest < 0 or ends[-1] > max(by(t) for t in tasks):
+            return None
     if latest < 0:
         return []
-    ends = sorted(cal.finish(cal.next_working(s), shortest) for s in flow.S[g])
     parts = []
     for i, end in enumerate(ends):  # ends[i:] all run from `latest` to ends[i] at least
         lo = latest if i == 0 else max(latest, ends[i - 1])
@@ -160,3 +166,89 @@ def _lowered(resource, spans: list[tuple[int, int, int]]) -> tuple[tuple[int, in
     if steps[0][0] != 0:
         steps.insert(0, (0, resource.capacity_at(0)))
     return tuple(steps)
+
+
+def split_floor(plan: Plan, cals: Calendars, proven: Bounds, floor: int, best: int,
+                until: int, horizon: int, last_pass: float | None = None) -> int:
+    """A floor at least `floor` where GPUs online count, given a schedule that scores `best`
+    (`horizon`: the finish `proven` was computed for): split on when the j-th task of a step
+    of few, long tasks finishes (the j-th hall's cooling loop, its energising). If it
+    finishes after X, the flow line counts from X on; if by X, the first j hold their crews
+    as in a finish by X (compulsory parts), which the rest of the plan can no longer use. The
+    objective is at least the least over ranges of X of the bound for each; the least range
+    is split again while there is time. A pass of the bounds begins only by `last_pass`."""
+    flow = proven.flow
+    if flow is None or best <= floor:
+        return floor
+    out = floor
+    for g in _long_steps(plan, flow):
+        for j in range(1, len(flow.groups[g]) + 1):
+            out = max(out, _split(plan, cals, flow, g, j, until, horizon, last_pass))
+    return out
+
+
+MOST_TASKS = 8  # steps of at most this many tasks are split on
+SPLIT_STEPS = 3  # the steps with the most crew work among them
+GRID_SPLIT = 6  # ranges per split, and per refinement of the least range
+REFINE = 2
+
+
+def _long_steps(plan: Plan, flow: FlowBound) -> list[str]:
+    """Steps of few tasks that hold crews, the most crew work first."""
+    work = {}
+    for g, tids in flow.groups.items():
+        if g in flow.F and len(tids) <= MOST_TASKS:
+            least = sum(min(m.duration * sum(m.demands.values()) for m in plan.tasks[t].modes)
+                        for t in tids)
+            if least:
+                work[g] = least
+    return sorted(work, key=lambda g: -work[g])[:SPLIT_STEPS]
+
+
+def _split(plan: Plan, cals: Calendars, flow: FlowBound, g: str, j: int, until: int,
+           horizon: int, last_pass: float | None) -> float:
+    """The least, over ranges (a, b] of the j-th finish of step g, of the bound for the
+    schedules in each range (minus infinity when out of time before every range is looked
+    at); the least range is then split again while there is time."""
+    lo = flow.F[g][j - 1]
+    if until <= lo + 1:
+        return -math.inf
+    edges = [None] + _grid(lo, until)  # ranges (edges[i], edges[i + 1]], then (last, inf)
+    values = _range_bounds(plan, cals, flow, g, j, list(zip(edges, edges[1:] + [None])),
+                           until, horizon, last_pass)
+    if values is None:
+        return -math.inf
+    for _ in range(REFINE):
+        (a, b), _ = min(values.items(), key=lambda item: item[1])
+        if a is None or b is None or b - a <= 1:
+            break
+        inner = [a] + _grid(a + 1, b)
+        finer = _range_bounds(plan, cals, flow, g, j, list(zip(inner, inner[1:])), until,
+                              horizon, last_pass)
+        if finer is None:
+            break
+        del values[(a, b)]
+        values.update(finer)
+    return min(values.values())
+
+
+def _grid(lo: int, hi: int) -> list[int]:
+    return sorted({lo + (hi - lo) * i // GRID_SPLIT for i in range(GRID_SPLIT + 1)})
+
+
+def _range_bounds(plan: Plan, cals: Calendars, flow: FlowBound, g: str, j: int, ranges,
+                  until: int, horizon: int, last_pass: float | None) -> dict | None:
+    """{(a, b): a bound on the objective over the schedules whose j-th finish of step g is in
+    (a, b]} (None: unbounded that side; infinity: no such schedule); None if out of time."""
+    out = {}
+    for a, b in ranges:
+        if last_pass is not None and time.monotonic() > last_pass:
+            return None
+        parts = [] if b is None else _compulsory(plan, cals, flow, g, lambda t: b, j)
+        if parts is None:
+            out[(a, b)] = math.inf
+            continue
+        relaxed = _without(plan, flow, {g: parts}) if parts else plan
+        floors = {g: [(j, a + 1)]} if a is not None else None
+        out[(a, b)] = bounds(relaxed, cals, horizon, floors).objective(plan, until)
+    return out

@@ -19,7 +19,7 @@ from ..bounds import bounds
 from ..calendar import Calendars
 from ..errors import VerificationError
 from ..heuristic import left_justify, rule_schedules
-from ..joint_bound import joint_floor
+from ..joint_bound import joint_floor, split_floor
 from ..justify import forward_backward
 from ..modes import unrunnable
 from ..paid_modes import spend_on_chain
@@ -142,8 +142,9 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
     if seed_ok:
         best.tasks = seed_tasks
     bounding = time.monotonic()
-    proven = bounds(_soonest(plan), cals, max(st.finish for st in seed_tasks.values())
-                    if seed_ok and seed_tasks else None)
+    bound_horizon = max(st.finish for st in seed_tasks.values()) if seed_ok and seed_tasks \
+        else None
+    proven = bounds(_soonest(plan), cals, bound_horizon)
     bounding = time.monotonic() - bounding  # a pass of the bounds, for the joint bound's budget
     lower = proven.finish
     seed_time = time.monotonic() - started
@@ -178,6 +179,11 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
         # the bounds begins only while one more fits before the reserve.
         floor = best.floor = joint_floor(plan, cals, proven, floor, value, min(
             time.monotonic() + options.time_limit / 10, deadline - reserve - bounding))
+        if plan.values_gpus_online and value > floor:
+            # When the halls' cooling loops and energising finish: another tenth at most.
+            floor = best.floor = split_floor(
+                plan, cals, proven, floor, value, until, bound_horizon,
+                min(time.monotonic() + options.time_limit / 10, deadline - reserve) - bounding)
     if seed_ok:
         value = objective_value(plan, seed_tasks, until)
         if value <= floor or value - floor <= options.gap_limit * abs(value):
