@@ -170,10 +170,12 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
         seed_tasks = best.tasks = _other_rules(plan, cals, listed, seed_tasks, until,
                                                started + budget, options.time_limit / 20,
                                                improving)
-    if seed_ok and plan.values_gpus_online and objective_value(plan, seed_tasks, until) > floor:
-        # Which array goes first, and where the work they share falls: a fifth of the time.
-        seed_tasks = best.tasks = _ranked(plan, cals, seed_tasks, until, min(
-            started + budget, time.monotonic() + options.time_limit / 5), options.seed)
+    ranking = min(started + budget, time.monotonic() + options.time_limit / 5)
+    if seed_ok and plan.values_gpus_online and objective_value(plan, seed_tasks, until) > floor \
+            and time.monotonic() + first_time / max(1, len(listed)) < ranking:
+        # Which array goes first, and where the work they share falls: a fifth of the time,
+        # if a list-scheduler pass fits in it (as long as one rule's took).
+        seed_tasks = best.tasks = _ranked(plan, cals, seed_tasks, until, ranking, options.seed)
     if seed_ok and (value := objective_value(plan, seed_tasks, until)) > floor:
         # What the finish costs the soft targets: a tenth of the time at most, and a pass of
         # the bounds begins only while one more fits before the reserve.
