@@ -249,7 +249,8 @@ def _random_gpu_hours_plan(rng) -> str:
     """
 
 
-@pytest.mark.parametrize("case", range(30))
+# 30 cases; 11, 16 and 27 are left out: CP-SAT takes 4-25 s to prove their optimum.
+@pytest.mark.parametrize("case", [c for c in range(33) if c not in (11, 16, 27)])
 def test_split_bound_never_above_a_proven_optimum(case):
     """Tests the split on small random GPU-hours plans against CP-SAT's proven optimum of the
     plain model, given a schedule far worse than it (so every range is looked at). (A script
@@ -266,10 +267,33 @@ def test_split_bound_never_above_a_proven_optimum(case):
     built = RackplanModel(plan, cals, 3 * end + until, until).build()
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 30
+    solver.parameters.max_time_in_seconds = 60
     assert solver.solve(built.model) == cp_model.OPTIMAL
     proven = bounds(plan, cals, end)
     floor = proven.objective(plan, until)
     worse = objective_value(plan, listed, until) + 1000
     assert floor <= split_floor(plan, cals, proven, floor, worse, until, end) \
         <= solver.objective_value
+
+
+def test_the_third_loop_ending_past_the_horizon_bounds_varied_plan_103():
+    """Tests bench/varied.py's plan 103 (652 tasks; GPU-hours to day 33 = 792 h, 320 GPUs an
+    array; the pipefitters run three 91 h cooling loops and connect every rack). The flow line
+    alone has all fifteen arrays online by 871 h, arrays 11-14 at 723-778: -760,640. Split on
+    when the third loop ends: if after 792, its hall's arrays come online after 792 (the flow
+    line from there: 897 h on) and the other ten no sooner than 458, 464, 532, 538, 559, 602,
+    608, 628, 634 and 703 h: 320 x (334 + 328 + 260 + 254 + 233 + 190 + 184 + 164 + 158 + 89)
+    = 702,080. Every earlier end bounds no lower (the loop holds pipefitters the first halls'
+    racks wait for), so the floor is -702,080; the best schedule found at 60 s scores
+    -672,000."""
+    plan = load_plan(DATA / "varied-103.toml")
+    cals = Calendars(plan)
+    proven = bounds(plan, cals, 871)
+    floor = proven.objective(plan, 792)
+    assert floor == -760640
+    loop = "templates.hall.cooling-loop"
+    after = bounds(plan, cals, 871, {loop: [(3, 793)]})
+    assert after.lines[0].count[:10] == proven.lines[0].count[:10]
+    assert min(after.lines[0].count[10:]) == 897
+    assert after.objective(plan, 792) == -702080
+    assert split_floor(plan, cals, proven, floor, -672000, 792, 871) == -702080
