@@ -15,6 +15,7 @@ finish by F_i+1 - 1.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import replace
@@ -176,20 +177,31 @@ def split_floor(plan: Plan, cals: Calendars, proven: Bounds, floor: int, best: i
     finishes after X, the flow line counts from X on; if by X, the first j hold their crews
     as in a finish by X (compulsory parts), which the rest of the plan can no longer use. The
     objective is at least the least over ranges of X of the bound for each; the least range
-    is split again while there is time. A pass of the bounds begins only by `last_pass`."""
+    is split again while there is time. Then the best split is paired with the next best ones
+    (both ends in a cell of ranges). A pass of the bounds begins only by `last_pass`."""
     flow = proven.flow
     if flow is None or best <= floor:
         return floor
-    out = floor
+    split = _Split(plan, cals, flow, until, horizon, last_pass)
+    found = []  # (bound, (step, j))
     for g in _long_steps(plan, flow):
         for j in range(1, len(flow.groups[g]) + 1):
-            out = max(out, _split(plan, cals, flow, g, j, until, horizon, last_pass))
+            found.append((split.least([split.ranges(g, j, GRID_SPLIT)]), (g, j)))
+    found.sort(reverse=True)
+    out = max([floor] + [value for value, _ in found])
+    if len(found) > 1 and found[0][0] > floor:
+        first = found[0][1]
+        for _, other in found[1:1 + PAIRS]:
+            out = max(out, split.least([split.ranges(*first, GRID_PAIR),
+                                        split.ranges(*other, GRID_PAIR)]))
     return out
 
 
 MOST_TASKS = 8  # steps of at most this many tasks are split on
 SPLIT_STEPS = 3  # the steps with the most crew work among them
 GRID_SPLIT = 6  # ranges per split, and per refinement of the least range
+GRID_PAIR = 4  # ranges per side of a pair of splits
+PAIRS = 3  # the best split is paired with the next this many
 REFINE = 2
 
 
@@ -205,50 +217,90 @@ def _long_steps(plan: Plan, flow: FlowBound) -> list[str]:
     return sorted(work, key=lambda g: -work[g])[:SPLIT_STEPS]
 
 
-def _split(plan: Plan, cals: Calendars, flow: FlowBound, g: str, j: int, until: int,
-           horizon: int, last_pass: float | None) -> float:
-    """The least, over ranges (a, b] of the j-th finish of step g, of the bound for the
-    schedules in each range (minus infinity when out of time before every range is looked
-    at); the least range is then split again while there is time."""
-    lo = flow.F[g][j - 1]
-    if until <= lo + 1:
-        return -math.inf
-    edges = [None] + _grid(lo, until)  # ranges (edges[i], edges[i + 1]], then (last, inf)
-    values = _range_bounds(plan, cals, flow, g, j, list(zip(edges, edges[1:] + [None])),
-                           until, horizon, last_pass)
-    if values is None:
-        return -math.inf
-    for _ in range(REFINE):
-        (a, b), _ = min(values.items(), key=lambda item: item[1])
-        if a is None or b is None or b - a <= 1:
-            break
-        inner = [a] + _grid(a + 1, b)
-        finer = _range_bounds(plan, cals, flow, g, j, list(zip(inner, inner[1:])), until,
-                              horizon, last_pass)
-        if finer is None:
-            break
-        del values[(a, b)]
-        values.update(finer)
-    return min(values.values())
+def _grid(lo: int, hi: int, n: int) -> list[int]:
+    return sorted({lo + (hi - lo) * i // n for i in range(n + 1)})
 
 
-def _grid(lo: int, hi: int) -> list[int]:
-    return sorted({lo + (hi - lo) * i // GRID_SPLIT for i in range(GRID_SPLIT + 1)})
+class _Split:
+    """Bounds over cells: for each of a few (step, j), a range (a, b] its j-th finish is in
+    (None: unbounded that side)."""
 
+    def __init__(self, plan: Plan, cals: Calendars, flow: FlowBound, until: int, horizon: int,
+                 last_pass: float | None):
+        self.plan, self.cals, self.flow = plan, cals, flow
+        self.until, self.horizon, self.last_pass = until, horizon, last_pass
 
-def _range_bounds(plan: Plan, cals: Calendars, flow: FlowBound, g: str, j: int, ranges,
-                  until: int, horizon: int, last_pass: float | None) -> dict | None:
-    """{(a, b): a bound on the objective over the schedules whose j-th finish of step g is in
-    (a, b]} (None: unbounded that side; infinity: no such schedule); None if out of time."""
-    out = {}
-    for a, b in ranges:
-        if last_pass is not None and time.monotonic() > last_pass:
+    def ranges(self, g: str, j: int, n: int) -> list[tuple]:
+        """(g, j, a, b) for n ranges from the flow line's j-th finish of g to `until`, the
+        ones before and after it."""
+        lo = self.flow.F[g][j - 1]
+        edges = [None] + _grid(lo, max(lo + 1, self.until), n)
+        return [(g, j, a, b) for a, b in zip(edges, edges[1:] + [None])]
+
+    def least(self, sides: list[list[tuple]]) -> float:
+        """The least bound over the cells of these sides' ranges (minus infinity when out of
+        time before every cell is looked at), the least cell split again side by side."""
+        values = {}
+        for cell in itertools.product(*sides):
+            value = self.bound(cell)
+            if value is None:
+                return -math.inf
+            values[cell] = value
+        for i in range(REFINE * len(sides)):
+            cell = min(values, key=values.get)
+            g, j, a, b = cell[i % len(sides)]
+            if a is None or b is None or b - a <= 1:
+                continue
+            inner = [a] + _grid(a + 1, b, GRID_SPLIT)
+            finer = {}
+            for x, y in zip(inner, inner[1:]):
+                new = cell[:i % len(sides)] + ((g, j, x, y),) + cell[i % len(sides) + 1:]
+                finer[new] = self.bound(new)
+                if finer[new] is None:
+                    return min(values.values())
+            del values[cell]
+            values.update(finer)
+        return min(values.values())
+
+    def bound(self, cell) -> float | None:
+        """A bound on the objective over the schedules in the cell (infinity: none are); None
+        if out of time."""
+        if self.last_pass is not None and time.monotonic() > self.last_pass:
             return None
-        parts = [] if b is None else _compulsory(plan, cals, flow, g, lambda t: b, j)
-        if parts is None:
-            out[(a, b)] = math.inf
-            continue
-        relaxed = _without(plan, flow, {g: parts}) if parts else plan
-        floors = {g: [(j, a + 1)]} if a is not None else None
-        out[(a, b)] = bounds(relaxed, cals, horizon, floors).objective(plan, until)
+        floors: dict[str, list[tuple[int, int]]] = {}
+        held: dict[str, list] = {}
+        for g, j, a, b in cell:
+            if a is not None:
+                floors.setdefault(g, []).append((j, a + 1))
+            if b is not None:
+                parts = _compulsory(self.plan, self.cals, self.flow, g, lambda t, b=b: b, j)
+                if parts is None:
+                    return math.inf
+                held[g] = _most(held.get(g, []), parts)
+        for g, steps in floors.items():  # the j-th finish after a: so is every later one
+            for j, a in steps:
+                for g2, j2, _, b in cell:
+                    if g2 == g and j2 >= j and b is not None and b < a:
+                        return math.inf
+        held = {g: parts for g, parts in held.items() if parts}
+        relaxed = _without(self.plan, self.flow, held) if held else self.plan
+        return bounds(relaxed, self.cals, self.horizon, floors or None).objective(
+            self.plan, self.until)
+
+
+def _most(a: list[tuple[str, int, int, int]], b: list[tuple[str, int, int, int]]
+          ) -> list[tuple[str, int, int, int]]:
+    """(crew, from, to, units) spans holding, at each slot, the larger of what two lists of
+    compulsory parts of the same step hold (each is what those tasks hold at least; summing
+    them would count the same tasks twice)."""
+    if not a or not b:
+        return a or b
+    out = []
+    for rid in {r for r, _, _, _ in a} | {r for r, _, _, _ in b}:
+        points = sorted({p for r, lo, hi, _ in a + b if r == rid for p in (lo, hi)})
+        for lo, hi in zip(points, points[1:]):
+            units = max(sum(u for r, x, y, u in spans if r == rid and x <= lo < y)
+                        for spans in (a, b))
+            if units:
+                out.append((rid, lo, hi, units))
     return out

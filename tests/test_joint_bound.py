@@ -11,9 +11,15 @@ from rackplan.scheduler.bounds import after_finish, bounds
 from rackplan.scheduler.calendar import Calendars
 from rackplan.scheduler.cpsat import SolveOptions, solve
 from rackplan.scheduler.heuristic import list_schedule
-from rackplan.scheduler.joint_bound import _lowered, _reach_by, joint_floor, split_floor
+from rackplan.scheduler.joint_bound import (
+    _lowered,
+    _reach_by,
+    _Split,
+    joint_floor,
+    split_floor,
+)
 from rackplan.scheduler.load import load_plan
-from rackplan.scheduler.schedule import SolveStatus, forecast, objective_value
+from rackplan.scheduler.schedule import SolveStatus, forecast, gpu_until, objective_value
 from rackplan.scheduler.verify import verify
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -127,8 +133,10 @@ def _random_halls_plan(rng) -> str:
 def test_joint_bound_never_above_a_proven_optimum(case):
     """Tests the joint bound on small random plans against CP-SAT's proven optimum of the
     plain model (which knows nothing of the bounds), given a schedule far worse than the
-    optimum (so every finish range is looked at); and in the optimal schedule the target is
-    reached no sooner than the reach bound for its finish says."""
+    optimum (so every finish range is looked at), and the split on the steps' j-th finishes
+    too (a script over 60 of them: stronger than the plain floor on 4, each time at the
+    optimum); and in the optimal schedule the target is reached no sooner than the reach bound
+    for its finish says."""
     make = _random_halls_plan if case % 4 else _random_ff_plan
     plan = make_plan(make(random.Random(case)))
     cals = Calendars(plan)
@@ -139,6 +147,9 @@ def test_joint_bound_never_above_a_proven_optimum(case):
     floor = proven.objective(plan, 0)
     worse = objective_value(plan, listed, 0) + 40
     assert floor <= joint_floor(plan, cals, proven, floor, worse) <= value
+    listed_end = max(t.finish for t in listed.values())
+    until = gpu_until(plan, listed_end)
+    assert floor <= split_floor(plan, cals, proven, floor, worse, until, listed_end) <= value
     reach = _reach_by(plan, cals, proven, after_finish(plan), end)
     assert reach["half"] <= forecast(plan, tasks, plan.targets["half"])
 
@@ -284,8 +295,10 @@ def test_the_third_loop_ending_past_the_horizon_bounds_varied_plan_103():
     line from there: 897 h on) and the other ten no sooner than 458, 464, 532, 538, 559, 602,
     608, 628, 634 and 703 h: 320 x (334 + 328 + 260 + 254 + 233 + 190 + 184 + 164 + 158 + 89)
     = 702,080. Every earlier end bounds no lower (the loop holds pipefitters the first halls'
-    racks wait for), so the floor is -702,080; the best schedule found at 60 s scores
-    -672,000."""
+    racks wait for), so that split alone gives -702,080. Paired with when the second loop
+    ends, the least cell is the second loop ending at 532 h (its soonest: it holds a
+    pipefitter until then, while the first hall's racks wait) and the third after 792:
+    -688,960, the floor. The best schedule found at 60 s scores -672,000."""
     plan = load_plan(DATA / "varied-103.toml")
     cals = Calendars(plan)
     proven = bounds(plan, cals, 871)
@@ -296,4 +309,17 @@ def test_the_third_loop_ending_past_the_horizon_bounds_varied_plan_103():
     assert after.lines[0].count[:10] == proven.lines[0].count[:10]
     assert min(after.lines[0].count[10:]) == 897
     assert after.objective(plan, 792) == -702080
-    assert split_floor(plan, cals, proven, floor, -672000, 792, 871) == -702080
+    split = _Split(plan, cals, proven.flow, 792, 871, None)
+    assert split.least([split.ranges(loop, 3, 6)]) == -702080
+    assert split.bound(((loop, 2, None, 532), (loop, 3, 792, None))) == -688960
+    assert split_floor(plan, cals, proven, floor, -672000, 792, 871) == -688960
+
+
+def test_two_sets_of_compulsory_parts_of_one_step_merge_by_the_larger():
+    """Tests the merge of what the same tasks hold under two conditions: one unit 0-4 and two
+    units 2-6 hold one unit 0-2 and two 2-6 (not three 2-4: they are the same tasks)."""
+    from rackplan.scheduler.joint_bound import _most
+
+    merged = _most([("crew", 0, 4, 1)], [("crew", 2, 6, 2)])
+    assert sorted(merged) == [("crew", 0, 2, 1), ("crew", 2, 4, 2), ("crew", 4, 6, 2)]
+    assert _most([], [("crew", 0, 1, 1)]) == [("crew", 0, 1, 1)]
