@@ -124,7 +124,9 @@ def bounds(plan: Plan, cals: Calendars, horizon: int | None = None,
            floors: dict[str, list[tuple[int, int]]] | None = None) -> Bounds:
     """Lower bounds on the finish and the objective. Given a horizon (a finish some schedule
     reaches) the flow-line bound joins in, and its order statistics bound when GPUs can come
-    online, so a gpu-hours objective or a soft GPU target is bounded as well as the finish."""
+    online, so a gpu-hours objective or a soft GPU target is bounded as well as the finish.
+    `floors` {step: [(j, slot)]} bounds only the schedules whose j-th finish of that step is
+    at `slot` or later (scheduler/joint_bound.py splits on it)."""
     start, finish = earliest_finishes(plan, cals)
     order, succ = topological_order(plan), plan.successors()
     tail = tails_and_afters(plan, order, succ)[1]

@@ -184,7 +184,7 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
         if plan.values_gpus_online and value > floor:
             # When the halls' cooling loops and energising finish: another tenth at most.
             floor = best.floor = split_floor(
-                plan, cals, proven, floor, value, until, bound_horizon,
+                _soonest(plan), cals, proven, floor, value, until, bound_horizon,
                 min(time.monotonic() + options.time_limit / 10, deadline - reserve) - bounding)
     if seed_ok:
         value = objective_value(plan, seed_tasks, until)
