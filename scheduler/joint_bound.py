@@ -202,7 +202,7 @@ SPLIT_STEPS = 3  # the steps with the most crew work among them
 GRID_SPLIT = 6  # ranges per split, and per refinement of the least range
 GRID_PAIR = 4  # ranges per side of a pair of splits
 PAIRS = 3  # the best split is paired with the next this many
-REFINE = 2
+REFINE = 4
 
 
 def _long_steps(plan: Plan, flow: FlowBound) -> list[str]:
