@@ -633,18 +633,46 @@ class FlowBound:
         out = [0] * len(tids)
         firsts = [j for j in range(len(starts)) if not j or starts[j] > starts[j - 1]]
         for j in firsts[::max(1, len(firsts) // 16)]:
-            units = min(max(c for frm, c in self._steps_from(rid, starts[j])) // least[rid]
-                        for rid in crews)
             left = len(tids) - j
-            if units <= 0:
-                return []
-            chain = self._one_by_one(cal, windows, starts[j], -(-left // units), duration,
-                                     slow, fast)
-            if chain is None:
+            merged: list[int] = []
+            for units, until in self._units(crews, least, starts[j]):
+                # Units that leave at `until` do only the tasks they end before it.
+                chain = self._one_by_one(cal, windows, starts[j], -(-left // units), duration,
+                                         slow, fast, until)
+                merged.extend(f for f in chain for _ in range(units))
+            if len(merged) < left:  # the crews never do them all
                 continue
+            merged.sort()
             for k in range(j, len(tids)):
-                out[k] = max(out[k], chain[(k - j) // units])
+                out[k] = max(out[k], merged[k - j])
         return out
+
+    def _units(self, crews: list[str], least: dict[str, int], at: int
+               ) -> list[tuple[int, int | None]]:
+        """[(units, the slot they leave at, None for never)]: the units the crews hold from slot
+        `at` on, a unit being what one task of the step takes of every crew. Unit u counts
+        until the crews never again hold u (the most they hold from then on is below u): a
+        pipefitter who leaves at 06:00 ends no cool-connect begun the night before. Capacity
+        that only falls lets every schedule put each task on one unit there over all its
+        working slots (tasks latest-ending first, each on the lowest unit free at its last
+        slot: at most as many overlap it there as the capacity, so that unit is held then and
+        before); capacity that rises again only counts more, so the chains stay a bound."""
+        leave: dict[int, int | None] = {}  # unit (1-based) -> the slot it leaves at
+        count = None
+        for rid in crews:
+            steps = self._steps_from(rid, at)
+            most = [0] * (len(steps) + 1)  # most units held from step i on
+            for i in range(len(steps) - 1, -1, -1):
+                most[i] = max(most[i + 1], steps[i][1] // least[rid])
+            count = most[0] if count is None else min(count, most[0])
+            for u in range(1, most[0] + 1):
+                i = next((i for i in range(len(steps)) if most[i] < u), None)
+                slot = None if i is None else max(at, steps[i][0])
+                leave[u] = _sooner(leave.get(u, None), slot) if u in leave else slot
+        groups: dict[int | None, int] = defaultdict(int)
+        for u in range(1, (count or 0) + 1):
+            groups[leave[u]] += 1
+        return [(n, slot) for slot, n in groups.items()]
 
     def _steps_from(self, rid: str, at: int) -> list[tuple[int, int]]:
         """The crew's capacity steps in force from slot `at` on."""
@@ -653,10 +681,11 @@ class FlowBound:
         return list(steps[i:])
 
     def _one_by_one(self, cal, windows, at: int, count: int, duration: int, slow: int,
-                    fast: int) -> list[int] | None:
+                    fast: int, until: int | None = None) -> list[int]:
         """The finishes of `count` tasks done one after another from `at`, each at the first
         working slot in a window after the last (the first `fast` in `duration`, the rest in
-        `slow`); None if they do not fit before the horizon."""
+        `slow`); the horizon for those that do not fit before it. With `until`, only those
+        that end by it."""
         lows = [lo for lo, _ in windows]
         chain: list[int] = []
         while len(chain) < count and at < self.horizon:
@@ -671,8 +700,12 @@ class FlowBound:
                 at = begin
                 continue
             at = cal.finish(begin, duration if len(chain) < fast else slow)
-            chain.append(at)
-        return chain if len(chain) == count else None
+            if until is not None and at > until:
+                return chain
+            chain.append(min(at, self.horizon))
+        if until is not None and until < self.horizon:
+            return chain
+        return chain + [self.horizon] * (count - len(chain))
 
     def _windows(self, g: str, tids: list[str]) -> list[tuple[int, int]] | None:
         """Closed ranges of slots g's tasks may start in, from one kind of maximum-lag link
@@ -951,6 +984,11 @@ MAX_BUSY_ROUNDS = 8
 
 # Exact knapsack up to this many kinds of unit (units per task, GPUs); beyond, its LP relaxation.
 MAX_KINDS = 20
+
+
+def _sooner(a: int | None, b: int | None) -> int | None:
+    """The earlier of two slots, None being never."""
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _knapsack(kinds: tuple[tuple[int, int, int], ...], units: int) -> list[int]:

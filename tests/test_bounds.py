@@ -541,6 +541,38 @@ def test_workload_bound_sees_that_long_tasks_cannot_use_a_crew_that_leaves():
     assert solve(plan, FAST).makespan == 24
 
 
+def test_a_crew_that_shrinks_overnight_ends_no_task_begun_the_night_before():
+    """Tests four 2 h connects after a 5 h loop, by fitters on nights (22:00-06:00) who are
+    two until Tuesday 06:00 (slot 30), then one. The loop runs Monday 22:00 to 03:00 (slot
+    27); two connects end at 29; a third begun at 29 works 29-30 and resumes Tuesday night
+    (46-47), holding the one fitter left; the fourth follows: 49. Two units each doing
+    connects one after another (as if both fitters could carry one over) say 47, and the
+    workload bound 48."""
+    plan = make_plan("""
+        [calendars.nights]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        shifts = ["22:00-06:00"]
+        [resources.fitters]
+        capacity = 2
+        calendar = "nights"
+        changes = [{ from = "30h", capacity = 1 }]
+        [tasks.loop]
+        duration = "5h"
+        uses = { fitters = 1 }
+        [templates.rack.connect]
+        after = ["site:loop"]
+        duration = "2h"
+        uses = { fitters = 1 }
+        [[levels]]
+        name = "rack"
+        count = 4
+        id = "rack-{1}"
+    """)
+    assert lower_bound(plan, Calendars(plan), horizon=100) == 49
+    result = solve(plan, FAST)
+    assert result.status == SolveStatus.OPTIMAL and result.makespan == 49
+
+
 @pytest.mark.parametrize("case", range(12))
 def test_capacity_drop_bound_never_above_the_optimum(case):
     """Tests the workload bound on small random plans of one crew on a day calendar (or
