@@ -815,6 +815,86 @@ def test_flow_line_counts_the_units_left_after_a_crew_shrinks():
     assert flow.F["templates.rack.cable"] == [20, 20, 28, 28, 36, 36]
 
 
+def _random_shrinking_crew_plan(rng) -> str:
+    """A hall's loop, then per unit a job, a check within a maximum lag on another crew, a
+    second job: the jobs on a crew on nights, days or round the clock whose capacity falls
+    and rises (to none for two days, sometimes) at shift ends and odd hours."""
+    cal = rng.choice(["days", "nights", "around", "nights"])
+    cap = rng.randint(1, 4)
+    changes, at = [], 0
+    for _ in range(rng.randint(1, 3)):
+        at += rng.randint(1, 5) * 24 + rng.choice([6, 6, 16, rng.randint(0, 23)])
+        changes.append([at, rng.randint(0 if changes else 1, 4)])
+    if changes[-1][1] == 0:
+        changes.append([at + 48, 1])
+    demand = rng.choice([1, 1, 1, 2])
+    for step in changes:
+        step[1] = demand if step[1] == 1 else step[1]
+    steps = ", ".join(f'{{ from = "{frm}h", capacity = {c} }}' for frm, c in changes)
+    return f"""
+        [calendars.days]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        shifts = ["07:00-11:00", "12:00-16:00"]
+        [calendars.nights]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        shifts = ["22:00-06:00"]
+        [calendars.around]
+        days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        shifts = ["06:00-18:00", "18:00-06:00"]
+        [resources.crew]
+        capacity = {max(cap, demand)}
+        calendar = "{cal}"
+        changes = [{steps}]
+        [resources.other]
+        capacity = {rng.randint(1, 3)}
+        calendar = "{rng.choice(["days", "nights", "around"])}"
+        [[levels]]
+        name = "hall"
+        count = 1
+        id = "hall-{{A}}"
+        [[levels]]
+        name = "unit"
+        count = {rng.randint(2, 7)}
+        id = "unit-{{1}}"
+        [templates.hall.loop]
+        duration = "{rng.randint(2, 30)}h"
+        uses = {{ crew = {demand} }}
+        [templates.unit.first]
+        after = ["hall:loop"]
+        duration = "{rng.randint(1, 9)}h"
+        uses = {{ crew = {demand} }}
+        [templates.unit.check]
+        after = [{{ task = "first", max_lag = "{rng.randint(1, 4)}h" }}]
+        duration = "{rng.randint(1, 3)}h"
+        uses = {{ other = 1 }}
+        [templates.unit.second]
+        after = ["check"]
+        duration = "{rng.randint(1, 6)}h"
+        uses = {{ crew = {demand} }}
+    """
+
+
+@pytest.mark.parametrize("case", range(30))
+def test_flow_line_around_capacity_steps_holds_for_every_schedule(case):
+    """Tests the flow line's order statistics and the finish bound on random plans whose crew
+    shrinks and grows at shift ends (tasks paused overnight hold it when they resume) against
+    every priority rule's list schedule and CP-SAT's best in a second: each schedule is no
+    sooner, step by step, than the bounds say."""
+    import random
+
+    from rackplan.scheduler.heuristic import rule_schedules
+
+    plan = make_plan(_random_shrinking_crew_plan(random.Random(case)))
+    cals = Calendars(plan)
+    found = [tasks for _, _, tasks in rule_schedules(plan, cals)]
+    if found:
+        found.append(_plain_optimum(plan, cals, None, 1, proven=False)[0])
+    for tasks in found:
+        end = max(t.finish for t in tasks.values())
+        assert lower_bound(plan, cals, horizon=end) <= end
+        _assert_order_statistics(plan, cals, tasks)
+
+
 def _plain_optimum(plan, cals, horizon, seconds, proven=True):
     """The schedule CP-SAT finds for the plain model, which knows nothing of the bounds
     (horizon None: the list schedule's finish), and its objective; proven optimal unless
