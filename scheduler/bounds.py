@@ -634,29 +634,31 @@ class FlowBound:
         firsts = [j for j in range(len(starts)) if not j or starts[j] > starts[j - 1]]
         for j in firsts[::max(1, len(firsts) // 16)]:
             left = len(tids) - j
-            merged: list[int] = []
-            for units, until in self._units(crews, least, starts[j]):
-                # Units that leave at `until` do only the tasks they end before it.
-                chain = self._one_by_one(cal, windows, starts[j], -(-left // units), duration,
-                                         slow, fast, until)
-                merged.extend(f for f in chain for _ in range(units))
-            if len(merged) < left:  # the crews never do them all
-                continue
-            merged.sort()
-            for k in range(j, len(tids)):
-                out[k] = max(out[k], merged[k - j])
+            for units in (self._falling_units(crews, least, starts[j]),
+                          self._rising_units(crews, least, starts[j])):
+                merged: list[int] = []
+                for n, begin, until in units:
+                    # Units there from `begin` until `until` do only the tasks they end by it.
+                    chain = self._one_by_one(cal, windows, begin, -(-left // n), duration,
+                                             slow, fast, until)
+                    merged.extend(f for f in chain for _ in range(n))
+                if len(merged) < left:  # the crews never do them all
+                    continue
+                merged.sort()
+                for k in range(j, len(tids)):
+                    out[k] = max(out[k], merged[k - j])
         return out
 
-    def _units(self, crews: list[str], least: dict[str, int], at: int
-               ) -> list[tuple[int, int | None]]:
-        """[(units, the slot they leave at, None for never)]: the units the crews hold from slot
-        `at` on, a unit being what one task of the step takes of every crew. Unit u counts
-        until the crews never again hold u (the most they hold from then on is below u): a
-        pipefitter who leaves at 06:00 ends no cool-connect begun the night before. Capacity
-        that only falls lets every schedule put each task on one unit there over all its
-        working slots (tasks latest-ending first, each on the lowest unit free at its last
-        slot: at most as many overlap it there as the capacity, so that unit is held then and
-        before); capacity that rises again only counts more, so the chains stay a bound."""
+    def _falling_units(self, crews: list[str], least: dict[str, int], at: int
+                       ) -> list[tuple[int, int, int | None]]:
+        """[(units, from, until: None for never)]: the units the crews hold from slot `at` on,
+        a unit being what one task of the step takes of every crew, each until the crews never
+        again hold it (the most they hold from then on is less): a pipefitter who leaves at
+        06:00 ends no cool-connect begun the night before. Under a capacity that only falls
+        every schedule has each task on one unit there over all its working slots (tasks
+        latest-ending first, each on the lowest unit free at its last slot: no more overlap
+        it there than the capacity, so that unit is held then and before); raising the
+        capacity to the most held from each slot on makes it fall and only allows more."""
         leave: dict[int, int | None] = {}  # unit (1-based) -> the slot it leaves at
         count = None
         for rid in crews:
@@ -668,11 +670,25 @@ class FlowBound:
             for u in range(1, most[0] + 1):
                 i = next((i for i in range(len(steps)) if most[i] < u), None)
                 slot = None if i is None else max(at, steps[i][0])
-                leave[u] = _sooner(leave.get(u, None), slot) if u in leave else slot
-        groups: dict[int | None, int] = defaultdict(int)
-        for u in range(1, (count or 0) + 1):
-            groups[leave[u]] += 1
-        return [(n, slot) for slot, n in groups.items()]
+                leave[u] = _sooner(leave[u], slot) if u in leave else slot
+        return _grouped({u: (at, leave[u]) for u in range(1, (count or 0) + 1)})
+
+    def _rising_units(self, crews: list[str], least: dict[str, int], at: int
+                      ) -> list[tuple[int, int, int | None]]:
+        """The same from the most the crews have held since `at`, which only rises: each unit
+        from the slot it first comes (the second fiber tech from day 8). Every schedule has
+        each task on one unit there over all its working slots (tasks earliest-starting
+        first, each on the lowest unit free at its first slot)."""
+        come: dict[int, int] = {}  # unit (1-based) -> the slot it comes at
+        count = None
+        for rid in crews:
+            held = 0
+            for frm, capacity in self._steps_from(rid, at):
+                for u in range(held + 1, capacity // least[rid] + 1):
+                    come[u] = max(come.get(u, at), frm, at)
+                held = max(held, capacity // least[rid])
+            count = held if count is None else min(count, held)
+        return _grouped({u: (come[u], None) for u in range(1, (count or 0) + 1)})
 
     def _steps_from(self, rid: str, at: int) -> list[tuple[int, int]]:
         """The crew's capacity steps in force from slot `at` on."""
@@ -984,6 +1000,14 @@ MAX_BUSY_ROUNDS = 8
 
 # Exact knapsack up to this many kinds of unit (units per task, GPUs); beyond, its LP relaxation.
 MAX_KINDS = 20
+
+
+def _grouped(spans: dict[int, tuple[int, int | None]]) -> list[tuple[int, int, int | None]]:
+    """[(units, from, until)] from {unit: (from, until)}: units with the same span together."""
+    counts: dict[tuple[int, int | None], int] = defaultdict(int)
+    for span in spans.values():
+        counts[span] += 1
+    return [(n, begin, until) for (begin, until), n in counts.items()]
 
 
 def _sooner(a: int | None, b: int | None) -> int | None:
