@@ -634,8 +634,10 @@ class FlowBound:
         firsts = [j for j in range(len(starts)) if not j or starts[j] > starts[j - 1]]
         for j in firsts[::max(1, len(firsts) // 16)]:
             left = len(tids) - j
-            for units in (self._falling_units(crews, least, starts[j]),
-                          self._rising_units(crews, least, starts[j])):
+            falling = sorted(self._falling_units(crews, least, starts[j]), key=str)
+            rising = sorted(self._rising_units(crews, least, starts[j]), key=str)
+            # On a constant capacity both are the same units: chain them once.
+            for units in (falling,) if falling == rising else (falling, rising):
                 merged: list[int] = []
                 for n, begin, until in units:
                     # Units there from `begin` until `until` do only the tasks they end by it.
