@@ -458,7 +458,9 @@ class FlowBound:
     - crew R doing G (and the steps before it in the same unit on R, e.g. uncrate then position):
       of the first k finishers, at least k-j+1 started at or after S[j] and did all their work
       on R after it, so F[k] >= the time R's capacity (working time, capacity steps) delivers
-      (k-j+1) x their energy from S[j] on, for every j: a fluid queue gives all k at once.
+      (k-j+1) x their energy from S[j] on, for every j: a fluid queue gives all k at once;
+      whole tasks one after another on each unit the crew holds; and, when the modes differ
+      in size, whole mode durations on each member of the crew.
     The finish is at least F[n] of every group plus the shortest chain after it.
     """
 
@@ -574,6 +576,8 @@ class FlowBound:
                     finishes[k] = max(finishes[k], f)
                 for k, f in enumerate(self._after_crew_work(g, tids, rid, cal)):
                     finishes[k] = max(finishes[k], f)
+                for k, f in enumerate(self._unit_pieces(g, tids, rid, cal)):
+                    finishes[k] = max(finishes[k], f)
             for k, f in enumerate(self._unit_chains(g, tids, cal, shortest)):
                 finishes[k] = max(finishes[k], f)
         # Finish-to-finish (and start-to-finish) links: diagnostics end after their power-on.
@@ -650,6 +654,59 @@ class FlowBound:
                 for k in range(j, len(tids)):
                     out[k] = max(out[k], merged[k - j])
         return out
+
+    def _unit_pieces(self, g: str, tids: list[str], rid: str, cal) -> list[int]:
+        """F[k] from what each member of crew `rid` can work on g's tasks when their modes
+        differ in size: a cable done in 8 h by one tech or in 4 h by two puts 8 h or 4 h on
+        each tech it takes, all on the same techs throughout (as in the unit chains, with a
+        task on as many units as it takes: each member of the crew is a unit). So from the
+        j-th start, a member's share of the k - j + 1 tasks begun then and done by F is a sum
+        of mode durations within its working time to F, and the members' shares add up to
+        (k - j + 1) times the least crew-slots a task takes. Three fiber techs on 10 h days
+        have 87 h each for 32 such cables: 84 h of 8 h and 4 h pieces each, 252 crew-hours
+        for 256; the crew-hours alone (261) say they fit."""
+        modes = [m for t in tids for m in self.plan.tasks[t].modes]
+        if len({(m.duration, m.demands[rid]) for m in modes}) < 2:
+            return []  # one kind of mode: the unit chains count whole tasks already
+        energy = min(m.duration * m.demands[rid] for m in modes)
+        most = self._most_within(tuple(sorted({m.duration for m in modes})))
+        starts, count = self.S[g], len(tids)
+        out = [0] * count
+        firsts = [j for j in range(count) if not j or starts[j] > starts[j - 1]]
+        one = {rid: 1}
+        for j in firsts[::max(1, len(firsts) // 16)]:
+            at = cal.next_working(starts[j])
+            falling = sorted(self._falling_units([rid], one, at), key=str)
+            rising = sorted(self._rising_units([rid], one, at), key=str)
+            for units in (falling,) if falling == rising else (falling, rising):
+                k, work = j, 1
+                while k < count:
+                    end = cal.finish(at, work)
+                    if end > self.horizon:
+                        out[k:] = [max(f, self.horizon) for f in out[k:]]
+                        break
+                    done = sum(n * most[max(0, cal.working_in(begin, end if until is None
+                                                              else min(end, until)))]
+                               for n, begin, until in units)
+                    while k < count and done >= (k - j + 1) * energy:
+                        out[k] = max(out[k], end)
+                        k += 1
+                    work += 1
+        return out
+
+    def _most_within(self, pieces: tuple[int, ...]) -> list[int]:
+        """most[w]: the largest sum of these lengths (each as often as wanted) within w, for
+        w up to the horizon."""
+        key = ("pieces", pieces)
+        if key not in self._memo:
+            size = self.horizon + 1
+            reach = [True] + [False] * (size - 1)
+            most = [0] * size
+            for w in range(1, size):
+                reach[w] = any(w >= p and reach[w - p] for p in pieces)
+                most[w] = w if reach[w] else most[w - 1]
+            self._memo[key] = most
+        return self._memo[key]
 
     def _falling_units(self, crews: list[str], least: dict[str, int], at: int
                        ) -> list[tuple[int, int, int | None]]:
