@@ -74,12 +74,12 @@ def _candidates(plan, tasks, cals, changed):
     replayed in the same order, and with the task moved ahead of the one before it on the
     chain (the job that held its crew)."""
     schedule = Schedule(plan, SolveStatus.FEASIBLE, tasks)
-    for end in _late_targets(plan, tasks) + [None]:  # penalties first: they weigh more
+    for end in late_targets(plan, tasks) + [None]:  # penalties first: they weigh more
         chain = [step.task for step in critical_chain(schedule, end_task=end, cals=cals)]
         yield from _on_chain(plan, tasks, chain, changed)
 
 
-def _late_targets(plan: Plan, tasks) -> list[str]:
+def late_targets(plan: Plan, tasks) -> list[str]:
     """For each soft target met late, the task whose finish met it (the array whose GPUs
     made up the count, or the target's last task): the chain to it is worth shortening too."""
     out = []

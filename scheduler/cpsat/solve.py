@@ -24,6 +24,7 @@ from ..justify import forward_backward
 from ..modes import unrunnable
 from ..paid_modes import spend_on_chain
 from ..plan import Plan
+from ..crew_order import crew_order_search
 from ..rank_search import rank_search
 from ..schedule import Schedule, SolveStatus, gpu_until, make_task, objective_value
 from ..verify import verify
@@ -175,7 +176,17 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
             and time.monotonic() + first_time / max(1, len(listed)) < ranking:
         # Which array goes first, and where the work they share falls: a fifth of the time,
         # if a list-scheduler pass fits in it (as long as one rule's took).
-        seed_tasks = best.tasks = _ranked(plan, cals, seed_tasks, until, ranking, options.seed)
+        seed_tasks = best.tasks = _searched(
+            plan, cals, seed_tasks, until, ranking,
+            lambda tasks, by: rank_search(plan, cals, tasks, until, by, options.seed))
+    ordering = min(started + budget, time.monotonic() + options.time_limit / 10)
+    if seed_ok and not _close(objective_value(plan, seed_tasks, until), floor, options) \
+            and time.monotonic() + first_time / max(1, len(listed)) < ordering:
+        # Which task takes a crew first, where the chains wait for one: a tenth of the time
+        # (not where the gap limit is already met: the user asked for no more).
+        seed_tasks = best.tasks = _searched(
+            plan, cals, seed_tasks, until, ordering,
+            lambda tasks, by: crew_order_search(plan, cals, tasks, until, by))
     if seed_ok and (value := objective_value(plan, seed_tasks, until)) > floor:
         # What the finish costs the soft targets: a tenth of the time at most, and a pass of
         # the bounds begins only while one more fits before the reserve.
@@ -188,7 +199,7 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
                 min(time.monotonic() + options.time_limit / 10, deadline - reserve) - bounding)
     if seed_ok:
         value = objective_value(plan, seed_tasks, until)
-        if value <= floor or value - floor <= options.gap_limit * abs(value):
+        if _close(value, floor, options):
             # The heuristic meets the proven bound (or is close enough): nothing to search.
             return Schedule(plan, SolveStatus.OPTIMAL if value <= floor else SolveStatus.FEASIBLE,
                             seed_tasks, value, min(value, floor), lower, "heuristic",
@@ -282,10 +293,16 @@ def _other_rules(plan, cals, listed, seed: dict, until: int, deadline: float,
     return best
 
 
-def _ranked(plan, cals, seed: dict, until: int, deadline: float, rng_seed: int) -> dict:
-    """The seed, or a better verified schedule from searching the order in which arrays
-    come online (scheduler/rank_search.py), improved as the seed was."""
-    found = rank_search(plan, cals, seed, until, deadline, rng_seed)
+def _close(value: int, floor: int, options: SolveOptions) -> bool:
+    """Whether a schedule scoring `value` meets the floor or is within the gap limit of it."""
+    return value <= floor or value - floor <= options.gap_limit * abs(value)
+
+
+def _searched(plan, cals, seed: dict, until: int, deadline: float, search) -> dict:
+    """The seed, or a better verified schedule from a search `search(seed, deadline)` over
+    the orders the list scheduler takes (scheduler/rank_search.py, crew_order.py), improved
+    as the seed was."""
+    found = search(seed, deadline)
     if found is seed:
         return seed
     found = _improved(plan, cals, found, deadline, deadline - time.monotonic())
