@@ -27,6 +27,7 @@ from .plan import LinkType, Plan
 from .schedule import Schedule, ScheduledTask, SolveStatus, objective_value
 
 MAX_STEPS = 200  # moves taken per search
+STALE = 30  # moves along a plateau without a new best: stop (give CP-SAT the time)
 
 
 def crew_order_search(plan: Plan, cals: Calendars, seed: dict[str, ScheduledTask], until: int,
@@ -38,7 +39,10 @@ def crew_order_search(plan: Plan, cals: Calendars, seed: dict[str, ScheduledTask
     best = current = seed
     best_value = value = objective_value(plan, seed, until)
     seen = {_key(seed)}
+    stale = 0
     for _ in range(MAX_STEPS):
+        if stale >= STALE:
+            return best
         step = None  # (value, schedule) of the best move from the current schedule
         for tid, holder in _moves(plan, cals, current):
             if time.monotonic() > deadline:
@@ -56,8 +60,9 @@ def crew_order_search(plan: Plan, cals: Calendars, seed: dict[str, ScheduledTask
             return best
         value, current = step
         seen.add(_key(current))
+        stale += 1
         if value < best_value:
-            best, best_value = current, value
+            best, best_value, stale = current, value, 0
     return best
 
 
