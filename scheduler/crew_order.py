@@ -28,6 +28,7 @@ from .schedule import Schedule, ScheduledTask, SolveStatus, objective_value
 
 MAX_STEPS = 200  # moves taken per search
 STALE = 30  # moves along a plateau without a new best: stop (give CP-SAT the time)
+STALE_PASSES = 300  # replays without a new best: stop (seed 238's best came at the 192nd)
 
 
 def crew_order_search(plan: Plan, cals: Calendars, seed: dict[str, ScheduledTask], until: int,
@@ -39,13 +40,14 @@ def crew_order_search(plan: Plan, cals: Calendars, seed: dict[str, ScheduledTask
     best = current = seed
     best_value = value = objective_value(plan, seed, until)
     seen = {_key(seed)}
-    stale = 0
+    stale = passes = 0
     for _ in range(MAX_STEPS):
         if stale >= STALE:
             return best
         step = None  # (value, schedule) of the best move from the current schedule
         for tid, holder in _moves(plan, cals, current):
-            if time.monotonic() > deadline:
+            passes += 1
+            if time.monotonic() > deadline or passes > STALE_PASSES:
                 return best
             given = dict(current)
             given[tid] = replace(current[tid], start=current[holder].start - 1)
@@ -62,7 +64,7 @@ def crew_order_search(plan: Plan, cals: Calendars, seed: dict[str, ScheduledTask
         seen.add(_key(current))
         stale += 1
         if value < best_value:
-            best, best_value, stale = current, value, 0
+            best, best_value, stale, passes = current, value, 0, 0
     return best
 
 
