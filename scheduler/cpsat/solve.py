@@ -17,6 +17,7 @@ from ortools.sat.python import cp_model
 
 from ..bounds import bounds
 from ..calendar import Calendars
+from ..crew_order import crew_order_search
 from ..errors import VerificationError
 from ..heuristic import left_justify, rule_schedules
 from ..joint_bound import joint_floor, split_floor
@@ -24,7 +25,6 @@ from ..justify import forward_backward
 from ..modes import unrunnable
 from ..paid_modes import spend_on_chain
 from ..plan import Plan
-from ..crew_order import crew_order_search
 from ..rank_search import rank_search
 from ..schedule import Schedule, SolveStatus, gpu_until, make_task, objective_value
 from ..verify import verify
