@@ -20,6 +20,7 @@ from .heuristic import (
     topological_order,
 )
 from .plan import LinkType, Plan
+from .pair_bound import Before, coupled_pair, pair_finishes
 from .schedule import reached_at
 
 
@@ -580,6 +581,8 @@ class FlowBound:
                     finishes[k] = max(finishes[k], f)
             for k, f in enumerate(self._unit_chains(g, tids, cal, shortest)):
                 finishes[k] = max(finishes[k], f)
+            for k, f in enumerate(self._coupled(g, tids)):
+                finishes[k] = max(finishes[k], f)
         # Finish-to-finish (and start-to-finish) links: diagnostics end after their power-on.
         self._raise(finishes, self._held(g, tids, (LinkType.FF, LinkType.SF)))
         return finishes
@@ -781,6 +784,34 @@ class FlowBound:
         if until is not None and until < self.horizon:
             return chain
         return chain + [self.horizon] * (count - len(chain))
+
+    def _coupled(self, g: str, tids: list[str]) -> list[int]:
+        """F[k] where g's tasks start within a maximum lag of their own predecessors' finish
+        and both steps have small crews: the two crews followed together
+        (scheduler/pair_bound.py), the predecessors' k-th start from S[k] on."""
+        pair = coupled_pair(self.plan, tids, self.group_of)
+        if pair is None or pair.first_group not in self.S or \
+                len(self.groups[pair.first_group]) != len(tids):
+            return []  # a predecessor without a test of its own would not wait for the gauge
+        return pair_finishes(self.plan, self.cals, pair, self.S[pair.first_group],
+                             self.horizon, self._crew_before(pair))
+
+    def _crew_before(self, pair) -> Before | None:
+        """The tasks of its crew the pair's first step waits for (see _after_crew_work)."""
+        first, (rid, _, _, cal_id) = pair.first_group, pair.crews[0]
+        tids = self.groups[first]
+        for h, sets in self._fs_preds(first).items():
+            tasks = [self.plan.tasks[t] for t in self.groups[h]]
+            if len(sets) < len(tids) or any(
+                    t.calendar != cal_id or any(rid not in m.demands for m in t.modes)
+                    for t in tasks):
+                continue
+            needed = _needed(list(sets.values()))
+            if needed is not None:
+                return Before(self.S[h], needed, min(m.demands[rid] for t in tasks for m in
+                                                     t.modes),
+                              min(m.duration for t in tasks for m in t.modes))
+        return None
 
     def _windows(self, g: str, tids: list[str]) -> list[tuple[int, int]] | None:
         """Closed ranges of slots g's tasks may start in, from one kind of maximum-lag link

@@ -969,3 +969,136 @@ def _assert_order_statistics(plan, cals, tasks):
         finishes = sorted(tasks[t].finish for t in flow.groups[group])
         assert all(b <= a for b, a in zip(flow.S[group], starts)), group
         assert all(b <= a for b, a in zip(flow.F[group], finishes)), group
+
+
+PAIR_PLAN = """
+    [calendars.nights]
+    days = ["mon", "tue", "wed", "thu", "fri"]
+    shifts = ["22:00-06:00"]
+    [resources.pipefitters]
+    capacity = {fitters}
+    calendar = "nights"
+    [resources.gauges]
+    capacity = 1
+    [[levels]]
+    name = "hall"
+    count = 2
+    id = "hall-{{A}}"
+    [[levels]]
+    name = "rack"
+    count = 4
+    id = "rack-{{1}}"
+    [templates.hall.loop]
+    duration = "10h"
+    uses = {{ pipefitters = 1 }}
+    [templates.rack.connect]
+    after = ["hall:loop"]
+    duration = "2h"
+    uses = {{ pipefitters = 1 }}
+    [templates.rack.test]
+    after = [{{ task = "connect", max_lag = "2h" }}]
+    duration = "4h"
+    uses = {{ gauges = 1 }}
+"""
+
+
+def test_a_test_within_a_lag_of_its_connect_paces_both_crews():
+    """Tests one pipefitter on nights (22:00-06:00, Mon-Fri) who lays two halls' 10 h loops
+    and connects four racks a hall (2 h each, after the hall's loop), and one gauge testing
+    each rack (4 h) within 2 h of its connect. The gauge starts a test only every 4 h, each
+    within 2 h of its own connect, so a night of connects holds at most three, and a loop
+    (which does not pause for connects) fills little of what is left. The crews on their
+    own say slot 128 (the pipefitter's 36 h fit by Friday's night shift, the gauge's windows
+    allow a test then); followed together (scheduler/pair_bound.py) the last test runs no
+    sooner than Saturday 07:00-11:00 (slot 131), after a connect done by 05:00 on Friday's
+    night shift, which CP-SAT proves optimal on the plain model, knowing no bound."""
+    plan = make_plan(PAIR_PLAN.format(fitters=1))
+    cals = Calendars(plan)
+    assert lower_bound(plan, cals, horizon=300) == 131
+    assert _plain_optimum(plan, cals, 300, 30)[1] == 131
+
+
+def test_pair_bound_leaves_larger_crews_to_the_flow_line():
+    """Tests that four pipefitters (more units than the pair's walk follows) leave the bound
+    to the flow line: no walk, the same bound as without it."""
+    from rackplan.scheduler.pair_bound import coupled_pair, pair_finishes
+
+    plan = make_plan(PAIR_PLAN.format(fitters=4))
+    cals = Calendars(plan)
+    start, _ = earliest_finishes(plan, cals)
+    flow = FlowBound(plan, cals, 300, start, after_finish(plan))
+    flow.bound()
+    tests = flow.groups["templates.rack.test"]
+    pair = coupled_pair(plan, tests, flow.group_of)
+    assert pair is not None and pair.first_group == "templates.rack.connect"
+    assert pair_finishes(plan, cals, pair, flow.S[pair.first_group], 300) == []
+
+
+@pytest.mark.parametrize("case", range(10))
+def test_pair_bound_never_above_a_schedule(case):
+    """Tests the pair's order statistics on random plans (a crew on nights, days or round the
+    clock that lays hall loops and connects racks, another that tests each within a maximum
+    lag, capacities that change) against every rule's list schedule and CP-SAT's best in two
+    seconds on the plain model: no test finishes sooner, k-th by k-th, than the bound says."""
+    import random
+
+    from rackplan.scheduler.heuristic import rule_schedules
+
+    plan = make_plan(_random_pair_plan(random.Random(case)))
+    cals = Calendars(plan)
+    found = [tasks for _, _, tasks in rule_schedules(plan, cals)]
+    if found:
+        found.append(_plain_optimum(plan, cals, None, 2, proven=False)[0])
+    for tasks in found:
+        end = max(t.finish for t in tasks.values())
+        assert lower_bound(plan, cals, horizon=end) <= end
+        _assert_order_statistics(plan, cals, tasks)
+
+
+def _random_pair_plan(rng) -> str:
+    changes = ""
+    if rng.random() < 0.5:
+        changes = f'changes = [{{ from = "{rng.randint(1, 6)}d", ' \
+                  f'capacity = {rng.choice([1, 2, 3])} }}]'
+    gauge_cal = rng.choice(["", "", 'calendar = "days"', 'calendar = "around"'])
+    lag = ', lag = "1h"' if rng.random() < 0.3 else ""
+    return f"""
+        [calendars.nights]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        shifts = ["22:00-06:00"]
+        [calendars.days]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        shifts = ["07:00-11:00", "12:00-16:00"]
+        [calendars.around]
+        days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        shifts = ["06:00-18:00", "18:00-06:00"]
+        [resources.pipefitters]
+        capacity = {rng.choice([1, 1, 2, 2, 3])}
+        calendar = "{rng.choice(["nights", "days", "around"])}"
+        {changes}
+        [resources.gauges]
+        capacity = {rng.choice([1, 1, 2])}
+        {gauge_cal}
+        [[levels]]
+        name = "hall"
+        count = {rng.randint(1, 3)}
+        id = "hall-{{A}}"
+        [[levels]]
+        name = "rack"
+        count = {rng.randint(2, 6)}
+        id = "rack-{{1}}"
+        [templates.hall.loop]
+        duration = "{rng.randint(2, 20)}h"
+        uses = {{ pipefitters = 1 }}
+        [templates.rack.connect]
+        after = ["hall:loop"]
+        duration = "{rng.randint(1, 4)}h"
+        uses = {{ pipefitters = 1 }}
+        [templates.rack.test]
+        after = [{{ task = "connect", max_lag = "{rng.randint(1, 4)}h"{lag} }}]
+        duration = "{rng.randint(1, 6)}h"
+        uses = {{ gauges = 1 }}
+        [templates.rack.after]
+        after = ["test"]
+        duration = "{rng.randint(1, 3)}h"
+    """
