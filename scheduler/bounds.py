@@ -20,7 +20,7 @@ from .heuristic import (
     topological_order,
 )
 from .plan import LinkType, Plan
-from .pair_bound import Before, coupled_pair, pair_finishes
+from .crew_walk import Before, coupled_pair, pair_finishes
 from .schedule import reached_at
 
 
@@ -243,7 +243,10 @@ class Ends:
             best = min(best, finish + self.after[ranked[self.few]])
         return best
 
-    def after_finish(self, tid: str, finish: int) -> int:
+    def after_finish(self, tid: str, finish: int, target: str | None = None) -> int:
+        """The project's earliest end once `tid` finishes at `finish`; given a `target`, the
+        earliest that task can finish then (0 if the pass does not reach it: a start-to-start
+        link out of `tid` says nothing of its finish)."""
         import heapq
 
         from .calendar import lag_end
@@ -279,10 +282,12 @@ class Ends:
             s = max(starts.get(cur, 0), task.release)
             s = s if d == 0 else cal.next_working(s)
             f = max(cal.finish(s, d), ends.get(cur, 0))
+            if cur == target:
+                return f
             last = max(last, f)
             for nxt, link in self.succ[cur]:
                 reach(nxt, link, s, f)
-        return last
+        return 0 if target is not None else last
 
 
 def arrivals_bound(plan: Plan, cals: Calendars, sid: str, start: dict[str, int]) -> int:
@@ -788,17 +793,18 @@ class FlowBound:
     def _coupled(self, g: str, tids: list[str]) -> list[int]:
         """F[k] where g's tasks start within a maximum lag of their own predecessors' finish
         and both steps have small crews: the two crews followed together
-        (scheduler/pair_bound.py), the predecessors' k-th start from S[k] on."""
+        (scheduler/crew_walk.py), the predecessors' k-th start from S[k] on."""
         pair = coupled_pair(self.plan, tids, self.group_of)
         if pair is None or pair.first_group not in self.S or \
                 len(self.groups[pair.first_group]) != len(tids):
             return []  # a predecessor without a test of its own would not wait for the gauge
         return pair_finishes(self.plan, self.cals, pair, self.S[pair.first_group],
-                             self.horizon, self._crew_before(pair))
+                             self.horizon, self.crew_before(pair.first_group, pair.crews[0]))
 
-    def _crew_before(self, pair) -> Before | None:
-        """The tasks of its crew the pair's first step waits for (see _after_crew_work)."""
-        first, (rid, _, _, cal_id) = pair.first_group, pair.crews[0]
+    def crew_before(self, first: str, crew) -> Before | None:
+        """The tasks of its crew step `first` waits for (see _after_crew_work); `crew` is
+        (crew, units, duration, calendar) as scheduler/crew_walk.py has it."""
+        rid, cal_id = crew[0], crew[3]
         tids = self.groups[first]
         for h, sets in self._fs_preds(first).items():
             tasks = [self.plan.tasks[t] for t in self.groups[h]]

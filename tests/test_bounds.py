@@ -1009,7 +1009,7 @@ def test_a_test_within_a_lag_of_its_connect_paces_both_crews():
     within 2 h of its own connect, so a night of connects holds at most three, and a loop
     (which does not pause for connects) fills little of what is left. The crews on their
     own say slot 128 (the pipefitter's 36 h fit by Friday's night shift, the gauge's windows
-    allow a test then); followed together (scheduler/pair_bound.py) the last test runs no
+    allow a test then); followed together (scheduler/crew_walk.py) the last test runs no
     sooner than Saturday 07:00-11:00 (slot 131), after a connect done by 05:00 on Friday's
     night shift, which CP-SAT proves optimal on the plain model, knowing no bound."""
     plan = make_plan(PAIR_PLAN.format(fitters=1))
@@ -1021,7 +1021,7 @@ def test_a_test_within_a_lag_of_its_connect_paces_both_crews():
 def test_pair_bound_leaves_larger_crews_to_the_flow_line():
     """Tests that four pipefitters (more units than the pair's walk follows) leave the bound
     to the flow line: no walk, the same bound as without it."""
-    from rackplan.scheduler.pair_bound import coupled_pair, pair_finishes
+    from rackplan.scheduler.crew_walk import coupled_pair, pair_finishes
 
     plan = make_plan(PAIR_PLAN.format(fitters=4))
     cals = Calendars(plan)

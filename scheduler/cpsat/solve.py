@@ -18,6 +18,7 @@ from ortools.sat.python import cp_model
 from ..bounds import bounds
 from ..calendar import Calendars
 from ..crew_order import crew_order_search
+from ..crew_walk import walk_floor
 from ..errors import VerificationError
 from ..heuristic import left_justify, rule_schedules
 from ..joint_bound import joint_floor, split_floor
@@ -200,6 +201,10 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
             floor = best.floor = split_floor(
                 _soonest(plan), cals, proven, floor, value, until, bound_horizon,
                 min(time.monotonic() + options.time_limit / 10, deadline - reserve) - bounding)
+            # One crew's loops and racks followed together: a tenth more at most.
+            floor = best.floor = walk_floor(
+                plan, cals, proven, floor, value, until,
+                min(time.monotonic() + options.time_limit / 10, deadline - reserve))
     if seed_ok:
         value = objective_value(plan, seed_tasks, until)
         if _close(value, floor, options):

@@ -1,0 +1,438 @@
+"""Small crews followed slot by slot over every way they can work: a step that must start within
+a maximum lag of its predecessor's finish (pair_finishes), and the GPU-slots one crew's work
+allows where it also lays the halls' loops (crew_gpu_slots).
+
+Order statistics of a pair: one gauge leak-tests each rack within 2 h of its cool-connect by
+the one pipefitter on the night shift.
+
+The flow line (scheduler/bounds.py) sees each crew on its own: the pipefitter could connect
+four racks a night, the gauge could start a 4 h test at 23:00, 03:00 and 07:00, the windows
+the connects' finishes open. But a test must follow its own connect within the lag, and one
+pipefitter cannot finish connects at all those times: the pair delivers fewer tests than
+either crew alone. Here the two crews are followed together, slot by slot, over every way
+they can work (a dynamic program over states: the connects and tests under way, with the
+work they have left, and the connects done and not yet tested, with the slot each was done
+at), so the j-th test to finish is no sooner than the first slot some state has j done.
+
+The model is a relaxation of every schedule: the k-th connect to start starts no sooner than
+the flow line's S[k] for its step and only when its calendar works, each works its duration
+in its calendar's working slots, tests start on their calendar's working slots between the
+lag and the maximum lag after the connect's finish, and neither crew ever has more tasks of
+the pair under way than its units (other work on the crews is left out). A state with more
+tests done dominates one with the same tasks under way and waiting (it can follow the other's
+future less its first few connects, whose later starts the order statistics allow), so each
+state keeps only its most; tests go to the connects waiting longest (the earliest deadline).
+Less work left on the tasks under way, and later finishes of the connects waiting (later
+deadlines, once their tests may start), are better too: each state keeps a front.
+
+GPU-slots of a crew: the order statistics let each array come online as if it came first.
+On a plan whose pipefitters lay three halls' loops (nine night shifts each) and connect every
+rack after its hall's loop, the 13th array counts the third loop as done early while the
+first twelve still have both pipefitters. The same walk follows the crew's loops and connects
+(or the pair's tests) together and adds, when the k-th array's worth of them is done, the
+most GPU-slots the k-th array can then have: the k largest-GPU arrays first, each online no
+sooner than the earliest the links and calendars allow after that finish (a forward pass from
+each connect), nor than the flow line's k-th. A state with more done and as many GPU-slots,
+and as many arrays counted, dominates. The best over the walk, up to the end of the count,
+bounds the GPU-slots of every schedule.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .calendar import Calendars, lag_end
+from .plan import LinkType, Plan
+
+MOST_UNITS = 3  # crews holding more units than this at once are left to the flow line
+# States followed over all slots; past it the pair says nothing (under a second: varied
+# plans' pairs take 60-80 thousand).
+MOST_WALKED = 100_000
+MOST_PASSES = 20_000  # forward passes for the GPU tasks' online times
+# States a GPU-slots walk follows (once a solve, not each pass of the bounds): seed 253 of
+# bench/varied.py takes 242 thousand, 2 s.
+MOST_SCORED = 500_000
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Each task of `second` starts within the link's maximum lag of the finish of its own
+    task of `first` (another step, `first_group`)."""
+
+    first: tuple[str, ...]
+    second: tuple[str, ...]
+    first_group: str
+    link: object  # the maximum-lag link of the first of `second` (its lag and calendar)
+    crews: tuple[tuple[str, int, int, str | None], ...]  # (crew, units, duration, calendar)
+
+
+def coupled_pair(plan: Plan, tids: list[str], group_of: dict[str, str]) -> Pair | None:
+    """The pair whose second step is `tids`, or None if they are not one: each task has a
+    finish-to-start maximum-lag link from its own task of one other step, both steps use one
+    crew each (two crews), in one duration per task of the first step, on one calendar each."""
+    preds, links = [], set()
+    for t in tids:
+        found = [lk for lk in plan.tasks[t].links
+                 if lk.type == LinkType.FS and lk.max_lag is not None]
+        if len(found) != 1:
+            return None
+        preds.append(found[0].pred)
+        links.add((found[0].lag, found[0].max_lag, found[0].lag_calendar))
+    groups = {group_of[p] for p in preds}
+    if len(links) != 1 or len(groups) != 1 or len(set(preds)) != len(preds):
+        return None
+    first = _crew(plan, preds, exact=True)
+    second = _crew(plan, tids, exact=False)
+    if first is None or second is None or first[0] == second[0]:
+        return None
+    link = next(lk for lk in plan.tasks[tids[0]].links if lk.max_lag is not None)
+    return Pair(tuple(preds), tuple(tids), groups.pop(), link, (first, second))
+
+
+def _crew(plan: Plan, tids, exact: bool) -> tuple[str, int, int, str | None] | None:
+    """(crew, demand, duration, calendar) every mode of these tasks has one crew: the least
+    demand and duration over modes, or None. The predecessors' duration must be `exact` (one
+    for all modes): a shorter one would move the window of the maximum lag, not relax it."""
+    tasks = [plan.tasks[t] for t in tids]
+    crews = {rid for t in tasks for m in t.modes for rid in m.demands}
+    durations = {m.duration for t in tasks for m in t.modes}
+    calendars = {t.calendar for t in tasks}
+    if len(crews) != 1 or len(calendars) != 1 or (exact and len(durations) != 1):
+        return None
+    rid = crews.pop()
+    if any(rid not in m.demands for t in tasks for m in t.modes) or min(durations) == 0:
+        return None
+    need = min(m.demands[rid] for t in tasks for m in t.modes)
+    return rid, need, min(durations), calendars.pop()
+
+
+@dataclass(frozen=True)
+class Before:
+    """Tasks of the first step's crew that its tasks wait for (the halls' cooling loops before
+    the racks' cool-connects): the i-th starts no sooner than starts[i-1]; k of the first
+    step can start once needed[k-1] of them are done."""
+
+    starts: list[int]
+    needed: list[int]
+    need: int  # crew units each holds
+    duration: int  # its least, in working slots
+
+
+def pair_finishes(plan: Plan, cals: Calendars, pair: Pair, first_starts: list[int],
+                  horizon: int, before: Before | None = None) -> list[int]:
+    """Lower bounds on the j-th finish of the second step (j = 1..n) over schedules ending by
+    `horizon`; [] when the crews hold too many units, the second never waits, or the walk
+    grows too long."""
+    key = ("pair", pair, tuple(first_starts), _before_key(before), horizon,
+           tuple(plan.resources[c[0]].steps for c in pair.crews))
+    if key not in cals.memo:
+        walk = _Walk(plan, cals, pair, first_starts, horizon, before)
+        cals.memo[key] = [] if walk.too_big() or walk.never_waits() else walk.run()[0]
+    return cals.memo[key]
+
+
+def _before_key(before: Before | None):
+    return before and (tuple(before.starts), tuple(before.needed), before.need,
+                       before.duration)
+
+
+@dataclass(frozen=True)
+class Score:
+    """What the walk adds up: the k-th unit (array) is counted once needed[k-1] of the walked
+    step's tasks are done, worth values[k-1][slot] if done by that slot."""
+
+    needed: list[int]
+    values: list[list[int]]
+
+
+def _keep(front: list, new: tuple) -> None:
+    """Add a state to a front (of the same numbers of tasks under way and waiting, the same
+    units counted) unless one there is as good in every respect, dropping those it beats."""
+    hs, bs, ws, got, score = new
+    kept = []
+    for old in front:
+        oh, ob, ow, og, os_ = old
+        if og >= got and os_ >= score and _no_worse(oh, ob, ow, hs, bs, ws):
+            return
+        if not (got >= og and score >= os_ and _no_worse(hs, bs, ws, oh, ob, ow)):
+            kept.append(old)
+    kept.append(new)
+    front[:] = kept
+
+
+def _no_worse(hs, bs, ws, oh, ob, ow) -> bool:
+    """Work left no more, finishes waiting no sooner (sorted tuples of equal lengths)."""
+    return all(x <= y for x, y in zip(hs, oh)) and all(x <= y for x, y in zip(bs, ob)) \
+        and all(x >= y for x, y in zip(ws, ow))
+
+
+class _Walk:
+    """The slot-by-slot moves of one crew, or a pair's two (see the module docstring)."""
+
+    def __init__(self, plan, cals, pair, first_starts, horizon, before, score=None):
+        (ra, self.need_a, self.dur_a, cal_a) = pair.crews[0]
+        self.cap_a = _capacity(plan, ra, horizon)
+        self.works_a = _works(cals, cal_a, horizon)
+        self.paired = len(pair.crews) > 1
+        if self.paired:
+            (rb, self.need_b, self.dur_b, cal_b) = pair.crews[1]
+            self.cap_b = _capacity(plan, rb, horizon)
+            self.works_b = _works(cals, cal_b, horizon)
+            self.most = pair.link.max_lag
+            self.opens = [lag_end(cals, pair.link, f) for f in range(horizon + 2)]
+        else:
+            self.need_b, self.dur_b, self.most = 1, 1, 0
+            self.cap_b, self.works_b = [0] * horizon, [False] * horizon
+        self.first_starts, self.before, self.score = first_starts, before, score
+        self.horizon = horizon
+        self.n = len(pair.second) if self.paired else len(first_starts)
+
+    def too_big(self) -> bool:
+        least_a = min([self.need_a] + ([self.before.need] if self.before else []))
+        return max(self.cap_a, default=0) // least_a > MOST_UNITS or \
+            max(self.cap_b, default=0) // self.need_b > MOST_UNITS
+
+    def never_waits(self) -> bool:
+        """Whether the second crew, always at work, has a unit free for every first-step
+        task the moment it finishes (the flow line knows all then)."""
+        if any(not w for w in self.works_b):
+            return False
+        per_unit = -(-self.dur_b // self.dur_a)  # finishes one unit makes while a test runs
+        return min(self.cap_b, default=0) // self.need_b >= \
+            max(self.cap_a, default=0) // self.need_a * per_unit
+
+    def run(self, most: int = MOST_WALKED, deadline: float | None = None
+            ) -> tuple[list[int], int | None]:
+        """(the first slot each count of done tasks is reached, the horizon where none is;
+        the most the score adds up), or ([], None) when the walk grows past `most` states or
+        runs past `deadline`."""
+        first = [self.horizon] * (self.n + 1)
+        # State: the `before` tasks done, the work left of each first-step task under way,
+        # the finishes of those done whose tests may not start yet (and how many tasks the
+        # front below holds under way and waiting), units counted -> the front of (work left
+        # of each `before` task under way, of each second-step task under way, the finishes
+        # of those done whose tests may start, tasks done, score): less work left, later
+        # finishes (later deadlines), more done and more score are better.
+        states: dict[tuple, list] = {(0, (), (), 0, 0, 0, 0): [((), (), (), 0, 0)]}
+        before = self.before
+        begin = min(self.first_starts + (before.starts if before else []),
+                    default=self.horizon)
+        walked = 0
+        for t in range(max(0, begin), self.horizon):
+            nxt: dict[tuple, list] = {}
+            for key, front in states.items():
+                for state in front:
+                    self.step(t, key, state, nxt, first)
+            states = nxt
+            walked += sum(len(f) for f in states.values())
+            if walked > most or (deadline is not None and time.monotonic() > deadline):
+                return [], None
+            if (first[self.n] < self.horizon and self.score is None) or not states:
+                break
+        best = max((state[4] for front in states.values() for state in front), default=0)
+        return first[1:], best
+
+    def step(self, t, key, state, nxt, first) -> None:
+        """Every way a state goes from slot t to t + 1."""
+        done_h, run_a, later, units = key[0], key[1], key[2], key[6]
+        run_h, run_b, ready, done, score = state
+        before, works_a, works_b = self.before, self.works_a[t], self.works_b[t]
+        used_a = self.need_a * len(run_a) + (before.need * len(run_h) if before else 0)
+        if (works_a and used_a > self.cap_a[t]) or \
+                (works_b and self.need_b * len(run_b) > self.cap_b[t]):
+            return  # the crew shrank under tasks still at work
+        if ready and ready[0] + self.most < t:
+            return
+        can_b = min(self.cap_b[t] // self.need_b - len(run_b), len(ready)) if works_b else 0
+        due = sum(1 for f in ready if f + self.most <= t)  # their last slot to start
+        if due > can_b:
+            return
+        free = self.cap_a[t] - used_a if works_a else 0
+        started = done + len(run_a) + len(run_b) + len(ready) + len(later)
+        for b in range(due, can_b + 1):
+            left = ready[b:] + later  # tests go to the earliest deadlines
+            bs = _worked(run_b + (self.dur_b,) * b, works_b)
+            tested = done + bs.count(0)
+            bs = tuple(sorted(x for x in bs if x))
+            for h_new in range(self._can_before(t, done_h, run_h, free) + 1):
+                hs = _worked(run_h + (before.duration,) * h_new, works_a) if before else ()
+                dh = done_h + hs.count(0)
+                hs = tuple(sorted(x for x in hs if x))
+                room = free - (before.need * h_new if before else 0)
+                for a in range(self._can_first(t, started, done_h, room) + 1):
+                    as_ = _worked(run_a + (self.dur_a,) * a, works_a)
+                    if self.paired:
+                        got, waiting = tested, sorted(left + (t + 1,) * as_.count(0))
+                    else:
+                        got, waiting = tested + as_.count(0), []
+                    for j in range(done + 1, got + 1):
+                        first[j] = min(first[j], t + 1)
+                    counted, gained = self._scored(units, got, t + 1)
+                    opened = tuple(f for f in waiting if self.opens[f] <= t + 1)
+                    shut = tuple(f for f in waiting if self.opens[f] > t + 1)
+                    key = (dh, tuple(sorted(x for x in as_ if x)), shut, len(hs), len(bs),
+                           len(opened), counted)
+                    _keep(nxt.setdefault(key, []), (hs, bs, opened, got, score + gained))
+
+    def _scored(self, units: int, done: int, slot: int) -> tuple[int, int]:
+        """(units counted, what they add) once `done` tasks are done by `slot`."""
+        score = self.score
+        if score is None:
+            return units, 0
+        gained = 0
+        while units < len(score.needed) and score.needed[units] <= done:
+            gained += score.values[units][min(slot, len(score.values[units]) - 1)]
+            units += 1
+        return units, gained
+
+    def _can_before(self, t, done_h, run_h, free) -> int:
+        before = self.before
+        if before is None or not self.works_a[t]:
+            return 0
+        k, n = done_h + len(run_h), 0
+        while k + n < len(before.starts) and before.starts[k + n] <= t and \
+                (n + 1) * before.need <= free:
+            n += 1
+        return n
+
+    def _can_first(self, t, started, done_h, room) -> int:
+        """How many first-step tasks may start at t: the order statistics, the `before`
+        tasks done, the crew units left."""
+        if not self.works_a[t]:
+            return 0
+        needed = self.before.needed if self.before else None
+        n = 0
+        while started + n < len(self.first_starts) and self.first_starts[started + n] <= t \
+                and (n + 1) * self.need_a <= room \
+                and (needed is None or needed[started + n] <= done_h):
+            n += 1
+        return n
+
+
+def _worked(left: tuple, works: bool) -> tuple:
+    """Work left after slot t: one less for each task if its calendar works then."""
+    return tuple(x - 1 for x in left) if works else left
+
+
+def _capacity(plan: Plan, rid: str, horizon: int) -> list[int]:
+    out = [0] * horizon
+    for lo, hi, cap in plan.resources[rid].profile(horizon):
+        for t in range(max(0, lo), min(hi, horizon)):
+            out[t] = cap
+    return out
+
+
+def _works(cals: Calendars, cal_id: str | None, horizon: int) -> list[bool]:
+    cal = cals.get(cal_id)
+    return [cal.is_working(t) for t in range(horizon)]
+
+
+def walk_floor(plan: Plan, cals: Calendars, proven, floor: int, best: int, until: int,
+               deadline: float) -> int:
+    """A floor at least `floor` for a gpu-hours objective, given a schedule scoring `best`:
+    for each step every GPU task waits for, done by a small crew that also lays what the
+    step waits for (or tested within a maximum lag by a small crew), the most GPU-slots the
+    walk allows, plus the soft targets' penalty floor; steps are tried while time is left
+    before `deadline`."""
+    flow = proven.flow
+    if plan.objective.kind != "gpu-hours" or best <= floor or flow is None or until <= 0:
+        return floor
+    penalty = sum(plan.targets[t].penalty * max(0, slot - plan.targets[t].due)
+                  for t, slot in proven.reach.items())
+    gpu_tasks = [t.id for t in plan.tasks.values() if t.gpus]
+    walks = []
+    for g in sorted(flow.groups):
+        feeds = _feeds(plan, gpu_tasks, set(flow.groups[g]))
+        walk = feeds and _gpu_walk(plan, cals, flow, g, feeds, until)
+        if walk:
+            walks.append(walk)
+    # One crew's walks first: a pair's (two crews of up to three) took 40 s on a varied plan.
+    for walk in sorted(walks, key=lambda w: w.paired):
+        if time.monotonic() > deadline or floor >= best:
+            break
+        most = walk.run(MOST_SCORED, deadline)[1]
+        if most is not None:
+            floor = max(floor, penalty - most)
+    return floor
+
+
+def _feeds(plan: Plan, gpu_tasks: list[str], step: set[str]) -> dict[str, str] | None:
+    """Task of the step -> the one GPU task that waits for it, if every GPU task waits for
+    some of the step's tasks (through links of any kind) and no task for two."""
+    out: dict[str, str] = {}
+    for a in gpu_tasks:
+        seen, stack, found = {a}, [a], False
+        while stack:
+            for link in plan.tasks[stack.pop()].links:
+                p = link.pred
+                if p in step:
+                    if out.setdefault(p, a) != a:
+                        return None
+                    found = True
+                elif p not in seen:
+                    seen.add(p)
+                    stack.append(p)
+        if not found:
+            return None
+    return out
+
+
+def _gpu_walk(plan: Plan, cals: Calendars, flow, g: str, feeds: dict[str, str], until: int
+              ) -> _Walk | None:
+    """The walk of step g's crew (with what it lays first), or of the pair g is the tests
+    of, scoring GPU-slots; None where there is no such crew or it holds too many units."""
+    tids = flow.groups[g]
+    if len(feeds) != len(tids):
+        return None
+    pair = coupled_pair(plan, tids, flow.group_of)
+    if pair is not None and len(flow.groups[pair.first_group]) == len(tids) and \
+            pair.first_group in flow.S:
+        first, starts = pair.first_group, flow.S[pair.first_group]
+    else:
+        crew = _crew(plan, tids, exact=False)
+        if crew is None or g not in flow.S:
+            return None
+        pair = Pair(tuple(tids), (), g, None, (crew,))
+        first, starts = g, flow.S[g]
+    before = flow.crew_before(first, pair.crews[0])
+    if before is None:
+        return None  # a crew alone: the flow line's unit chains see it
+    score = _gpu_score(plan, flow, feeds, until)
+    walk = _Walk(plan, cals, pair, starts, until, before, score)
+    if walk.too_big() or (walk.paired and walk.never_waits()):
+        return None
+    return walk
+
+
+def _gpu_score(plan: Plan, flow, feeds: dict[str, str], until: int) -> Score:
+    """The k-th GPU task counted once the k smallest sets of the step's tasks are done, worth
+    the k-th most GPUs times the slots before `until` from when it can come online."""
+    sizes: dict[str, int] = defaultdict(int)
+    for a in feeds.values():
+        sizes[a] += 1
+    needed = list(itertools.accumulate(sorted(sizes.values())))
+    gpus = sorted((plan.tasks[a].gpus for a in sizes), reverse=True)
+    groups = {flow.group_of[a] for a in sizes}
+    order = flow.F.get(groups.pop(), []) if len(groups) == 1 else []
+    online = _online_after(flow, feeds, until)
+    values = []
+    for k, n in enumerate(gpus):
+        floor = order[k] if k < len(order) and len(order) == len(gpus) else 0
+        values.append([n * max(0, until - max(o, floor)) for o in online])
+    return Score(needed, values)
+
+
+def _online_after(flow, feeds: dict[str, str], until: int) -> list[int]:
+    """[slot] -> the earliest any GPU task can come online once the step's task it waits for
+    is done at that slot (a forward pass from each; every few slots past MOST_PASSES, each
+    holding until the next: online times only grow)."""
+    step = max(1, -(-len(feeds) * until // MOST_PASSES))
+    out, now = [], 0
+    for slot in range(until + 1):
+        if slot % step == 0:
+            now = min(flow.ends.after_finish(t, slot, a) for t, a in feeds.items())
+        out.append(now)
+    return out
