@@ -816,7 +816,7 @@ class FlowBound:
             if needed is not None:
                 return Before(self.S[h], needed, min(m.demands[rid] for t in tasks for m in
                                                      t.modes),
-                              min(m.duration for t in tasks for m in t.modes))
+                              min(m.duration for t in tasks for m in t.modes), sets)
         return None
 
     def _windows(self, g: str, tids: list[str]) -> list[tuple[int, int]] | None:

@@ -55,6 +55,8 @@ MOST_PASSES = 20_000  # forward passes for the GPU tasks' online times
 # States a GPU-slots walk follows (once a solve, not each pass of the bounds): seed 253 of
 # bench/varied.py takes 242 thousand, 2 s.
 MOST_SCORED = 500_000
+MOST_LATEST = 20_000  # states of a walk for a latest end (several a pass of the joint bound)
+MOST_PROBES = 8  # walks a latest end's search takes at most (then it keeps the later end)
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class Before:
     needed: list[int]
     need: int  # crew units each holds
     duration: int  # its least, in working slots
+    waits: dict | None = None  # task of the first step -> the tasks here it waits for
 
 
 def pair_finishes(plan: Plan, cals: Calendars, pair: Pair, first_starts: list[int],
@@ -174,15 +177,18 @@ class _Walk:
 
     def __init__(self, plan, cals, pair, first_starts, horizon, before, score=None):
         (ra, self.need_a, self.dur_a, cal_a) = pair.crews[0]
-        self.cap_a = _capacity(plan, ra, horizon)
+        self.cap_a = _capacity(plan, cals, ra, horizon)
         self.works_a = _works(cals, cal_a, horizon)
         self.paired = len(pair.crews) > 1
         if self.paired:
             (rb, self.need_b, self.dur_b, cal_b) = pair.crews[1]
-            self.cap_b = _capacity(plan, rb, horizon)
+            self.cap_b = _capacity(plan, cals, rb, horizon)
             self.works_b = _works(cals, cal_b, horizon)
             self.most = pair.link.max_lag
-            self.opens = [lag_end(cals, pair.link, f) for f in range(horizon + 2)]
+            key = ("opens", pair.link, horizon)
+            if key not in cals.memo:
+                cals.memo[key] = [lag_end(cals, pair.link, f) for f in range(horizon + 2)]
+            self.opens = cals.memo[key]
         else:
             self.need_b, self.dur_b, self.most = 1, 1, 0
             self.cap_b, self.works_b = [0] * horizon, [False] * horizon
@@ -317,17 +323,23 @@ def _worked(left: tuple, works: bool) -> tuple:
     return tuple(x - 1 for x in left) if works else left
 
 
-def _capacity(plan: Plan, rid: str, horizon: int) -> list[int]:
-    out = [0] * horizon
-    for lo, hi, cap in plan.resources[rid].profile(horizon):
-        for t in range(max(0, lo), min(hi, horizon)):
-            out[t] = cap
-    return out
+def _capacity(plan: Plan, cals: Calendars, rid: str, horizon: int) -> list[int]:
+    key = ("capacity", plan.resources[rid], horizon)
+    if key not in cals.memo:
+        out = [0] * horizon
+        for lo, hi, cap in plan.resources[rid].profile(horizon):
+            for t in range(max(0, lo), min(hi, horizon)):
+                out[t] = cap
+        cals.memo[key] = out
+    return cals.memo[key]
 
 
 def _works(cals: Calendars, cal_id: str | None, horizon: int) -> list[bool]:
-    cal = cals.get(cal_id)
-    return [cal.is_working(t) for t in range(horizon)]
+    key = ("works", cal_id, horizon)
+    if key not in cals.memo:
+        cal = cals.get(cal_id)
+        cals.memo[key] = [cal.is_working(t) for t in range(horizon)]
+    return cals.memo[key]
 
 
 def walk_floor(plan: Plan, cals: Calendars, proven, floor: int, best: int, until: int,
@@ -436,3 +448,91 @@ def _online_after(flow, feeds: dict[str, str], until: int) -> list[int]:
             now = min(flow.ends.after_finish(t, slot, a) for t, a in feeds.items())
         out.append(now)
     return out
+
+
+def latest_ends(plan: Plan, cals: Calendars, flow, finish: int,
+                deadline: float | None = None) -> dict[str, int]:
+    """Task -> the latest it may end in a schedule that ends by `finish`, for what a crew
+    lays before the racks it then works on (a hall's cooling loop): all of its racks' tasks
+    on that crew (and their tests within a maximum lag) are still to do after it, each
+    ending early enough for what follows it. From T on, the walk finishes the last of them
+    no sooner than G(T), which only grows with T: the latest end is the largest T with
+    G(T) in time (a binary search), T = 0 being the least. Only while time is left before
+    `deadline`."""
+    key = ("latest ends", id(flow), finish)
+    if key in cals.memo and cals.memo[key][0] is flow:  # not another flow of the same id
+        return cals.memo[key][1]
+    out: dict[str, int] = {}
+    walks = [w for w in (_walked_step(plan, flow, g) for g in sorted(flow.groups)) if w]
+    tested = {pair.first_group for pair, _ in walks if pair.second}
+    for pair, before in walks:
+        if not pair.second and pair.first_group in tested:
+            continue  # the racks' tests say more of the loop than the racks alone
+        by_first = dict(zip(pair.first, pair.second)) if pair.second else {}
+        for task in sorted({b for bs in before.waits.values() for b in bs}):
+            if deadline is not None and time.monotonic() > deadline:
+                return out
+            firsts = tuple(sorted(t for t, bs in before.waits.items() if task in bs))
+            ends = [by_first[t] for t in firsts] if by_first else list(firsts)
+            due = finish - min(flow.after[t] for t in ends)
+            sub = Pair(firsts, tuple(by_first[t] for t in firsts) if by_first else (),
+                       pair.first_group, pair.link, pair.crews)
+            soonest = before.starts[0] + before.duration  # no loop ends sooner
+            out[task] = _latest(plan, cals, sub, due, finish, flow.horizon, soonest)
+    cals.memo[key] = (flow, out)
+    return out
+
+
+def _walked_step(plan: Plan, flow, g: str) -> tuple[Pair, Before] | None:
+    """The pair g is the tests of, or g's own crew, with what its first step waits for on
+    its crew; None where there is none."""
+    tids = flow.groups[g]
+    pair = coupled_pair(plan, tids, flow.group_of)
+    if pair is not None and len(flow.groups[pair.first_group]) == len(tids):
+        before = flow.crew_before(pair.first_group, pair.crews[0])
+    else:
+        crew = _crew(plan, tids, exact=False)
+        pair = crew and Pair(tuple(tids), (), g, None, (crew,))
+        before = pair and flow.crew_before(g, crew)
+    if pair is None or before is None or before.waits is None:
+        return None
+    return pair, before
+
+
+def _latest(plan: Plan, cals: Calendars, pair: Pair, due: int, finish: int, horizon: int,
+            soonest: int) -> int:
+    """The largest T in [soonest, due] whose walk (every first-step task free to start from T)
+    has the last task done by `due`; `finish` when the walk says nothing (cut short, or
+    nothing done by `horizon`, the flow line's). The walks are kept
+    per kind of pair ({T: last done}) for the next `due`: G only grows with T, so those
+    known narrow the search."""
+    n = len(pair.second) if pair.second else len(pair.first)
+    known = cals.memo.setdefault(("latest", pair.crews, pair.link, n, horizon, tuple(
+        plan.resources[c[0]].steps for c in pair.crews)), {})
+
+    def done_by(t: int) -> int | None:
+        if t not in known:
+            walk = _Walk(plan, cals, pair, [t] * n, horizon, None)
+            first = [] if walk.too_big() else walk.run(MOST_LATEST)[0]
+            known[t] = first[-1] if first and first[-1] < walk.horizon else None
+        return known[t]
+
+    soonest = min(soonest, due)
+    first = done_by(soonest)
+    if first is None:
+        return finish
+    if first > due:
+        return soonest  # none in time: the flow line says so too
+    lo = max([t for t, g in known.items() if g is not None and g <= due] + [soonest])
+    hi = min([t - 1 for t, g in known.items() if g is not None and g > due] + [due])
+    for _ in range(MOST_PROBES):  # the latest end is in [lo, hi]
+        if lo >= hi:
+            break
+        mid = (lo + hi + 1) // 2
+        last = done_by(mid)
+        if last is None or last <= due:  # a walk cut short says nothing: in time
+            lo = mid
+        else:
+            hi = mid - 1
+    return hi  # no sooner than the latest end: it is between lo and hi
+

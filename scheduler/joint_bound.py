@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from .bounds import Bounds, FlowBound, bounds
 from .calendar import Calendars
+from .crew_walk import latest_ends
 from .plan import Plan
 
 GRID = 8  # finish ranges between the proven finish and where the targets cannot pay back
@@ -70,9 +71,12 @@ def _reach_by(plan: Plan, cals: Calendars, proven: Bounds, after: dict[str, int]
     flow = proven.flow
     assert flow is not None
     held = {}
+    # A hall's loop ends early enough for its racks' crews to finish them all in time.
+    latest = latest_ends(plan, cals, flow, finish, deadline)
     for g, tids in flow.groups.items():
         if g in flow.S:
-            usage = _compulsory(plan, cals, flow, g, lambda t: finish - after[t.id])
+            usage = _compulsory(plan, cals, flow, g,
+                                lambda t: min(finish - after[t.id], latest.get(t.id, finish)))
             if usage:
                 held[g] = usage
     out = dict(proven.reach)

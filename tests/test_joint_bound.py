@@ -9,6 +9,7 @@ from test_bounds import _plain_optimum, _random_ff_plan
 
 from rackplan.scheduler.bounds import after_finish, bounds
 from rackplan.scheduler.calendar import Calendars
+from rackplan.scheduler.crew_walk import latest_ends
 from rackplan.scheduler.cpsat import SolveOptions, solve
 from rackplan.scheduler.heuristic import list_schedule
 from rackplan.scheduler.joint_bound import (
@@ -76,6 +77,29 @@ def test_the_second_loop_holds_a_fitter_while_the_first_halls_racks_wait():
     assert joint_floor(plan, cals, proven, floor, 20) == 13
     result = solve(plan, SolveOptions(time_limit=10, workers=1))
     assert result.status == SolveStatus.OPTIMAL and result.objective == 13
+
+
+def test_the_second_loop_ends_early_enough_for_all_its_racks():
+    """Tests the two halls with four racks each, half the GPUs (two racks) due at 5 h, 3 per
+    hour late. Apart: the finish is at least 10 (the second loop 4-8, its four racks on both
+    fitters 8-10) and two racks online at 5 (both fitters 4-5 on the first hall): floor 10.
+    A finish of 10 needs the second loop done by 8, not just by 9 (one rack's connect after
+    it): four connects on two fitters take 2 h from its end (the walk from each end T,
+    scheduler/crew_walk.py). So it runs 4-8, the first hall's racks share one fitter, the
+    second online at 6: 10 + 3 = 13. A finish of 11 lets the loop run 5-9 after both
+    fitters connect two racks 4-5: 11, the optimum (CP-SAT proves it on the plain model);
+    with the one-rack tail the joint bound said 10."""
+    plan = make_plan(TWO_HALLS.replace('count = 2\n    id = "rack-{1}"',
+                                       'count = 4\n    id = "rack-{1}"')
+                     .replace('by = "2h"', 'by = "5h"').replace("penalty = 1", "penalty = 3"))
+    cals = Calendars(plan)
+    proven = bounds(plan, cals, 30)
+    floor = proven.objective(plan, 0)
+    assert (proven.finish, proven.reach["half"], floor) == (10, 5, 10)
+    assert latest_ends(plan, cals, proven.flow, 10) == {"hall-A/loop": 8, "hall-B/loop": 8}
+    assert _reach_by(plan, cals, proven, after_finish(plan), 10)["half"] == 6
+    assert joint_floor(plan, cals, proven, floor, 20) == 11
+    assert _plain_optimum(plan, cals, 30, 20)[1] == 11
 
 
 def _random_halls_plan(rng) -> str:

@@ -192,10 +192,11 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
             plan, cals, seed_tasks, until, ordering,
             lambda tasks, by: crew_order_search(plan, cals, tasks, until, by))
     if seed_ok and (value := objective_value(plan, seed_tasks, until)) > floor:
-        # What the finish costs the soft targets: a tenth of the time at most, and a pass of
-        # the bounds begins only while one more fits before the reserve.
+        # What the finish costs the soft targets: an eighth of the time at most (the latest
+        # ends of the halls' loops take walks), and a pass of the bounds begins only while
+        # one more fits before the reserve.
         floor = best.floor = joint_floor(plan, cals, proven, floor, value, min(
-            time.monotonic() + options.time_limit / 10, deadline - reserve - bounding))
+            time.monotonic() + options.time_limit / 8, deadline - reserve - bounding))
         if plan.values_gpus_online and value > floor:
             # When the halls' cooling loops and energising finish: another tenth at most.
             floor = best.floor = split_floor(
