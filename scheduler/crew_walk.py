@@ -1,6 +1,7 @@
 """Small crews followed slot by slot over every way they can work: a step that must start within
-a maximum lag of its predecessor's finish (pair_finishes), and the GPU-slots one crew's work
-allows where it also lays the halls' loops (crew_gpu_slots).
+a maximum lag of its predecessor's finish (pair_finishes), the GPU-slots one crew's work
+allows where it also lays the halls' loops (walk_floor), and how late a hall's loop may end
+for its racks to be done in time (latest_ends, for scheduler/joint_bound.py).
 
 Order statistics of a pair: one gauge leak-tests each rack within 2 h of its cool-connect by
 the one pipefitter on the night shift.
@@ -35,6 +36,12 @@ sooner than the earliest the links and calendars allow after that finish (a forw
 each connect), nor than the flow line's k-th. A state with more done and as many GPU-slots,
 and as many arrays counted, dominates. The best over the walk, up to the end of the count,
 bounds the GPU-slots of every schedule.
+
+Latest ends: for a finish by F, a task is done by F less the shortest chain after it; for a
+hall's loop that is one rack's connect and what follows, but all of the hall's racks are
+connected (and tested) after it by their small crews. The walk from T, every rack free from
+T, is done no sooner than G(T), which only grows with T, so the loop ends by the largest T
+with G(T) in time (a binary search; walks kept for the next F).
 """
 
 from __future__ import annotations
@@ -502,20 +509,24 @@ def _walked_step(plan: Plan, flow, g: str) -> tuple[Pair, Before] | None:
 def _latest(plan: Plan, cals: Calendars, pair: Pair, due: int, finish: int, horizon: int,
             soonest: int) -> int:
     """The largest T in [soonest, due] whose walk (every first-step task free to start from T)
-    has the last task done by `due`; `finish` when the walk says nothing (cut short, or
-    nothing done by `horizon`, the flow line's). The walks are kept
-    per kind of pair ({T: last done}) for the next `due`: G only grows with T, so those
-    known narrow the search."""
+    has the last task done by `due`; `finish` when the walk says nothing (cut short). The
+    walks are kept per kind of pair ({T: (last done or None, looked up to)}) for the next
+    `due`: G only grows with T, so those known narrow the search. A walk looks as far as the
+    flow line's horizon, or `due` if later (a finish past the horizon may be in the grid)."""
     n = len(pair.second) if pair.second else len(pair.first)
-    known = cals.memo.setdefault(("latest", pair.crews, pair.link, n, horizon, tuple(
+    known = cals.memo.setdefault(("latest", pair.crews, pair.link, n, tuple(
         plan.resources[c[0]].steps for c in pair.crews)), {})
 
     def done_by(t: int) -> int | None:
-        if t not in known:
-            walk = _Walk(plan, cals, pair, [t] * n, horizon, None)
+        last, upto = known.get(t, (None, -1))
+        if last is None and upto <= due:
+            walk = _Walk(plan, cals, pair, [t] * n, max(horizon, due + 1), None)
             first = [] if walk.too_big() else walk.run(MOST_LATEST)[0]
-            known[t] = first[-1] if first and first[-1] < walk.horizon else None
-        return known[t]
+            if not first:
+                return None  # cut short: says nothing
+            last = first[-1] if first[-1] < walk.horizon else None
+            known[t] = (last, walk.horizon)
+        return due + 1 if last is None else last  # not done by the horizon: late
 
     soonest = min(soonest, due)
     first = done_by(soonest)
@@ -523,8 +534,9 @@ def _latest(plan: Plan, cals: Calendars, pair: Pair, due: int, finish: int, hori
         return finish
     if first > due:
         return soonest  # none in time: the flow line says so too
-    lo = max([t for t, g in known.items() if g is not None and g <= due] + [soonest])
-    hi = min([t - 1 for t, g in known.items() if g is not None and g > due] + [due])
+    lo = max([t for t, (g, _) in known.items() if g is not None and g <= due] + [soonest])
+    hi = min([t - 1 for t, (g, upto) in known.items() if (g if g is not None else upto) > due]
+             + [due])
     for _ in range(MOST_PROBES):  # the latest end is in [lo, hi]
         if lo >= hi:
             break
