@@ -419,10 +419,10 @@ def _gpu_walk(plan: Plan, cals: Calendars, flow, g: str, feeds: dict[str, str], 
     before = flow.crew_before(first, pair.crews[0])
     if before is None:
         return None  # a crew alone: the flow line's unit chains see it
-    score = _gpu_score(plan, flow, feeds, until)
-    walk = _Walk(plan, cals, pair, starts, until, before, score)
+    walk = _Walk(plan, cals, pair, starts, until, before)
     if walk.too_big() or (walk.paired and walk.never_waits()):
         return None
+    walk.score = _gpu_score(plan, flow, feeds, until)  # passes: only for a walk to take
     return walk
 
 
