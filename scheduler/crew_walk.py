@@ -55,13 +55,14 @@ from .calendar import Calendars, lag_end
 from .plan import LinkType, Plan
 
 MOST_UNITS = 3  # crews holding more units than this at once are left to the flow line
-# States followed over all slots; past it the pair says nothing (under a second: varied
-# plans' pairs take 60-80 thousand).
-MOST_WALKED = 100_000
+# States a pair's walk reaches and compares over all slots; past it the pair says nothing (a
+# few tenths of a second: the walk that proves seed 285 of bench/varied.py takes 216
+# thousand, seed 223's 41 thousand; seed 103's would take 4.3 million, 4 s).
+MOST_WALKED = 250_000
 MOST_PASSES = 20_000  # forward passes for the GPU tasks' online times
-# States a GPU-slots walk follows (once a solve, not each pass of the bounds): seed 253 of
-# bench/varied.py takes 242 thousand, 2 s.
-MOST_SCORED = 500_000
+# The same for a GPU-slots walk (once a solve, not each pass of the bounds): seed 253 of
+# bench/varied.py takes 3.3 million, 2 s.
+MOST_SCORED = 5_000_000
 MOST_LATEST = 20_000  # states of a walk for a latest end (several a pass of the joint bound)
 MOST_PROBES = 8  # walks a latest end's search takes at most (then it keeps the later end)
 
@@ -138,9 +139,17 @@ def pair_finishes(plan: Plan, cals: Calendars, pair: Pair, first_starts: list[in
     grows too long."""
     key = ("pair", pair, tuple(first_starts), _before_key(before), horizon,
            tuple(plan.resources[c[0]].steps for c in pair.crews))
+    long = ("too long", pair.crews, pair.link, len(pair.second))
+    if long in cals.memo:
+        # A walk of this pair grew too long once: the next (the joint and split bounds' passes,
+        # with other order statistics and crews less what compulsory parts hold) would too,
+        # a fraction of a second each for nothing.
+        return []
     if key not in cals.memo:
         walk = _Walk(plan, cals, pair, first_starts, horizon, before)
         cals.memo[key] = [] if walk.too_big() or walk.never_waits() else walk.run()[0]
+        if not cals.memo[key] and not walk.too_big() and not walk.never_waits():
+            cals.memo[long] = True
     return cals.memo[key]
 
 
@@ -158,19 +167,22 @@ class Score:
     values: list[list[int]]
 
 
-def _keep(front: list, new: tuple) -> None:
+def _keep(front: list, new: tuple) -> int:
     """Add a state to a front (of the same numbers of tasks under way and waiting, the same
-    units counted) unless one there is as good in every respect, dropping those it beats."""
+    units counted) unless one there is as good in every respect, dropping those it beats;
+    the states looked at."""
     hs, bs, ws, got, score = new
     kept = []
     for old in front:
         oh, ob, ow, og, os_ = old
         if og >= got and os_ >= score and _no_worse(oh, ob, ow, hs, bs, ws):
-            return
+            return len(kept) + 1
         if not (got >= og and score >= os_ and _no_worse(hs, bs, ws, oh, ob, ow)):
             kept.append(old)
+    looked = len(front)
     kept.append(new)
     front[:] = kept
+    return looked
 
 
 def _no_worse(hs, bs, ws, oh, ob, ow) -> bool:
@@ -233,14 +245,15 @@ class _Walk:
         before = self.before
         begin = min(self.first_starts + (before.starts if before else []),
                     default=self.horizon)
-        walked = 0
+        walked = 0  # states reached and compared
         for t in range(max(0, begin), self.horizon):
             nxt: dict[tuple, list] = {}
             for key, front in states.items():
                 for state in front:
-                    self.step(t, key, state, nxt, first)
+                    walked += self.step(t, key, state, nxt, first)
             states = nxt
             walked += sum(len(f) for f in states.values())
+            self.walked = walked
             if walked > most or (deadline is not None and time.monotonic() > deadline):
                 return [], None
             if (first[self.n] < self.horizon and self.score is None) or not states:
@@ -248,23 +261,24 @@ class _Walk:
         best = max((state[4] for front in states.values() for state in front), default=0)
         return first[1:], best
 
-    def step(self, t, key, state, nxt, first) -> None:
-        """Every way a state goes from slot t to t + 1."""
+    def step(self, t, key, state, nxt, first) -> int:
+        """Every way a state goes from slot t to t + 1; the states compared on the way."""
         done_h, run_a, later, units = key[0], key[1], key[2], key[6]
         run_h, run_b, ready, done, score = state
         before, works_a, works_b = self.before, self.works_a[t], self.works_b[t]
         used_a = self.need_a * len(run_a) + (before.need * len(run_h) if before else 0)
         if (works_a and used_a > self.cap_a[t]) or \
                 (works_b and self.need_b * len(run_b) > self.cap_b[t]):
-            return  # the crew shrank under tasks still at work
+            return 0  # the crew shrank under tasks still at work
         if ready and ready[0] + self.most < t:
-            return
+            return 0
         can_b = min(self.cap_b[t] // self.need_b - len(run_b), len(ready)) if works_b else 0
         due = sum(1 for f in ready if f + self.most <= t)  # their last slot to start
         if due > can_b:
-            return
+            return 0
         free = self.cap_a[t] - used_a if works_a else 0
         started = done + len(run_a) + len(run_b) + len(ready) + len(later)
+        looked = 0
         for b in range(due, can_b + 1):
             left = ready[b:] + later  # tests go to the earliest deadlines
             bs = _worked(run_b + (self.dur_b,) * b, works_b)
@@ -288,7 +302,9 @@ class _Walk:
                     shut = tuple(f for f in waiting if self.opens[f] > t + 1)
                     key = (dh, tuple(sorted(x for x in as_ if x)), shut, len(hs), len(bs),
                            len(opened), counted)
-                    _keep(nxt.setdefault(key, []), (hs, bs, opened, got, score + gained))
+                    looked += _keep(nxt.setdefault(key, []),
+                                    (hs, bs, opened, got, score + gained))
+        return looked
 
     def _scored(self, units: int, done: int, slot: int) -> tuple[int, int]:
         """(units counted, what they add) once `done` tasks are done by `slot`."""
@@ -420,7 +436,8 @@ def _gpu_walk(plan: Plan, cals: Calendars, flow, g: str, feeds: dict[str, str], 
     if before is None:
         return None  # a crew alone: the flow line's unit chains see it
     walk = _Walk(plan, cals, pair, starts, until, before)
-    if walk.too_big() or (walk.paired and walk.never_waits()):
+    if walk.too_big() or (walk.paired and walk.never_waits()) or \
+            ("too long", pair.crews, pair.link, len(pair.second)) in cals.memo:
         return None
     walk.score = _gpu_score(plan, flow, feeds, until)  # passes: only for a walk to take
     return walk
