@@ -20,7 +20,7 @@ from .heuristic import (
     topological_order,
 )
 from .plan import LinkType, Plan
-from .crew_walk import Before, coupled_pair, pair_finishes
+from .crew_walk import Before, coupled_pair, pair_finishes, stored_pair
 from .schedule import reached_at
 
 
@@ -794,7 +794,8 @@ class FlowBound:
         """F[k] where g's tasks start within a maximum lag of their own predecessors' finish
         and both steps have small crews: the two crews followed together
         (scheduler/crew_walk.py), the predecessors' k-th start from S[k] on."""
-        pair = coupled_pair(self.plan, tids, self.group_of)
+        pair = coupled_pair(self.plan, tids, self.group_of) or \
+            stored_pair(self.plan, tids, self.group_of)
         if pair is None or pair.first_group not in self.S or \
                 len(self.groups[pair.first_group]) != len(tids):
             return []  # a predecessor without a test of its own would not wait for the gauge

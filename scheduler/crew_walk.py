@@ -26,6 +26,14 @@ state keeps only its most; tests go to the connects waiting longest (the earlies
 Less work left on the tasks under way, and later finishes of the connects waiting (later
 deadlines, once their tests may start), are better too: each state keeps a front.
 
+The same walk follows a pair joined by a storage instead of a maximum lag (stored_pair): a
+dock receiving racks round the clock into a staging area of two that riggers on day shifts
+empty. Overnight the dock can fill the two places and no more, so by day the riggers get a
+rack an hour from the dock, not what their hours allow: the racks done and waiting never
+exceed the storage (each waiting rack holds a place from its receipt to its positioning).
+A walked task of the first step may take its shortest mode: the walk ends it when the
+schedule does and starts it later (its k-th start still no sooner than S[k]).
+
 GPU-slots of a crew: the order statistics let each array come online as if it came first.
 On a plan whose pipefitters lay three halls' loops (nine night shifts each) and connect every
 rack after its hall's loop, the 13th array counts the third loop as done early while the
@@ -54,7 +62,8 @@ from dataclasses import dataclass
 from .calendar import Calendars, lag_end
 from .plan import LinkType, Plan
 
-MOST_UNITS = 3  # crews holding more units than this at once are left to the flow line
+MOST_UNITS = 3  # crews holding more units than this at once are left to the flow line,
+MOST_WORK = 12  # unless their work under way at once is at most this many slots
 # States a pair's walk reaches and compares over all slots; past it the pair says nothing (a
 # few tenths of a second: the walk that proves seed 285 of bench/varied.py takes 216
 # thousand, seed 223's 41 thousand; seed 103's would take 4.3 million, 4 s).
@@ -77,6 +86,9 @@ class Pair:
     first_group: str
     link: object  # the maximum-lag link of the first of `second` (its lag and calendar)
     crews: tuple[tuple[str, int, int, str | None], ...]  # (crew, units, duration, calendar)
+    # A storage only the pair fills (at the first's finish) and empties (at the second's
+    # start) holds at most this many between them (a staging area between dock and riggers).
+    buffer: int | None = None
 
 
 def coupled_pair(plan: Plan, tids: list[str], group_of: dict[str, str]) -> Pair | None:
@@ -100,6 +112,38 @@ def coupled_pair(plan: Plan, tids: list[str], group_of: dict[str, str]) -> Pair 
         return None
     link = next(lk for lk in plan.tasks[tids[0]].links if lk.max_lag is not None)
     return Pair(tuple(preds), tuple(tids), groups.pop(), link, (first, second))
+
+
+def stored_pair(plan: Plan, tids: list[str], group_of: dict[str, str]) -> Pair | None:
+    """The pair whose second step is `tids` through a storage, or None: each task starts
+    after its own task of one other step (finish-to-start, lag >= 0) and takes one unit out
+    of a storage at its start that only those tasks put in, one each at their finish (no
+    deliveries, empty at first), both steps with one crew each."""
+    preds, links = [], set()
+    for t in tids:
+        task = plan.tasks[t]
+        if len(task.empties) != 1 or next(iter(task.empties.values())) != 1:
+            return None
+        found = [lk for lk in task.links if lk.type == LinkType.FS and lk.lag >= 0
+                 and plan.tasks[lk.pred].fills == task.empties]
+        if len(found) != 1 or found[0].max_lag is not None:
+            return None
+        preds.append(found[0].pred)
+        links.add((found[0].lag, found[0].lag_calendar))
+    sid = next(iter(plan.tasks[tids[0]].empties))
+    storage = plan.storages[sid]
+    users = {t.id for t in plan.tasks.values() if sid in t.fills or sid in t.empties}
+    groups = {group_of[p] for p in preds}
+    if len(links) != 1 or len(groups) != 1 or len(set(preds)) != len(preds) or \
+            users != set(preds) | set(tids) or storage.initial or storage.arrivals:
+        return None
+    first = _crew(plan, preds, exact=False)
+    second = _crew(plan, tids, exact=False)
+    if first is None or second is None or first[0] == second[0]:
+        return None
+    link = next(lk for lk in plan.tasks[tids[0]].links if lk.pred == preds[0])
+    most = max(c for _, c in storage.steps)
+    return Pair(tuple(preds), tuple(tids), groups.pop(), link, (first, second), most)
 
 
 def _crew(plan: Plan, tids, exact: bool) -> tuple[str, int, int, str | None] | None:
@@ -203,27 +247,33 @@ class _Walk:
             (rb, self.need_b, self.dur_b, cal_b) = pair.crews[1]
             self.cap_b = _capacity(plan, cals, rb, horizon)
             self.works_b = _works(cals, cal_b, horizon)
-            self.most = pair.link.max_lag
+            self.most = pair.link.max_lag  # None through a storage: no deadline
+            self.buffer = pair.buffer
             key = ("opens", pair.link, horizon)
             if key not in cals.memo:
                 cals.memo[key] = [lag_end(cals, pair.link, f) for f in range(horizon + 2)]
             self.opens = cals.memo[key]
         else:
-            self.need_b, self.dur_b, self.most = 1, 1, 0
+            self.need_b, self.dur_b, self.most, self.buffer = 1, 1, 0, None
             self.cap_b, self.works_b = [0] * horizon, [False] * horizon
         self.first_starts, self.before, self.score = first_starts, before, score
         self.horizon = horizon
         self.n = len(pair.second) if self.paired else len(first_starts)
 
     def too_big(self) -> bool:
+        """Whether a crew holds more units than MOST_UNITS, with more than MOST_WORK slots of
+        work under way at once (five riggers on 2 h positions are few states)."""
         least_a = min([self.need_a] + ([self.before.need] if self.before else []))
-        return max(self.cap_a, default=0) // least_a > MOST_UNITS or \
-            max(self.cap_b, default=0) // self.need_b > MOST_UNITS
+        units_a = max(self.cap_a, default=0) // least_a
+        units_b = max(self.cap_b, default=0) // self.need_b
+        return (units_a > MOST_UNITS and (units_a * self.dur_a > MOST_WORK or
+                                          self.before is not None)) or \
+            (units_b > MOST_UNITS and units_b * self.dur_b > MOST_WORK)
 
     def never_waits(self) -> bool:
         """Whether the second crew, always at work, has a unit free for every first-step
         task the moment it finishes (the flow line knows all then)."""
-        if any(not w for w in self.works_b):
+        if any(not w for w in self.works_b) or self.buffer is not None:
             return False
         per_unit = -(-self.dur_b // self.dur_a)  # finishes one unit makes while a test runs
         return min(self.cap_b, default=0) // self.need_b >= \
@@ -270,10 +320,13 @@ class _Walk:
         if (works_a and used_a > self.cap_a[t]) or \
                 (works_b and self.need_b * len(run_b) > self.cap_b[t]):
             return 0  # the crew shrank under tasks still at work
-        if ready and ready[0] + self.most < t:
+        most = self.most
+        if ready and most is not None and ready[0] + most < t:
             return 0
         can_b = min(self.cap_b[t] // self.need_b - len(run_b), len(ready)) if works_b else 0
-        due = sum(1 for f in ready if f + self.most <= t)  # their last slot to start
+        # Those whose last slot to start this is; through a storage, as many as it cannot hold.
+        due = sum(1 for f in ready if f + most <= t) if most is not None else \
+            max(0, len(ready) + len(later) - self.buffer) if self.buffer is not None else 0
         if due > can_b:
             return 0
         free = self.cap_a[t] - used_a if works_a else 0

@@ -1019,11 +1019,11 @@ def test_a_test_within_a_lag_of_its_connect_paces_both_crews():
 
 
 def test_pair_bound_leaves_larger_crews_to_the_flow_line():
-    """Tests that four pipefitters (more units than the pair's walk follows) leave the bound
-    to the flow line: no walk, the same bound as without it."""
+    """Tests that seven pipefitters (more units, and more work under way at once, than the
+    pair's walk follows: 7 x 2 h) leave the bound to the flow line: no walk."""
     from rackplan.scheduler.crew_walk import coupled_pair, pair_finishes
 
-    plan = make_plan(PAIR_PLAN.format(fitters=4))
+    plan = make_plan(PAIR_PLAN.format(fitters=7))
     cals = Calendars(plan)
     start, _ = earliest_finishes(plan, cals)
     flow = FlowBound(plan, cals, 300, start, after_finish(plan))
