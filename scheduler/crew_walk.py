@@ -160,7 +160,7 @@ def _crew(plan: Plan, tids, exact: bool) -> tuple[str, int, int, str | None] | N
     if any(rid not in m.demands for t in tasks for m in t.modes) or min(durations) == 0:
         return None
     need = min(m.demands[rid] for t in tasks for m in t.modes)
-    return rid, need, min(durations), calendars.pop()
+    return (rid, need, min(durations), calendars.pop()) if need > 0 else None
 
 
 @dataclass(frozen=True)
@@ -205,10 +205,18 @@ def _before_key(before: Before | None):
 @dataclass(frozen=True)
 class Score:
     """What the walk adds up: the k-th unit (array) is counted once needed[k-1] of the walked
-    step's tasks are done, worth values[k-1][slot] if done by that slot."""
+    step's tasks are done, worth gpus[k-1] x the slots before `until` from the later of
+    online[slot] (done by that slot) and floors[k-1]."""
 
     needed: list[int]
-    values: list[list[int]]
+    gpus: list[int]
+    floors: list[int]
+    online: list[int]
+    until: int
+
+    def value(self, k: int, slot: int) -> int:
+        online = self.online[min(slot, len(self.online) - 1)]
+        return self.gpus[k] * max(0, self.until - max(online, self.floors[k]))
 
 
 def _keep(front: list, new: tuple) -> int:
@@ -366,7 +374,7 @@ class _Walk:
             return units, 0
         gained = 0
         while units < len(score.needed) and score.needed[units] <= done:
-            gained += score.values[units][min(slot, len(score.values[units]) - 1)]
+            gained += score.value(units, slot)
             units += 1
         return units, gained
 
@@ -506,12 +514,8 @@ def _gpu_score(plan: Plan, flow, feeds: dict[str, str], until: int) -> Score:
     gpus = sorted((plan.tasks[a].gpus for a in sizes), reverse=True)
     groups = {flow.group_of[a] for a in sizes}
     order = flow.F.get(groups.pop(), []) if len(groups) == 1 else []
-    online = _online_after(flow, feeds, until)
-    values = []
-    for k, n in enumerate(gpus):
-        floor = order[k] if k < len(order) and len(order) == len(gpus) else 0
-        values.append([n * max(0, until - max(o, floor)) for o in online])
-    return Score(needed, values)
+    floors = order if len(order) == len(gpus) else [0] * len(gpus)
+    return Score(needed, gpus, list(floors), _online_after(flow, feeds, until), until)
 
 
 def _online_after(flow, feeds: dict[str, str], until: int) -> list[int]:
