@@ -922,13 +922,20 @@ def test_flow_line_around_capacity_steps_holds_for_every_schedule(case):
     sizes (the whole pieces each member of the crew works)."""
     import random
 
+    _assert_bounded_by_schedules(
+        make_plan(_random_shrinking_crew_plan(random.Random(case), mixed=case >= 30)), 1)
+
+
+def _assert_bounded_by_schedules(plan, seconds, horizon=None):
+    """Every rule's list schedule and CP-SAT's best in `seconds` on the plain model (horizon
+    None: the list schedule's finish) end no sooner than the finish bound, and no step's
+    k-th start or finish in them is sooner than the flow line's order statistics."""
     from rackplan.scheduler.heuristic import rule_schedules
 
-    plan = make_plan(_random_shrinking_crew_plan(random.Random(case), mixed=case >= 30))
     cals = Calendars(plan)
     found = [tasks for _, _, tasks in rule_schedules(plan, cals)]
     if found:
-        found.append(_plain_optimum(plan, cals, None, 1, proven=False)[0])
+        found.append(_plain_optimum(plan, cals, horizon, seconds, proven=False)[0])
     for tasks in found:
         end = max(t.finish for t in tasks.values())
         assert lower_bound(plan, cals, horizon=end) <= end
@@ -1042,17 +1049,7 @@ def test_pair_bound_never_above_a_schedule(case):
     seconds on the plain model: no test finishes sooner, k-th by k-th, than the bound says."""
     import random
 
-    from rackplan.scheduler.heuristic import rule_schedules
-
-    plan = make_plan(_random_pair_plan(random.Random(case)))
-    cals = Calendars(plan)
-    found = [tasks for _, _, tasks in rule_schedules(plan, cals)]
-    if found:
-        found.append(_plain_optimum(plan, cals, None, 2, proven=False)[0])
-    for tasks in found:
-        end = max(t.finish for t in tasks.values())
-        assert lower_bound(plan, cals, horizon=end) <= end
-        _assert_order_statistics(plan, cals, tasks)
+    _assert_bounded_by_schedules(make_plan(_random_pair_plan(random.Random(case))), 2)
 
 
 def _random_pair_plan(rng) -> str:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from conftest import FAST, make_plan
-from test_bounds import _assert_order_statistics, _plain_optimum
+from test_bounds import _assert_bounded_by_schedules, _plain_optimum
 
 from rackplan.scheduler.bounds import bounds, lower_bound
 from rackplan.scheduler.calendar import Calendars
@@ -211,16 +211,7 @@ def test_staging_pair_never_above_a_schedule(case):
     number may change) against every rule's list schedule and CP-SAT's best in two seconds on
     the plain model: no step's k-th start or finish sooner than the bounds say (a script over
     40 of them: the bound moved on 12, never above CP-SAT's best)."""
-    from rackplan.scheduler.heuristic import rule_schedules
-
-    plan = make_plan(_random_staging_plan(random.Random(case)))
-    cals = Calendars(plan)
-    found = [tasks for _, _, tasks in rule_schedules(plan, cals)]
-    found.append(_plain_optimum(plan, cals, 400, 2, proven=False)[0])
-    for tasks in found:
-        end = max(t.finish for t in tasks.values())
-        assert lower_bound(plan, cals, horizon=end) <= end
-        _assert_order_statistics(plan, cals, tasks)
+    _assert_bounded_by_schedules(make_plan(_random_staging_plan(random.Random(case))), 2, 400)
 
 
 def _random_staging_plan(rng) -> str:
