@@ -441,9 +441,10 @@ def walk_floor(plan: Plan, cals: Calendars, proven, floor: int, best: int, until
     gpu_tasks = [t.id for t in plan.tasks.values() if t.gpus]
     walks = []
     for g in sorted(flow.groups):
-        feeds = _feeds(plan, gpu_tasks, set(flow.groups[g]))
-        walk = feeds and _gpu_walk(plan, cals, flow, g, feeds, until)
-        if walk:
+        walk = _gpu_walk(plan, cals, flow, g, until)  # a crew small enough first: cheap
+        feeds = walk and _feeds(plan, gpu_tasks, set(flow.groups[g]))
+        if feeds and len(feeds) == len(flow.groups[g]):
+            walk.score = _gpu_score(plan, flow, feeds, until)  # passes: only for a walk
             walks.append(walk)
     # One crew's walks first: a pair's (two crews of up to three) took 40 s on a varied plan.
     for walk in sorted(walks, key=lambda w: w.paired):
@@ -476,13 +477,10 @@ def _feeds(plan: Plan, gpu_tasks: list[str], step: set[str]) -> dict[str, str] |
     return out
 
 
-def _gpu_walk(plan: Plan, cals: Calendars, flow, g: str, feeds: dict[str, str], until: int
-              ) -> _Walk | None:
+def _gpu_walk(plan: Plan, cals: Calendars, flow, g: str, until: int) -> _Walk | None:
     """The walk of step g's crew (with what it lays first), or of the pair g is the tests
-    of, scoring GPU-slots; None where there is no such crew or it holds too many units."""
+    of, to score GPU-slots; None where there is no such crew or it holds too many units."""
     tids = flow.groups[g]
-    if len(feeds) != len(tids):
-        return None
     pair = coupled_pair(plan, tids, flow.group_of)
     if pair is not None and len(flow.groups[pair.first_group]) == len(tids) and \
             pair.first_group in flow.S:
@@ -500,7 +498,6 @@ def _gpu_walk(plan: Plan, cals: Calendars, flow, g: str, feeds: dict[str, str], 
     if walk.too_big() or (walk.paired and walk.never_waits()) or \
             ("too long", pair.crews, pair.link, len(pair.second)) in cals.memo:
         return None
-    walk.score = _gpu_score(plan, flow, feeds, until)  # passes: only for a walk to take
     return walk
 
 
