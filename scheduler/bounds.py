@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .calendar import Calendars
+from .crew_walk import Before, coupled_pair, pair_finishes, stored_pair
 from .heuristic import (
     dependency_order,
     earliest_finishes,
@@ -20,7 +21,6 @@ from .heuristic import (
     topological_order,
 )
 from .plan import LinkType, Plan
-from .crew_walk import Before, coupled_pair, pair_finishes, stored_pair
 from .schedule import reached_at
 
 
@@ -791,9 +791,9 @@ class FlowBound:
         return chain + [self.horizon] * (count - len(chain))
 
     def _coupled(self, g: str, tids: list[str]) -> list[int]:
-        """F[k] where g's tasks start within a maximum lag of their own predecessors' finish
-        and both steps have small crews: the two crews followed together
-        (scheduler/crew_walk.py), the predecessors' k-th start from S[k] on."""
+        """F[k] where g's tasks start within a maximum lag of their own predecessors' finish,
+        or through a storage only the two steps use, and both have small crews: the two crews
+        followed together (scheduler/crew_walk.py), the predecessors' k-th start from S[k]."""
         pair = coupled_pair(self.plan, tids, self.group_of) or \
             stored_pair(self.plan, tids, self.group_of)
         if pair is None or pair.first_group not in self.S or \

@@ -228,7 +228,7 @@ class Calendars:
         self._plan = plan
         self._by_id: dict[str | None, WorkTime] = {}
         # What the bounds derive from these calendars and want again on the next pass (the
-        # pair bound's walks): keys carry everything else the result depends on.
+        # crew walks): keys carry everything else the result depends on.
         self.memo: dict = {}
 
     def get(self, cal_id: str | None) -> WorkTime:
