@@ -1052,6 +1052,17 @@ def test_pair_bound_never_above_a_schedule(case):
     _assert_bounded_by_schedules(make_plan(_random_pair_plan(random.Random(case))), 2)
 
 
+# Night and day-shift calendars (lunch 11:00-12:00) for the random plans of the crew walks.
+NIGHTS_AND_DAYS = """
+    [calendars.nights]
+    days = ["mon", "tue", "wed", "thu", "fri"]
+    shifts = ["22:00-06:00"]
+    [calendars.days]
+    days = ["mon", "tue", "wed", "thu", "fri"]
+    shifts = ["07:00-11:00", "12:00-16:00"]
+"""
+
+
 def _random_pair_plan(rng) -> str:
     changes = ""
     if rng.random() < 0.5:
@@ -1060,12 +1071,7 @@ def _random_pair_plan(rng) -> str:
     gauge_cal = rng.choice(["", "", 'calendar = "days"', 'calendar = "around"'])
     lag = ', lag = "1h"' if rng.random() < 0.3 else ""
     return f"""
-        [calendars.nights]
-        days = ["mon", "tue", "wed", "thu", "fri"]
-        shifts = ["22:00-06:00"]
-        [calendars.days]
-        days = ["mon", "tue", "wed", "thu", "fri"]
-        shifts = ["07:00-11:00", "12:00-16:00"]
+        {NIGHTS_AND_DAYS}
         [calendars.around]
         days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         shifts = ["06:00-18:00", "18:00-06:00"]

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from conftest import FAST, make_plan
-from test_bounds import _assert_bounded_by_schedules, _plain_optimum
+from test_bounds import NIGHTS_AND_DAYS, _assert_bounded_by_schedules, _plain_optimum
 
 from rackplan.scheduler.bounds import bounds, lower_bound
 from rackplan.scheduler.calendar import Calendars
@@ -116,12 +116,7 @@ def _random_gpu_plan(rng) -> str:
         duration = "{rng.randint(1, 4)}h"
         uses = {{ gauges = 1 }}"""
     return f"""
-        [calendars.nights]
-        days = ["mon", "tue", "wed", "thu", "fri"]
-        shifts = ["22:00-06:00"]
-        [calendars.days]
-        days = ["mon", "tue", "wed", "thu", "fri"]
-        shifts = ["07:00-11:00", "12:00-16:00"]
+        {NIGHTS_AND_DAYS}
         [resources.pipefitters]
         capacity = {rng.choice([1, 2, 2, 3])}
         calendar = "{rng.choice(["nights", "days", "days"])}"
@@ -220,12 +215,7 @@ def _random_staging_plan(rng) -> str:
         changes = f'changes = [{{ from = "{rng.randint(1, 3)}d", ' \
                   f'capacity = {rng.randint(1, 4)} }}]'
     return f"""
-        [calendars.days]
-        days = ["mon", "tue", "wed", "thu", "fri"]
-        shifts = ["07:00-11:00", "12:00-16:00"]
-        [calendars.nights]
-        days = ["mon", "tue", "wed", "thu", "fri"]
-        shifts = ["22:00-06:00"]
+        {NIGHTS_AND_DAYS}
         [resources.dock]
         capacity = {rng.choice([1, 1, 2])}
         {rng.choice(["", "", 'calendar = "days"'])}
