@@ -220,6 +220,10 @@ def after_finish(plan: Plan) -> dict[str, int]:
     return tails_and_afters(plan, topological_order(plan))[1]
 
 
+# Tasks an Ends.least call passes through beyond its few (counted over all its passes).
+MOST_VISITED = 4_000
+
+
 class Ends:
     """The earliest the project can end once a task finishes at a given slot: a forward pass
     over what follows it with calendars, lags and releases (resources left out), so a
@@ -235,13 +239,19 @@ class Ends:
         # Tasks per set followed through the calendars: 48, fewer on very large plans (a
         # million-GPU plan's bounds took 6 s of passes with 48).
         self.few = max(8, min(48, 240_000 // max(1, len(plan.tasks))))
+        self.visited = 0
 
     def least(self, tids, finish: int) -> int:
         ranked = sorted(tids, key=self.after.__getitem__)
-        best = min((self.after_finish(t, finish) for t in ranked[:self.few]), default=finish)
-        if len(ranked) > self.few:
-            best = min(best, finish + self.after[ranked[self.few]])
-        return best
+        # Past the few, more while their passes stay short (sixty racks' power tasks, each
+        # followed by a handful of tasks): the rest's tails in work slots ignore the nights.
+        self.visited, best = 0, None
+        for n, tid in enumerate(ranked):
+            if n >= self.few and self.visited > MOST_VISITED:
+                return min(best, finish + self.after[tid])
+            end = self.after_finish(tid, finish)
+            best = end if best is None else min(best, end)
+        return finish if best is None else best
 
     def after_finish(self, tid: str, finish: int, target: str | None = None) -> int:
         """The project's earliest end once `tid` finishes at `finish`; given a `target`, the
@@ -276,6 +286,7 @@ class Ends:
             if cur in done:
                 continue
             done.add(cur)
+            self.visited += 1
             task = self.plan.tasks[cur]
             cal = self.cals.get(task.calendar)
             d = min(m.duration for m in task.modes)
@@ -390,13 +401,79 @@ def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],
         if i + 1 < len(users) and start[users[i + 1].id] == r:
             continue  # the same threshold: take all the tasks released at r
         done = int(work - min(saving, most_saved))
-        delivered = _delivered(cal, res, r, done, fits)
+        left = _left_over(cal, res, rid, users[i + 1:], start, r) if steady else 0
+        delivered = _delivered(cal, res, r, done + left,
+                               [f if f is None else f + left for f in fits])
         best = max(best, delivered + tail)
         met.append((delivered + tail, delivered, i + 1))
     if ends is not None:  # the strongest thresholds again, with calendars after the work
         for _, delivered, n in sorted(met, reverse=True)[:3]:
             best = max(best, ends.least([t.id for t in users[:n]], delivered))
     return best
+
+
+def _left_over(cal, res, rid: str, early, start: dict[str, int], r: int) -> int:
+    """Crew-slots of the tasks that can start before `r` (`early`) still to do at `r` in every
+    schedule. Before r the crew's units work through these tasks only, each task on one unit
+    (the tasks run in the crew's working time, so a schedule's tasks on the crew are intervals
+    there and c units cover them), and a unit cut at r leaves only its last task unfinished:
+    three 17 h energisings cannot fill two electricians' 25 working hours before the first
+    rack is positioned (42 of 50), so 9 h of them still come after it."""
+    if not early or len(early) > MOST_EARLY:
+        return 0
+    lengths, total = [], 0
+    for t in early:
+        demands = {m.demands.get(rid, 0) for m in t.modes}
+        if len(demands) != 1:
+            return 0  # modes that trade units for time: left to the plain workload
+        units, least = demands.pop(), min(m.duration for m in t.modes)
+        # A task needing d units as d tasks on one each: a relaxation, so still an upper
+        # bound on what gets done; and no task does more than its working time before r.
+        lengths += [min(least, cal.working_in(start[t.id], r))] * units
+        total += least * units
+    lo = min(start[t.id] for t in early)
+    offered, most = 0, 0
+    for i, (frm, cap) in enumerate(res.steps):
+        to = min(r, res.steps[i + 1][0]) if i + 1 < len(res.steps) else r
+        if max(frm, lo) < to:
+            offered += cap * cal.working_in(max(frm, lo), to)
+            most = max(most, cap)
+    done = min(offered, _most_filled(lengths, most, cal.working_in(lo, r)))
+    return max(0, total - done)
+
+
+# The energetic bound's leftover before a threshold: up to this many tasks started before it,
+# and this many states of the packing (beyond, no leftover is claimed).
+MOST_EARLY = 12
+MOST_PACKED = 20_000
+
+
+def _most_filled(lengths: list[int], units: int, window: int) -> int:
+    """The most work `units` units do in `window` slots on tasks of these lengths, each task
+    whole on one unit and a unit's last task maybe cut at the window's end: the largest sum of
+    min(window, load) over the ways to share the tasks out (a packing, exact by dynamic
+    programming over the units' loads; the plain min(units x window, total) past a budget)."""
+    lengths = sorted((min(p, window) for p in lengths if p > 0), reverse=True)
+    plain = min(units * window, sum(lengths))
+    if units <= 0 or not lengths:
+        return 0
+    loads = [0] * units
+    for p in lengths:  # longest first on the least loaded unit: often fills the window
+        loads[loads.index(min(loads))] += p
+    if sum(min(window, x) for x in loads) >= plain:
+        return plain
+    states, seen = {tuple([0] * units)}, 0
+    for p in lengths:
+        grown = set(states)  # a task may also wait until after the window
+        for state in states:
+            for k in {k for k in range(units) if state[k] < window}:
+                grown.add(tuple(sorted(state[:k] + (min(window, state[k] + p),)
+                                       + state[k + 1:])))
+        seen += len(grown)
+        if seen > MOST_PACKED:
+            return plain
+        states = grown
+    return max(sum(s) for s in states)
 
 
 def _delivered(cal, res, begin: int, work: int, fits: list[int | None]) -> int:

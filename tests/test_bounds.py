@@ -382,6 +382,71 @@ def test_a_crew_bound_counts_only_the_work_released_after_each_start():
     assert lower_bound(plan, cals) == 22
 
 
+def test_long_early_tasks_leave_crew_work_for_after_the_racks_arrive():
+    """Two electricians, three 5 h tasks from the start, six 2 h tasks not before 8 h. By 8 the
+    crew offers 16 h but the 5 h tasks fill at most 8 + 5 (one unit takes two of them, the
+    other one), so 2 h of them remain: 12 + 2 h after 8 on two units end no sooner than 15
+    (the plain workload bound: 27 / 2 from 0, 12 / 2 from 8, both 14). The optimum is 16
+    (u1: 0-5, 5-10, two 2 h tasks; u2: 0-5, idle, four 2 h tasks from 8)."""
+    from rackplan.scheduler.bounds import _most_filled
+
+    plan = make_plan("""
+        [resources.electricians]
+        capacity = 2
+    """ + "".join(f"""
+        [tasks.energise{k}]
+        duration = "5h"
+        uses = {{ electricians = 1 }}
+    """ for k in (1, 2, 3)) + "".join(f"""
+        [tasks.power{k}]
+        duration = "2h"
+        uses = {{ electricians = 1 }}
+        not_before = "8h"
+    """ for k in range(6)))
+    assert _most_filled([5, 5, 5], 2, 8) == 13
+    assert _most_filled([17, 17, 17], 2, 25) == 42  # seed 365's energisings
+    assert _most_filled([3, 3, 2], 2, 4) == 7  # 3 + 1 of the 2 h task on one unit, 3 on the other
+    assert lower_bound(plan, Calendars(plan)) == 15
+    result = solve(plan, FAST)
+    assert result.status == SolveStatus.OPTIMAL and result.makespan == 16
+
+
+@pytest.mark.parametrize("case", range(24))  # cases 17 and 23 move the bound
+def test_leftover_before_a_release_never_above_the_optimum(case):
+    """Tests the workload bound with the early tasks' leftover on small random plans: a crew
+    of two or three on days or elapsed time (maybe shrinking), long tasks from the start, some
+    needing two units, short ones not before a release, against CP-SAT's proven optimum
+    (the crew comes back to its size after a drop: a task of two units fits)."""
+    import random
+
+    rng = random.Random(case)
+    cal = rng.choice(['calendar = "days"\n', ""])
+    size, at = rng.randint(2, 3), rng.randint(6, 30)
+    drop = (f'changes = [{{ from = "{at}h", capacity = 1 }}, '
+            f'{{ from = "{at + rng.randint(4, 30)}h", capacity = {size} }}]'
+            if rng.random() < 0.4 else "")
+    body = f"""
+        [calendars.days]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        shifts = ["08:00-12:00", "13:00-17:00"]
+        [resources.crew]
+        capacity = {size}
+        {cal}
+        {drop}
+    """
+    release = rng.randint(4, 20)
+    for i in range(rng.randint(2, 4)):
+        body += (f"[tasks.e{i}]\nduration = \"{rng.randint(3, 14)}h\"\n"
+                 f"uses = {{ crew = {1 if rng.random() < 0.8 else 2} }}\n{cal}")
+    for i in range(rng.randint(2, 5)):
+        after = f'after = ["e{rng.randrange(2)}"]\n' if rng.random() < 0.3 else ""
+        body += (f"[tasks.r{i}]\nduration = \"{rng.randint(1, 4)}h\"\n"
+                 f"uses = {{ crew = 1 }}\nnot_before = \"{release}h\"\n{after}{cal}")
+    plan = make_plan(body)
+    cals = Calendars(plan)
+    assert lower_bound(plan, cals) <= _plain_optimum(plan, cals, 400, 20)[1]
+
+
 def _random_ff_plan(rng) -> str:
     """Racks positioned by riggers on a day calendar whose crew changes size, then power-on
     (three modes, one paid from a small overtime budget) and diagnostics that must end after
