@@ -102,6 +102,128 @@ def test_the_second_loop_ends_early_enough_for_all_its_racks():
     assert _plain_optimum(plan, cals, 30, 20)[1] == 11
 
 
+ENERGISE = """
+    [resources.electricians]
+    capacity = 2
+    [[levels]]
+    name = "hall"
+    count = 3
+    id = "hall-{A}"
+    [[levels]]
+    name = "rack"
+    count = 2
+    id = "rack-{1}"
+    gpus = 64
+    [templates.hall.energise]
+    duration = "5h"
+    uses = { electricians = 1 }
+    [templates.rack.power]
+    after = ["hall:energise"]
+    duration = "2h"
+    uses = { electricians = 1 }
+    not_before = "8h"
+    [templates.rack.accept]
+    after = ["power"]
+    duration = 0
+    online = true
+    [targets.half]
+    gpus = 256
+    by = "12h"
+    hard = false
+    penalty = 1
+"""
+
+
+def test_energisings_left_over_at_the_racks_release_raise_the_joint_floor():
+    """Tests two electricians, three halls energised 5 h each, two racks a hall powered 2 h
+    each from 8 h, four racks (two halls) due at 12, 1 per hour late. Apart: the finish is at
+    least 15 (by 8 the energisings fill at most 5 + 5 on one unit's 8 h and 5 on the other's,
+    so 2 h of them and 12 h of power are left for two units; 14 without that), four racks at
+    12 (both units power 8-12): floor 15. By a finish of 15 the third energising (5 h from 5
+    at the soonest) must run 8-10 for its racks, and the last two powers 13-14: the fourth
+    rack at 14 (the flow line on the crew left), 15 + 2; by 16 it runs 9-10, the fourth rack
+    at 13: 16 + 1; by 17: 17. Floor 17 (16 when the finish bound said 14); the optimum is 18
+    (finish 16 reaching 14: u1 energises 0-5 and 5-10; or finishing at 19, no lateness)."""
+    plan = make_plan(ENERGISE)
+    cals = Calendars(plan)
+    proven = bounds(plan, cals, 30)
+    floor = proven.objective(plan, 0)
+    assert (proven.finish, proven.reach["half"], floor) == (15, 12, 15)
+    assert _reach_by(plan, cals, proven, after_finish(plan), 15)["half"] == 14
+    assert _reach_by(plan, cals, proven, after_finish(plan), 16)["half"] == 13
+    assert joint_floor(plan, cals, proven, floor, 19) == 17
+    assert _plain_optimum(plan, cals, 40, 20)[1] == 18
+
+
+def _random_energise_plan(rng) -> str:
+    """Halls energised by a crew of two or three (maybe on days, maybe shrinking for a while),
+    racks powered by it after their hall and not before a release, a soft GPU target."""
+    size = rng.choice((2, 2, 3))
+    days = 'calendar = "days"\n' if rng.random() < 0.4 else ""
+    drop = (f'changes = [{{ from = "{rng.randint(4, 20)}h", capacity = {size - 1} }}, '
+            f'{{ from = "{rng.randint(24, 40)}h", capacity = {size} }}]'
+            if rng.random() < 0.4 else "")
+    halls, racks, energise = rng.randint(2, 3), rng.randint(1, 3), rng.randint(3, 9)
+    # The racks come while the energisings cannot yet fill the crew's time (on days: the
+    # second morning, after 8 working hours).
+    release = 32 + rng.randint(0, 4) if days else rng.randint(energise + 1, 2 * energise)
+    energise += 4 if days else 0
+    return f"""
+        [calendars.days]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        shifts = ["08:00-12:00", "13:00-17:00"]
+        [resources.electricians]
+        capacity = {size}
+        {days}
+        {drop}
+        [[levels]]
+        name = "hall"
+        count = {halls}
+        id = "hall-{{A}}"
+        [[levels]]
+        name = "rack"
+        count = {racks}
+        id = "rack-{{1}}"
+        gpus = 64
+        [templates.hall.energise]
+        duration = "{energise}h"
+        uses = {{ electricians = 1 }}
+        {days}
+        [templates.rack.power]
+        after = ["hall:energise"]
+        duration = "{rng.randint(1, 3)}h"
+        uses = {{ electricians = 1 }}
+        not_before = "{release}h"
+        {days}
+        [templates.rack.accept]
+        after = ["power"]
+        duration = 0
+        online = true
+        [targets.half]
+        gpus = {64 * racks * rng.randint(1, halls - 1)}
+        by = "{rng.randint(6, 16)}h"
+        hard = false
+        penalty = {rng.choice((1, 2, 5))}
+    """
+
+
+@pytest.mark.parametrize("case", range(16))
+def test_energisings_before_the_racks_never_above_a_proven_optimum(case):
+    """Tests the joint bound with the energisings' leftover at the racks' release on small
+    random plans against CP-SAT's proven optimum of the plain model, given a schedule a
+    little worse than it (finish ranges of an hour or two); and in the optimal schedule the
+    target is reached no sooner than the reach bound for its finish says."""
+    plan = make_plan(_random_energise_plan(random.Random(case)))
+    cals = Calendars(plan)
+    tasks, value = _plain_optimum(plan, cals, 120, 30)
+    end = max(t.finish for t in tasks.values())
+    proven = bounds(plan, cals, max(t.finish for t in list_schedule(plan, cals).values()))
+    floor = proven.objective(plan, 0)
+    assert floor <= joint_floor(plan, cals, proven, floor, int(value) + 2) <= value
+    reach = _reach_by(plan, cals, proven, after_finish(plan), end)
+    assert reach["half"] <= forecast(plan, tasks, plan.targets["half"])
+
+
 def _random_halls_plan(rng) -> str:
     """Halls behind a loop each on a shared crew that grows, racks connected on that crew
     after their hall's loop, then powered on by techs (maybe on a day calendar), diagnostics
