@@ -419,27 +419,57 @@ def _left_over(cal, res, rid: str, early, start: dict[str, int], r: int) -> int:
     there and c units cover them), and a unit cut at r leaves only its last task unfinished:
     three 17 h energisings cannot fill two electricians' 25 working hours before the first
     rack is positioned (42 of 50), so 9 h of them still come after it."""
-    if not early or len(early) > MOST_EARLY:
+    pieces = early_pieces(cal, rid, early, start, r)
+    if pieces is None:
         return 0
-    lengths, total = [], 0
+    total = sum(work for _, _, work in pieces)
+    return max(0, total - most_before(cal, res, pieces, start, r))
+
+
+def early_pieces(cal, rid: str, early, start: dict[str, int], r: int
+                 ) -> list[tuple[str, list[int], int]] | None:
+    """(task, lengths, work) of tasks that can start before `r`: a task needing d units as d
+    tasks on one each (a relaxation, so what gets done is still bounded above), each no longer
+    than its working time before r; work in its least mode. None when there are too many, or
+    a task's modes trade units for time."""
+    if not early or len(early) > MOST_EARLY:
+        return None
+    pieces = []
     for t in early:
         demands = {m.demands.get(rid, 0) for m in t.modes}
         if len(demands) != 1:
-            return 0  # modes that trade units for time: left to the plain workload
+            return None
         units, least = demands.pop(), min(m.duration for m in t.modes)
-        # A task needing d units as d tasks on one each: a relaxation, so still an upper
-        # bound on what gets done; and no task does more than its working time before r.
-        lengths += [min(least, cal.working_in(start[t.id], r))] * units
-        total += least * units
-    lo = min(start[t.id] for t in early)
-    offered, most = 0, 0
+        pieces.append((t.id, [min(least, cal.working_in(start[t.id], r))] * units,
+                       least * units))
+    return pieces
+
+
+def most_before(cal, res, pieces, start: dict[str, int], r: int) -> int:
+    """The most crew-slots of `pieces` (early_pieces) a crew does before `r`: its capacity
+    there, and a packing of whole tasks on its units."""
+    if not pieces:
+        return 0
+    lo = min(start[tid] for tid, _, _ in pieces)
+    lengths = [p for _, ps, _ in pieces for p in ps]
+    return min(offered(cal, res, lo, r),
+               _most_filled(lengths, max(res.capacity_at(s) for s in _steps_in(res, lo, r)),
+                            cal.working_in(lo, r)))
+
+
+def offered(cal, res, lo: int, hi: int) -> int:
+    """Crew-slots the crew's capacity steps offer in working time in [lo, hi)."""
+    total = 0
     for i, (frm, cap) in enumerate(res.steps):
-        to = min(r, res.steps[i + 1][0]) if i + 1 < len(res.steps) else r
+        to = min(hi, res.steps[i + 1][0]) if i + 1 < len(res.steps) else hi
         if max(frm, lo) < to:
-            offered += cap * cal.working_in(max(frm, lo), to)
-            most = max(most, cap)
-    done = min(offered, _most_filled(lengths, most, cal.working_in(lo, r)))
-    return max(0, total - done)
+            total += cap * cal.working_in(max(frm, lo), to)
+    return total
+
+
+def _steps_in(res, lo: int, hi: int) -> list[int]:
+    """The slots in [lo, hi) where the crew's capacity is set: lo and each change within."""
+    return [lo] + [frm for frm, _ in res.steps if lo < frm < hi]
 
 
 # The energetic bound's leftover before a threshold: up to this many tasks started before it,

@@ -20,7 +20,7 @@ import math
 import time
 from dataclasses import replace
 
-from .bounds import Bounds, FlowBound, bounds
+from .bounds import Bounds, FlowBound, bounds, early_pieces, most_before, offered
 from .calendar import Calendars
 from .crew_walk import latest_ends
 from .plan import Plan
@@ -71,8 +71,14 @@ def _reach_by(plan: Plan, cals: Calendars, proven: Bounds, after: dict[str, int]
     flow = proven.flow
     assert flow is not None
     held = {}
-    # A hall's loop ends early enough for its racks' crews to finish them all in time.
-    latest = latest_ends(plan, cals, flow, finish, deadline)
+    # A hall's loop ends early enough for its racks' crews to finish them all in time (a copy:
+    # the walks' answers are kept across passes), and the energisings that must fill the
+    # electricians' time before the racks come start before them.
+    latest = dict(latest_ends(plan, cals, flow, finish, deadline))
+    for tid, slot in started_by(plan, cals, flow.es, after, finish).items():
+        task = plan.tasks[tid]
+        latest[tid] = min(latest.get(tid, finish), cals.get(task.calendar).finish(
+            slot, min(m.duration for m in task.modes)))
     for g, tids in flow.groups.items():
         if g in flow.S:
             usage = _compulsory(plan, cals, flow, g,
@@ -91,6 +97,38 @@ def _reach_by(plan: Plan, cals: Calendars, proven: Bounds, after: dict[str, int]
         got = bounds(relaxed, cals, finish).reach
         for t, slot in got.items():
             out[t] = max(out[t], slot)
+    return out
+
+
+def started_by(plan: Plan, cals: Calendars, start: dict[str, int], after: dict[str, int],
+               finish: int) -> dict[str, int]:
+    """{task: latest start} for tasks that must start before a later task of their crew can, in
+    every schedule that ends by `finish`. From a threshold r (an earliest start of the crew's
+    tasks) the crew's work after r (the tasks that cannot start sooner, and what the earlier
+    ones leave) must fit between r and the latest any of its tasks can end; so the earlier
+    tasks must do `need` crew-slots before r, and one whose absence leaves a packing of the
+    rest (bounds.most_before) short of it starts before r. Two electricians who must keep
+    busy to end by the finish start the third hall's energising before the first rack."""
+    out: dict[str, int] = {}
+    for rid, res in plan.resources.items():
+        users = [t for t in plan.tasks.values() if any(rid in m.demands for m in t.modes)]
+        if not users or {t.calendar for t in users} != {res.calendar}:
+            continue  # tasks that pause when their crew does: intervals in its working time
+        cal = cals.get(res.calendar)
+        end = max(finish - after[t.id] for t in users)  # the crew's last work ends by it
+        for r in sorted({start[t.id] for t in users})[1:]:
+            pieces = early_pieces(cal, rid, [t for t in users if start[t.id] < r], start, r)
+            if pieces is None:
+                break  # more and more early tasks from here on
+            late = sum(min(m.duration * m.demands.get(rid, 0) for m in t.modes)
+                       for t in users if start[t.id] >= r)
+            need = sum(w for _, _, w in pieces) + late - offered(cal, res, r, end)
+            last = cal.latest_start(r, 1)  # the last working slot before r
+            if need <= 0 or last < 0:
+                continue
+            for i, (tid, _, _) in enumerate(pieces):
+                if most_before(cal, res, pieces[:i] + pieces[i + 1:], start, r) < need:
+                    out[tid] = min(out.get(tid, last), last)
     return out
 
 
