@@ -220,7 +220,8 @@ def after_finish(plan: Plan) -> dict[str, int]:
     return tails_and_afters(plan, topological_order(plan))[1]
 
 
-# Tasks an Ends.least call passes through beyond its few (counted over all its passes).
+# Tasks an Ends.least call passes through beyond its few (counted over all its passes), fewer
+# on large plans as the few are.
 MOST_VISITED = 4_000
 
 
@@ -239,6 +240,7 @@ class Ends:
         # Tasks per set followed through the calendars: 48, fewer on very large plans (a
         # million-GPU plan's bounds took 6 s of passes with 48).
         self.few = max(8, min(48, 240_000 // max(1, len(plan.tasks))))
+        self.most_visited = min(MOST_VISITED, 2_000_000 // max(1, len(plan.tasks)))
         self.visited = 0
 
     def least(self, tids, finish: int) -> int:
@@ -247,7 +249,7 @@ class Ends:
         # followed by a handful of tasks): the rest's tails in work slots ignore the nights.
         self.visited, best = 0, None
         for n, tid in enumerate(ranked):
-            if n >= self.few and self.visited > MOST_VISITED:
+            if n >= self.few and self.visited > self.most_visited:
                 return min(best, finish + self.after[tid])
             end = self.after_finish(tid, finish)
             best = end if best is None else min(best, end)
@@ -401,7 +403,8 @@ def energy_bound(plan: Plan, cals: Calendars, rid: str, start: dict[str, int],
         if i + 1 < len(users) and start[users[i + 1].id] == r:
             continue  # the same threshold: take all the tasks released at r
         done = int(work - min(saving, most_saved))
-        left = _left_over(cal, res, rid, users[i + 1:], start, r) if steady else 0
+        left = _left_over(cal, res, rid, users[i + 1:], start, r) \
+            if steady and len(users) - i - 1 <= MOST_EARLY else 0
         delivered = _delivered(cal, res, r, done + left,
                                [f if f is None else f + left for f in fits])
         best = max(best, delivered + tail)
