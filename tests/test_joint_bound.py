@@ -202,16 +202,7 @@ def _random_energise_plan(rng) -> str:
         uses = {{ electricians = 1 }}
         not_before = "{release}h"
         {days}
-        [templates.rack.accept]
-        after = ["power"]
-        duration = 0
-        online = true
-        [targets.half]
-        gpus = {64 * racks * rng.randint(1, halls - 1)}
-        by = "{rng.randint(6, 16)}h"
-        hard = false
-        penalty = {rng.choice((1, 2, 5))}
-    """
+    """ + _accepted_and_due(rng, "power", racks, halls, (6, 16))
 
 
 @pytest.mark.parametrize("case", range(16))
@@ -272,13 +263,19 @@ def _random_halls_plan(rng) -> str:
         [templates.rack.diagnostics]
         after = [{{ task = "power-on", type = "FF", lag = "1h" }}]
         duration = "1h"
+    """ + _accepted_and_due(rng, "diagnostics", racks, halls, (2, 10))
+
+
+def _accepted_and_due(rng, after: str, racks: int, halls: int, due: tuple[int, int]) -> str:
+    """The random plans' acceptance after `after` and a soft target of some halls' GPUs."""
+    return f"""
         [templates.rack.accept]
-        after = ["diagnostics"]
+        after = ["{after}"]
         duration = 0
         online = true
         [targets.half]
         gpus = {64 * racks * rng.randint(1, halls - 1)}
-        by = "{rng.randint(2, 10)}h"
+        by = "{rng.randint(*due)}h"
         hard = false
         penalty = {rng.choice((1, 2, 5))}
     """
