@@ -222,7 +222,7 @@ def after_finish(plan: Plan) -> dict[str, int]:
 
 # Tasks an Ends.least call passes through beyond its few (counted over all its passes), fewer
 # on large plans as the few are.
-MOST_VISITED = 4_000
+MOST_VISITED = 1_000
 
 
 class Ends:
