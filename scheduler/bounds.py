@@ -457,9 +457,8 @@ def most_before(cal, res, pieces, start: dict[str, int], r: int) -> int:
         return 0
     lo = min(start[tid] for tid, _, _ in pieces)
     lengths = [p for _, ps, _ in pieces for p in ps]
-    return min(offered(cal, res, lo, r),
-               _most_filled(lengths, max(res.capacity_at(s) for s in _steps_in(res, lo, r)),
-                            cal.working_in(lo, r)))
+    units = max(res.capacity_at(s) for s in [lo] + [f for f, _ in res.steps if lo < f < r])
+    return min(offered(cal, res, lo, r), _most_filled(lengths, units, cal.working_in(lo, r)))
 
 
 def offered(cal, res, lo: int, hi: int) -> int:
@@ -470,11 +469,6 @@ def offered(cal, res, lo: int, hi: int) -> int:
         if max(frm, lo) < to:
             total += cap * cal.working_in(max(frm, lo), to)
     return total
-
-
-def _steps_in(res, lo: int, hi: int) -> list[int]:
-    """The slots in [lo, hi) where the crew's capacity is set: lo and each change within."""
-    return [lo] + [frm for frm, _ in res.steps if lo < frm < hi]
 
 
 # The energetic bound's leftover before a threshold: up to this many tasks started before it,
