@@ -583,7 +583,7 @@ class FlowBound:
                  after: dict[str, int], ends: Ends | None = None,
                  floors: dict[str, list[tuple[int, int]]] | None = None):
         self.plan, self.cals, self.horizon = plan, cals, horizon
-        self.floors = floors or {}
+        self.floors = {g: sorted(f) for g, f in (floors or {}).items()}
         self.es, self.after, self.ends = start, after, ends
         self.group_of: dict[str, str] = {}
         self.groups: dict[str, list[str]] = defaultdict(list)
@@ -614,8 +614,16 @@ class FlowBound:
     def _floored(self, g: str, finishes: list[int]) -> list[int]:
         """F[g] raised by the floors given for it: (j, slot) says the j-th finish and every
         later one is at `slot` or later (scheduler/joint_bound.py splits on it)."""
-        for j, slot in self.floors.get(g, ()):
-            finishes[j - 1:] = [max(f, slot) for f in finishes[j - 1:]]
+        floors = self.floors.get(g, ())
+        if not floors:
+            return finishes
+        i, least = 0, None  # the largest slot of the floors on finishes up to the k-th
+        for k in range(len(finishes)):
+            while i < len(floors) and floors[i][0] <= k + 1:
+                least = floors[i][1] if least is None else max(least, floors[i][1])
+                i += 1
+            if least is not None and finishes[k] < least:
+                finishes[k] = least
         return finishes
 
     def _group_order(self) -> list[str]:
