@@ -59,6 +59,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
+from .back_line import latest_finishes
 from .calendar import Calendars, lag_end
 from .plan import LinkType, Plan
 
@@ -552,11 +553,13 @@ def latest_ends(plan: Plan, cals: Calendars, flow, finish: int,
                 return out
             firsts = tuple(sorted(t for t, bs in before.waits.items() if task in bs))
             ends = [by_first[t] for t in firsts] if by_first else list(firsts)
-            due = finish - min(flow.after[t] for t in ends)
+            # The k-th of them to finish ends by dues[k]: the racks' later crews need time.
+            dues = latest_finishes(plan, cals, flow, ends, finish) or \
+                [finish - min(flow.after[t] for t in ends)] * len(ends)
             sub = Pair(firsts, tuple(by_first[t] for t in firsts) if by_first else (),
                        pair.first_group, pair.link, pair.crews)
             soonest = before.starts[0] + before.duration  # no loop ends sooner
-            out[task] = _latest(plan, cals, sub, due, finish, flow.horizon, soonest)
+            out[task] = _latest(plan, cals, sub, dues, finish, flow.horizon, soonest)
     cals.memo[key] = (flow, out)
     return out
 
@@ -577,43 +580,48 @@ def _walked_step(plan: Plan, flow, g: str) -> tuple[Pair, Before] | None:
     return pair, before
 
 
-def _latest(plan: Plan, cals: Calendars, pair: Pair, due: int, finish: int, horizon: int,
-            soonest: int) -> int:
-    """The largest T in [soonest, due] whose walk (every first-step task free to start from T)
-    has the last task done by `due`; `finish` when the walk says nothing (cut short). The
-    walks are kept per kind of pair ({T: (last done or None, looked up to)}) for the next
-    `due`: G only grows with T, so those known narrow the search. A walk looks as far as the
-    flow line's horizon, or `due` if later (a finish past the horizon may be in the grid)."""
+def _latest(plan: Plan, cals: Calendars, pair: Pair, dues: list[int], finish: int,
+            horizon: int, soonest: int) -> int:
+    """The largest T in [soonest, dues[-1]] whose walk (every first-step task free to start
+    from T) has its k-th task done by dues[k] for every k; `finish` when the walk says
+    nothing (cut short). The walks are kept per kind of pair ({T: (when each is done, looked
+    up to)}) for the next dues: each only grows with T, so those known narrow the search. A
+    walk looks as far as the flow line's horizon, or the last due if later (a finish past the
+    horizon may be in the grid)."""
     n = len(pair.second) if pair.second else len(pair.first)
     known = cals.memo.setdefault(("latest", pair.crews, pair.link, n, tuple(
         plan.resources[c[0]].steps for c in pair.crews)), {})
+    due = dues[-1]
 
-    def done_by(t: int) -> int | None:
-        last, upto = known.get(t, (None, -1))
-        if last is None and upto <= due:
+    def late(done: list[int], upto: int) -> bool:
+        """Whether a walk whose k-th is done at done[k] (up to `upto`) misses a due."""
+        return any(d > by or d >= upto for d, by in zip(done, dues))
+
+    def in_time(t: int) -> bool | None:  # None: the walk was cut short, it says nothing
+        done, upto = known.get(t, (None, -1))
+        if done is None or upto <= due and late(done, upto):
             walk = _Walk(plan, cals, pair, [t] * n, max(horizon, due + 1), None)
-            first = [] if walk.too_big() else walk.run(MOST_LATEST)[0]
-            if not first:
-                return None  # cut short: says nothing
-            last = first[-1] if first[-1] < walk.horizon else None
-            known[t] = (last, walk.horizon)
-        return due + 1 if last is None else last  # not done by the horizon: late
+            done = [] if walk.too_big() else walk.run(MOST_LATEST)[0]
+            if not done:
+                return None
+            upto = walk.horizon
+            known[t] = (done, upto)
+        return not late(done, upto)
 
     soonest = min(soonest, due)
-    first = done_by(soonest)
+    first = in_time(soonest)
     if first is None:
         return finish
-    if first > due:
+    if not first:
         return soonest  # none in time: the flow line says so too
-    lo = max([t for t, (g, _) in known.items() if g is not None and g <= due] + [soonest])
-    hi = min([t - 1 for t, (g, upto) in known.items() if (g if g is not None else upto) > due]
-             + [due])
+    lo = max([t for t, (d, upto) in known.items() if not late(d, upto)] + [soonest])
+    hi = min([t - 1 for t, (d, upto) in known.items() if late(d, upto) and (
+        upto > due or any(x > by for x, by in zip(d, dues) if x < upto))] + [due])
     for _ in range(MOST_PROBES):  # the latest end is in [lo, hi]
         if lo >= hi:
             break
         mid = (lo + hi + 1) // 2
-        last = done_by(mid)
-        if last is None or last <= due:  # a walk cut short says nothing: in time
+        if in_time(mid) is not False:  # a walk cut short says nothing: in time
             lo = mid
         else:
             hi = mid - 1
