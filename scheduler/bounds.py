@@ -767,18 +767,42 @@ class FlowBound:
             rising = sorted(self._rising_units(crews, least, starts[j]), key=str)
             # On a constant capacity both are the same units: chain them once.
             for units in (falling,) if falling == rising else (falling, rising):
-                merged: list[int] = []
-                for n, begin, until in units:
-                    # Units there from `begin` until `until` do only the tasks they end by it.
-                    chain = self._one_by_one(cal, windows, begin, -(-left // n), duration,
-                                             slow, fast, until)
-                    merged.extend(f for f in chain for _ in range(n))
-                if len(merged) < left:  # the crews never do them all
+                merged = self._merged_chains(cal, windows, units, left, duration, slow, fast)
+                if merged is None:  # the crews never do them all
                     continue
-                merged.sort()
                 for k in range(j, len(tids)):
                     out[k] = max(out[k], merged[k - j])
         return out
+
+    def _merged_chains(self, cal, windows, units, left: int, duration: int, slow: int,
+                       fast: int) -> list[int] | None:
+        """The i-th earliest finish of `left` tasks on these units ((n, from, until) each),
+        one after another on each unit, at most `fast` of them in the faster mode in all:
+        the least over the ways to share those among the units, each unit taking its share
+        first (one overtime power-on among three techs saves one of them an hour, not each).
+        Past MOST_SHARES ways, each unit may take them all. None if they never do `left`."""
+        chains: dict[tuple, list[int]] = {}
+
+        def chain(begin, until, n, p):
+            # Units there from `begin` until `until` do only the tasks they end by it.
+            key = (begin, until, p)
+            if key not in chains:
+                chains[key] = self._one_by_one(cal, windows, begin, -(-left // n), duration,
+                                               slow, p, until)
+            return chains[key]
+
+        shares = None if fast >= left else _shares(
+            [n for n, _, _ in units], fast, -(-left // min(n for n, _, _ in units)))
+        if shares is None:
+            shares = [[[fast] * n for n, _, _ in units]]
+        least: list[int] | None = None
+        for share in shares:
+            merged = sorted(f for (n, begin, until), ps in zip(units, share) for p in ps
+                            for f in chain(begin, until, n, p))
+            if len(merged) < left:
+                continue
+            least = merged[:left] if least is None else [min(a, b) for a, b in zip(least, merged)]
+        return least
 
     def _unit_pieces(self, g: str, tids: list[str], rid: str, cal) -> list[int]:
         """F[k] from what each member of crew `rid` can work on g's tasks when their modes
@@ -1214,6 +1238,42 @@ MAX_BUSY_ROUNDS = 8
 
 # Exact knapsack up to this many kinds of unit (units per task, GPUs); beyond, its LP relaxation.
 MAX_KINDS = 20
+
+
+MOST_SHARES = 256  # ways to share a budget's faster tasks among units, else each takes all
+
+
+def _shares(sizes: list[int], total: int, cap: int) -> list[list[list[int]]] | None:
+    """Every way to give at most `total` tasks (no more than `cap` a unit) to groups of
+    identical units of these sizes: per group, a non-increasing list of each unit's share;
+    only the ways that give out all that can be given (fewer never finish sooner). None past
+    MOST_SHARES ways."""
+    give = min(total, cap * sum(sizes))
+    out: list[list[list[int]]] = []
+
+    def parts(n: int, q: int, top: int):  # q as n non-increasing parts, each <= top
+        if n == 0:
+            if q == 0:
+                yield []
+            return
+        for first in range(min(q, top), -1, -1):
+            if first * n < q:
+                break
+            for rest in parts(n - 1, q - first, first):
+                yield [first] + rest
+
+    def walk(i: int, left: int, acc: list[list[int]]) -> bool:
+        if i == len(sizes):
+            if left == 0:
+                out.append(acc)
+            return len(out) <= MOST_SHARES
+        for q in range(min(left, cap * sizes[i]), -1, -1):
+            for ps in parts(sizes[i], q, cap):
+                if not walk(i + 1, left - q, acc + [ps]):
+                    return False
+        return True
+
+    return out if walk(0, give, []) else None
 
 
 def _grouped(spans: dict[int, tuple[int, int | None]]) -> list[tuple[int, int, int | None]]:

@@ -884,6 +884,28 @@ def test_flow_line_gives_the_faster_mode_only_to_as_many_tasks_as_the_budget_pay
     assert flow.F["templates.rack.power-on"] == [2, 5, 8, 11]
 
 
+def test_three_techs_share_one_overtime_hour_not_one_each():
+    """Tests six power-ons on three techs, 3 h each or 2 h with an overtime hour, and one hour
+    of overtime: one tech may do its first in 2 h, the other two cannot, so the k-th ends no
+    sooner than 2, 3, 3, 5, 6, 6 (each tech two after another: 2 + 3 on one, 3 + 3 on the
+    others) and the finish no sooner than 6, the optimum. Each tech taking the overtime hour
+    said 2, 2, 2, 5, 5, 5. With two hours, two techs end by 5 (the least over how the two fast
+    ones are shared: on one tech, 2 + 2, or on two): 2, 2, 3, 4, 5, 6."""
+    plan = make_plan(OVERTIME_RACKS.replace("TOTAL", "1").replace("capacity = 1", "capacity = 3")
+                     .replace("count = 4", "count = 6"))
+    cals = Calendars(plan)
+    start, _ = earliest_finishes(plan, cals)
+    flow = FlowBound(plan, cals, 20, start, after_finish(plan))
+    assert flow.bound() == 6
+    assert flow.F["templates.rack.power-on"] == [2, 3, 3, 5, 6, 6]
+    assert solve(plan, FAST).makespan == 6
+    plan = make_plan(OVERTIME_RACKS.replace("TOTAL", "2").replace("capacity = 1", "capacity = 3")
+                     .replace("count = 4", "count = 6"))
+    flow = FlowBound(plan, Calendars(plan), 20, start, after_finish(plan))
+    flow.bound()
+    assert flow.F["templates.rack.power-on"] == [2, 2, 3, 4, 5, 6]
+
+
 def test_flow_line_counts_the_units_left_after_a_crew_shrinks():
     """Tests six 8 h cables from 12:00 for a crew of three that drops to two at 10:00: two at
     a time, so the k-th cable ends no sooner than 20, 20, 28, 28, 36, 36 (three units would
