@@ -643,7 +643,29 @@ class FlowBound:
     def _starts(self, g: str, tids: list[str]) -> list[int]:
         starts = sorted(self.es[t] for t in tids)
         self._raise(starts, self._held(g, tids, (LinkType.FS, LinkType.SS)))
+        for units in self._trucked(tids):  # the k-th to start takes the k-th unit there
+            for k in range(len(starts)):
+                starts[k] = max(starts[k], units[k])
+            for k in range(1, len(starts)):
+                starts[k] = max(starts[k], starts[k - 1])
         return starts
+
+    def _trucked(self, tids: list[str]) -> list[list[int]]:
+        """For each storage every task of tids takes one unit out of and only deliveries fill
+        (a yard of CDUs each rack's cool-connect takes one of), when its units are there:
+        the k-th of the tasks to start starts no sooner than the k-th unit (as in
+        arrivals_bound). The first hall's connects wait for the first truck of CDUs."""
+        tasks = [self.plan.tasks[t] for t in tids]
+        out = []
+        for sid, storage in self.plan.storages.items():
+            if any(t.empties.get(sid) != 1 for t in tasks) or any(
+                    sid in t.fills for t in self.plan.tasks.values()):
+                continue
+            units = [0] * storage.initial + sorted(
+                max(0, slot) for slot, qty in storage.arrivals for _ in range(qty))
+            if len(units) >= len(tids):
+                out.append(units)
+        return out
 
     def _held(self, g: str, tids: list[str], kinds) -> list[tuple[list[int], list[int], int]]:
         key = ("held", g, kinds)

@@ -906,6 +906,55 @@ def test_three_techs_share_one_overtime_hour_not_one_each():
     assert flow.F["templates.rack.power-on"] == [2, 2, 3, 4, 5, 6]
 
 
+def test_connects_wait_for_the_trucks_of_cdus_in_the_flow_line():
+    """Tests three racks connected (1 h, one fitter) after a 2 h loop, each taking a CDU from
+    a yard that only deliveries fill: two CDUs at 4 h, the third a day later (28 h). The k-th
+    connect starts no sooner than the k-th CDU is there: 4, 5, 28 (not 2, 3, 4 from the
+    loop), ending 5, 6, 29; two racks' GPUs (due at 3 h, 1 an hour late) are online at 6, so
+    the floor is 29 + 3 = 32, the optimum (the loop's end alone said 4: 30)."""
+    plan = make_plan("""
+        [resources.fitters]
+        capacity = 1
+        [storage.yard]
+        capacity = 10
+        [deliveries.cdus]
+        item = "cdu"
+        quantity = 3
+        first = "4h"
+        per_day = 2
+        into = "yard"
+        [[levels]]
+        name = "rack"
+        count = 3
+        id = "rack-{1}"
+        gpus = 64
+        [tasks.loop]
+        duration = "2h"
+        uses = { fitters = 1 }
+        [templates.rack.connect]
+        after = ["site:loop"]
+        duration = "1h"
+        uses = { fitters = 1 }
+        empties = "yard"
+        [templates.rack.accept]
+        after = ["connect"]
+        duration = 0
+        online = true
+        [targets.half]
+        gpus = 128
+        by = "3h"
+        hard = false
+        penalty = 1
+    """)
+    cals = Calendars(plan)
+    proven = bounds(plan, cals, 40)
+    assert proven.flow.S["templates.rack.connect"] == [4, 5, 28]
+    assert proven.flow.F["templates.rack.connect"] == [5, 6, 29]
+    assert (proven.finish, proven.reach["half"], proven.objective(plan, 0)) == (29, 6, 32)
+    result = solve(plan, FAST)
+    assert result.status == SolveStatus.OPTIMAL and result.objective == 32
+
+
 def test_flow_line_counts_the_units_left_after_a_crew_shrinks():
     """Tests six 8 h cables from 12:00 for a crew of three that drops to two at 10:00: two at
     a time, so the k-th cable ends no sooner than 20, 20, 28, 28, 36, 36 (three units would
