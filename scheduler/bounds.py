@@ -316,8 +316,7 @@ def arrivals_bound(plan: Plan, cals: Calendars, sid: str, start: dict[str, int])
     if not users or any(sid in t.fills for t in plan.tasks.values()) or any(
             t.empties[sid] != 1 for t in users):
         return 0
-    units = [0] * storage.initial + sorted(
-        max(0, slot) for slot, qty in storage.arrivals for _ in range(qty))
+    units = units_there(storage)
     if len(units) < len(users):
         return 0  # not enough units ever: the model says infeasible, not this bound
     tail = tails(plan, topological_order(plan))
@@ -330,6 +329,12 @@ def arrivals_bound(plan: Plan, cals: Calendars, sid: str, start: dict[str, int])
     succ = plan.successors()
     return max(best, min(_end_from(plan, cals, succ, t.id, max(last, start[t.id]))
                          for t in users))
+
+
+def units_there(storage) -> list[int]:
+    """When each unit of a storage is there: those it starts with, then the deliveries'."""
+    return [0] * storage.initial + sorted(
+        max(0, slot) for slot, qty in storage.arrivals for _ in range(qty))
 
 
 def _end_from(plan: Plan, cals: Calendars, succ, tid: str, begin: int) -> int:
@@ -661,8 +666,7 @@ class FlowBound:
             if any(t.empties.get(sid) != 1 for t in tasks) or any(
                     sid in t.fills for t in self.plan.tasks.values()):
                 continue
-            units = [0] * storage.initial + sorted(
-                max(0, slot) for slot, qty in storage.arrivals for _ in range(qty))
+            units = units_there(storage)
             if len(units) >= len(tids):
                 out.append(units)
         return out

@@ -39,6 +39,8 @@ ONE_HALL = """
     duration = "2h"
     uses = { techs = 1 }
 """
+CONNECTS = [f"hall-A/rack-{i}/connect" for i in range(1, 5)]
+POWER_ONS = [f"hall-A/rack-{i}/power-on" for i in range(1, 5)]
 
 
 def test_the_techs_after_the_connects_make_the_loop_end_sooner():
@@ -52,11 +54,9 @@ def test_the_techs_after_the_connects_make_the_loop_end_sooner():
     plan = make_plan(ONE_HALL)
     cals = Calendars(plan)
     flow = bounds(plan, cals, 30).flow
-    connects = [f"hall-A/rack-{i}/connect" for i in range(1, 5)]
-    power_ons = [f"hall-A/rack-{i}/power-on" for i in range(1, 5)]
-    assert latest_finishes(plan, cals, flow, power_ons, 20) == [14, 16, 18, 20]
-    assert latest_finishes(plan, cals, flow, connects, 20) == [12, 14, 16, 18]
-    assert latest_finishes(plan, cals, flow, connects[:1] + power_ons[:1], 20) is None
+    assert latest_finishes(plan, cals, flow, POWER_ONS, 20) == [14, 16, 18, 20]
+    assert latest_finishes(plan, cals, flow, CONNECTS, 20) == [12, 14, 16, 18]
+    assert latest_finishes(plan, cals, flow, CONNECTS[:1] + POWER_ONS[:1], 20) is None
     assert latest_ends(plan, cals, flow, 20) == {"hall-A/loop": 11}
 
 
@@ -77,10 +77,8 @@ def test_two_techs_on_day_shifts_power_on_two_at_a_time():
         'duration = "2h"', 'duration = "3h"'))
     cals = Calendars(plan)
     flow = bounds(plan, cals, 60).flow
-    connects = [f"hall-A/rack-{i}/connect" for i in range(1, 5)]
-    power_ons = [f"hall-A/rack-{i}/power-on" for i in range(1, 5)]
-    assert latest_finishes(plan, cals, flow, power_ons, 35) == [17, 17, 35, 35]
-    assert latest_finishes(plan, cals, flow, connects, 35) == [13, 14, 31, 32]
+    assert latest_finishes(plan, cals, flow, POWER_ONS, 35) == [17, 17, 35, 35]
+    assert latest_finishes(plan, cals, flow, CONNECTS, 35) == [13, 14, 31, 32]
     assert latest_ends(plan, cals, flow, 35) == {"hall-A/loop": 12}
 
 
