@@ -5,6 +5,7 @@ the crews that do them."""
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import math
 from collections import defaultdict
@@ -818,7 +819,7 @@ class FlowBound:
             return chains[key]
 
         shares = None if fast >= left else _shares(
-            [n for n, _, _ in units], fast, -(-left // min(n for n, _, _ in units)))
+            tuple(n for n, _, _ in units), fast, -(-left // min(n for n, _, _ in units)))
         if shares is None:
             shares = [[[fast] * n for n, _, _ in units]]
         least: list[int] | None = None
@@ -1266,40 +1267,39 @@ MAX_BUSY_ROUNDS = 8
 MAX_KINDS = 20
 
 
-MOST_SHARES = 256  # ways to share a budget's faster tasks among units, else each takes all
+MOST_SHARES = 64  # ways to share a budget's faster tasks among units, else each takes all
 
 
-def _shares(sizes: list[int], total: int, cap: int) -> list[list[list[int]]] | None:
-    """Every way to give at most `total` tasks (no more than `cap` a unit) to groups of
-    identical units of these sizes: per group, a non-increasing list of each unit's share;
-    only the ways that give out all that can be given (fewer never finish sooner). None past
-    MOST_SHARES ways."""
-    give = min(total, cap * sum(sizes))
-    out: list[list[list[int]]] = []
+@functools.lru_cache(maxsize=4096)
+def _shares(sizes: tuple[int, ...], total: int, cap: int) -> tuple | None:
+    """Every way to give `total` tasks, or all the units can take (no more than `cap` a
+    unit), to groups of identical units of these sizes: per group, a non-increasing tuple of
+    each unit's share (fewer never finish sooner). None past MOST_SHARES ways."""
+    room = [cap * sum(sizes[i:]) for i in range(len(sizes))] + [0]
+    give = min(total, room[0])
+    out: list[tuple] = []
 
     def parts(n: int, q: int, top: int):  # q as n non-increasing parts, each <= top
         if n == 0:
             if q == 0:
-                yield []
+                yield ()
             return
-        for first in range(min(q, top), -1, -1):
-            if first * n < q:
-                break
+        for first in range(min(q, top), -(-q // n) - 1, -1):
             for rest in parts(n - 1, q - first, first):
-                yield [first] + rest
+                yield (first,) + rest
 
-    def walk(i: int, left: int, acc: list[list[int]]) -> bool:
+    def walk(i: int, left: int, acc: tuple) -> bool:
         if i == len(sizes):
-            if left == 0:
-                out.append(acc)
+            out.append(acc)
             return len(out) <= MOST_SHARES
-        for q in range(min(left, cap * sizes[i]), -1, -1):
+        # this group takes q, the groups after it the rest (no more than they have room for)
+        for q in range(min(left, cap * sizes[i]), max(0, left - room[i + 1]) - 1, -1):
             for ps in parts(sizes[i], q, cap):
-                if not walk(i + 1, left - q, acc + [ps]):
+                if not walk(i + 1, left - q, acc + (ps,)):
                     return False
         return True
 
-    return out if walk(0, give, []) else None
+    return tuple(out) if walk(0, give, ()) else None
 
 
 def _grouped(spans: dict[int, tuple[int, int | None]]) -> list[tuple[int, int, int | None]]:
