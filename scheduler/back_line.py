@@ -32,14 +32,15 @@ from .heuristic import dependency_order
 from .plan import LinkType, Plan
 
 
-def latest_finishes(plan: Plan, cals: Calendars, flow, tids, finish: int) -> list[int] | None:
+def latest_finishes(plan: Plan, cals: Calendars, flow, tids, finish: int, succ=None
+                    ) -> list[int] | None:
     """Bounds b[0] <= b[1] <= ... on the sorted finishes of `tids` (tasks of one step) in any
     schedule that ends by `finish`: the (k+1)-th to finish ends by b[k]. None if `tids` span
-    steps."""
+    steps. `succ`: the plan's successors, if the caller has them."""
     group_of = flow.group_of
     if len({group_of[t] for t in tids}) != 1:
         return None
-    succ = plan.successors()
+    succ = succ or plan.successors()
     members: dict[str, list[str]] = {}
     seen, todo = set(tids), list(tids)
     while todo:

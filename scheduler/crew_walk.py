@@ -544,6 +544,7 @@ def latest_ends(plan: Plan, cals: Calendars, flow, finish: int,
     out: dict[str, int] = {}
     walks = [w for w in (_walked_step(plan, flow, g) for g in sorted(flow.groups)) if w]
     tested = {pair.first_group for pair, _ in walks if pair.second}
+    succ = plan.successors()
     for pair, before in walks:
         if not pair.second and pair.first_group in tested:
             continue  # the racks' tests say more of the loop than the racks alone
@@ -554,7 +555,7 @@ def latest_ends(plan: Plan, cals: Calendars, flow, finish: int,
             firsts = tuple(sorted(t for t, bs in before.waits.items() if task in bs))
             ends = [by_first[t] for t in firsts] if by_first else list(firsts)
             # The k-th of them to finish ends by dues[k]: the racks' later crews need time.
-            dues = latest_finishes(plan, cals, flow, ends, finish) or \
+            dues = latest_finishes(plan, cals, flow, ends, finish, succ) or \
                 [finish - min(flow.after[t] for t in ends)] * len(ends)
             sub = Pair(firsts, tuple(by_first[t] for t in firsts) if by_first else (),
                        pair.first_group, pair.link, pair.crews)

@@ -106,8 +106,7 @@ def proven_finishes(flow: FlowBound, steps) -> dict[str, list[tuple[int, int]]]:
     whose compulsory parts were taken from their crews: those no longer need them, and on
     their own their tasks would all finish at once (seed 492's three halls' loops, laid by
     two pipefitters one after another, at the same hour), while each schedule of the plan
-    keeps its finishes there. (Only those steps: floors on every step made each pass of the
-    bounds twice as slow on a 652-task plan.)"""
+    keeps its finishes there."""
     return {g: [(j + 1, f) for j, f in enumerate(flow.F[g])] for g in steps if g in flow.F}
 
 
