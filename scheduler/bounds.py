@@ -661,11 +661,12 @@ class FlowBound:
         (a yard of CDUs each rack's cool-connect takes one of), when its units are there:
         the k-th of the tasks to start starts no sooner than the k-th unit (as in
         arrivals_bound). The first hall's connects wait for the first truck of CDUs."""
+        if ("filled",) not in self._memo:  # storages some task puts units in
+            self._memo[("filled",)] = {sid for t in self.plan.tasks.values() for sid in t.fills}
         tasks = [self.plan.tasks[t] for t in tids]
         out = []
         for sid, storage in self.plan.storages.items():
-            if any(t.empties.get(sid) != 1 for t in tasks) or any(
-                    sid in t.fills for t in self.plan.tasks.values()):
+            if sid in self._memo[("filled",)] or any(t.empties.get(sid) != 1 for t in tasks):
                 continue
             units = units_there(storage)
             if len(units) >= len(tids):
