@@ -27,6 +27,8 @@ from .plan import Plan
 
 GRID = 8  # finish ranges between the proven finish and where the targets cannot pay back
 MOST_STEPS = 3  # steps tried one by one as the holders of compulsory parts (besides all)
+GRID_REFINED = 4  # narrower ranges the least range is split into
+MOST_REFINED = 6  # splits of the least range
 
 
 def joint_floor(plan: Plan, cals: Calendars, proven: Bounds, floor: int, best: int,
@@ -44,17 +46,39 @@ def joint_floor(plan: Plan, cals: Calendars, proven: Bounds, floor: int, best: i
     # Finish ranges [grid[i], grid[i+1] - 1], and [grid[-1], ...) where the plain reach holds.
     grid = sorted({lo + (top - lo) * i // GRID for i in range(GRID + 1)})
     after = proven.flow.after  # what follows each task's finish, as the flow line has it
-    reach_at: dict[int, dict[str, int]] = {}  # range -> reach bounds when the finish is in it
+    # Reach bounds for the schedules that end by each of these slots: they hold for every
+    # earlier finish as well, so a range takes the largest found for its end or a later one.
+    by_end: dict[int, dict[str, int]] = {}
     for i in range(len(grid) - 1):
         if deadline is not None and time.monotonic() > deadline:
             break
-        reach_at[i] = _reach_by(plan, cals, proven, after, grid[i + 1] - 1, deadline)
-    out = best
-    for i, f in enumerate(grid):
-        # A range not looked at gets a later one's bounds: they hold for earlier finishes too.
-        reach = next((reach_at[j] for j in range(i, len(grid)) if j in reach_at), proven.reach)
-        out = min(out, f + _penalty(plan, reach))
-    return max(floor, out)
+        by_end[grid[i + 1] - 1] = _reach_by(plan, cals, proven, after, grid[i + 1] - 1, deadline)
+    ranges = list(zip(grid, [g - 1 for g in grid[1:]] + [None]))
+    if len(by_end) == len(grid) - 1:  # every range looked at: split the least again
+        for _ in range(MOST_REFINED):
+            lo, hi = min(ranges, key=lambda r: _value(plan, proven, by_end, *r))
+            if hi is None or hi <= lo:
+                break
+            edges = sorted({lo + (hi + 1 - lo) * i // GRID_REFINED
+                            for i in range(GRID_REFINED + 1)})
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            for b in edges[1:-1]:
+                by_end[b - 1] = _reach_by(plan, cals, proven, after, b - 1, deadline)
+            ranges.remove((lo, hi))
+            ranges.extend(zip(edges, [b - 1 for b in edges[1:]]))
+    return max(floor, min([best] + [_value(plan, proven, by_end, lo, hi) for lo, hi in ranges]))
+
+
+def _value(plan: Plan, proven: Bounds, by_end: dict[int, dict[str, int]], lo: int,
+           hi: int | None) -> int:
+    """The least objective of a schedule ending in [lo, hi] (hi None: lo or later)."""
+    reach = dict(proven.reach)
+    for end, got in by_end.items():
+        if hi is not None and end >= hi:
+            for t, slot in got.items():
+                reach[t] = max(reach[t], slot)
+    return lo + _penalty(plan, reach)
 
 
 def _penalty(plan: Plan, reach: dict[str, int]) -> int:

@@ -480,3 +480,65 @@ def test_two_sets_of_compulsory_parts_of_one_step_merge_by_the_larger():
     merged = _most([("crew", 0, 4, 1)], [("crew", 2, 6, 2)])
     assert sorted(merged) == [("crew", 0, 2, 1), ("crew", 2, 4, 2), ("crew", 4, 6, 2)]
     assert _most([], [("crew", 0, 1, 1)]) == [("crew", 0, 1, 1)]
+
+
+TWO_HALLS_TECHS = """
+    [resources.fitters]
+    capacity = 1
+    changes = [{ from = "3h", capacity = 2 }]
+    [resources.techs]
+    capacity = 2
+    [[levels]]
+    name = "hall"
+    count = 2
+    id = "hall-{A}"
+    [[levels]]
+    name = "rack"
+    count = 2
+    id = "rack-{1}"
+    gpus = 64
+    [templates.hall.loop]
+    duration = "6h"
+    uses = { fitters = 1 }
+    [templates.rack.connect]
+    after = ["hall:loop"]
+    duration = "2h"
+    uses = { fitters = 1 }
+    [templates.rack.power-on]
+    after = ["connect"]
+    duration = "1h"
+    uses = { techs = 1 }
+    [templates.rack.diagnostics]
+    after = [{ task = "power-on", type = "FF", lag = "1h" }]
+    duration = "1h"
+    [templates.rack.accept]
+    after = ["diagnostics"]
+    duration = 0
+    online = true
+    [targets.half]
+    gpus = 128
+    by = "9h"
+    hard = false
+    penalty = 5
+"""
+
+
+def test_narrower_finish_ranges_prove_the_optimum():
+    """Two halls' 6 h loops and 2 h connects on fitters (one, two from 3 h), 1 h power-ons,
+    diagnostics ending an hour after them; two racks online by 9 h or 5 an hour. The first
+    hall's racks by 10 h need its loop at 0-6 and both connects at 6-8, so the second loop
+    starts at 8 and the finish is 18: 18 + 5 = 23, the optimum. A finish by 17 needs the
+    second loop to end by 13 (connect, power-on, diagnostics after it), so it holds a fitter
+    over 7-12 and one first-hall connect ends at 10 or later: two racks at 12 at best, and
+    14 + 15 = 29 even at the least finish. The floor on its own: finish 14 + 5 for a reach
+    of 10 = 19; the finish ranges of the first pass were too wide to see it (19 as well)."""
+    plan = make_plan(TWO_HALLS_TECHS)
+    cals = Calendars(plan)
+    listed = list_schedule(plan, cals)
+    proven = bounds(plan, cals, max(t.finish for t in listed.values()))
+    floor = proven.objective(plan, 0)
+    assert (proven.finish, proven.reach["half"], floor) == (14, 10, 19)
+    assert _reach_by(plan, cals, proven, after_finish(plan), 17)["half"] == 12
+    assert joint_floor(plan, cals, proven, floor, objective_value(plan, listed, 0) + 40) == 23
+    result = solve(plan, SolveOptions(time_limit=20, workers=1))
+    assert result.status == SolveStatus.OPTIMAL and result.objective == 23
