@@ -37,6 +37,17 @@ def lower_bound(plan: Plan, cals: Calendars, horizon: int | None = None) -> int:
 
 
 @dataclass(frozen=True)
+class Split:
+    """The schedules in which, of one step's tasks, the `first` to finish take at most `early`
+    of the faster modes a budget pays for, and the others at most `late`."""
+
+    group: str
+    first: int
+    early: int
+    late: int
+
+
+@dataclass(frozen=True)
 class Bounds:
     """What no schedule beats: its finish, when GPUs can come online, when soft targets can be
     reached."""
@@ -123,12 +134,14 @@ MAX_STATES = 100_000
 
 
 def bounds(plan: Plan, cals: Calendars, horizon: int | None = None,
-           floors: dict[str, list[tuple[int, int]]] | None = None) -> Bounds:
+           floors: dict[str, list[tuple[int, int]]] | None = None,
+           split: Split | None = None) -> Bounds:
     """Lower bounds on the finish and the objective. Given a horizon (a finish some schedule
     reaches) the flow-line bound joins in, and its order statistics bound when GPUs can come
     online, so a gpu-hours objective or a soft GPU target is bounded as well as the finish.
     `floors` {step: [(j, slot)]} bounds only the schedules whose j-th finish of that step is
-    at `slot` or later (scheduler/joint_bound.py splits on it)."""
+    at `slot` or later (scheduler/joint_bound.py splits on it); `split` only those that share
+    a budget's faster modes of one step so (scheduler/target_cost.py)."""
     start, finish = earliest_finishes(plan, cals)
     order, succ = topological_order(plan), plan.successors()
     tail = tails_and_afters(plan, order, succ)[1]
@@ -139,7 +152,7 @@ def bounds(plan: Plan, cals: Calendars, horizon: int | None = None,
                + [arrivals_bound(plan, cals, sid, start) for sid in plan.storages])
     flow = None
     if horizon is not None and (horizon > best or plan.values_gpus_online):
-        flow = FlowBound(plan, cals, horizon, start, tail, ends, floors)
+        flow = FlowBound(plan, cals, horizon, start, tail, ends, floors, split)
         best = max(best, flow.bound())
     lines, others = _online_order(plan, flow, finish)
     online = sorted(others + [pair for line in lines for pair in line.caps()])
@@ -587,8 +600,10 @@ class FlowBound:
 
     def __init__(self, plan: Plan, cals: Calendars, horizon: int, start: dict[str, int],
                  after: dict[str, int], ends: Ends | None = None,
-                 floors: dict[str, list[tuple[int, int]]] | None = None):
+                 floors: dict[str, list[tuple[int, int]]] | None = None,
+                 split: Split | None = None):
         self.plan, self.cals, self.horizon = plan, cals, horizon
+        self.split = split
         self.floors = {g: sorted(f) for g, f in (floors or {}).items()}
         self.es, self.after, self.ends = start, after, ends
         self.group_of: dict[str, str] = {}
@@ -684,6 +699,49 @@ class FlowBound:
         """(order statistics of the other group, needed, lag) for each group every task of g
         waits for through links of these kinds: the k-th of g waits for the needed[k-1]-th of
         the other group (its finishes for FS and FF links, its starts for SS and SF)."""
+        return [(self.F[h] if kind in (LinkType.FS, LinkType.FF) else self.S[h], needed, lag)
+                for h, kind, needed, lag in self.waits_for(g, tids, kinds)]
+
+    def gpus_by(self, gpus: int) -> tuple[str, int] | None:
+        """(step, m): a GPU target of `gpus` is reached no sooner than the m-th task of the
+        one step that brings GPUs online finishes (the fewest of its tasks with that many);
+        None if several steps do."""
+        steps = {self.group_of[t.id] for t in self.plan.tasks.values() if t.gpus}
+        if len(steps) != 1:
+            return None
+        g = steps.pop()
+        counts = sorted((self.plan.tasks[t].gpus for t in self.groups[g]), reverse=True)
+        total = 0
+        for k, n in enumerate(counts, 1):
+            total += n
+            if total >= gpus:
+                return g, k
+        return None
+
+    def order(self) -> list[str]:
+        """The steps in dependency order (see _group_order)."""
+        return self._group_order()
+
+    def paid_faster(self, g: str) -> int:
+        """How many of g's tasks budgets can pay a faster mode for, when that is fewer than
+        all and a crew does g's tasks one at a time (else 0: bounds.Split gains nothing)."""
+        slow, least, fast = self._paid(g, None)
+        tasks = [self.plan.tasks[t] for t in self.groups[g]]
+        if slow == least or fast >= len(tasks) or not fast:
+            return 0
+        return fast if self._one_at_a_time(tasks) else 0
+
+    def _one_at_a_time(self, tasks) -> bool:
+        """Whether a crew every mode of these tasks uses never holds two of them at once (so
+        they start in the order they finish)."""
+        return any(max(c for _, c in self.plan.resources[rid].steps)
+                   // min(m.demands[rid] for t in tasks for m in t.modes) <= 1
+                   for rid in self._crews(tasks))
+
+    def waits_for(self, g: str, tids: list[str], kinds=tuple(LinkType)
+                  ) -> list[tuple[str, LinkType, list[int], int]]:
+        """(group, link kind, needed, lag) for each group every task of g waits for through
+        links of these kinds (see _held_by)."""
         by_pred: dict[tuple[str, LinkType], dict[str, list[str]]] = defaultdict(dict)
         lags: dict[tuple[str, LinkType], int] = {}
         for t in tids:
@@ -700,8 +758,7 @@ class FlowBound:
                 continue  # some tasks of g do not wait for h
             needed = _needed(list(sets.values()))
             if needed is not None:
-                source = self.F[h] if kind in (LinkType.FS, LinkType.FF) else self.S[h]
-                out.append((source, needed, lags[(h, kind)]))
+                out.append((h, kind, needed, lags[(h, kind)]))
         return out
 
     @staticmethod
@@ -789,18 +846,41 @@ class FlowBound:
         starts = self.S[g]
         out = [0] * len(tids)
         firsts = [j for j in range(len(starts)) if not j or starts[j] > starts[j - 1]]
-        for j in firsts[::max(1, len(firsts) // 16)]:
+        chosen = firsts[::max(1, len(firsts) // 16)]
+        split = self.split if self.split is not None and self.split.group == g else None
+        if len(windows) > 1:
+            split = None  # every task may be fast there (see above): no budget to share
+        if split is not None and split.first < len(tids):
+            chosen = sorted(set(chosen) | {split.first})
+        for j in chosen:
             left = len(tids) - j
             falling = sorted(self._falling_units(crews, least, starts[j]), key=str)
             rising = sorted(self._rising_units(crews, least, starts[j]), key=str)
             # On a constant capacity both are the same units: chain them once.
             for units in (falling,) if falling == rising else (falling, rising):
-                merged = self._merged_chains(cal, windows, units, left, duration, slow, fast)
-                if merged is None:  # the crews never do them all
-                    continue
-                for k in range(j, len(tids)):
-                    out[k] = max(out[k], merged[k - j])
+                for lo, hi, most in self._shared(split, j, len(tids), fast):
+                    merged = self._merged_chains(cal, windows, units, left, duration, slow,
+                                                 most)
+                    if merged is None:  # the crews never do them all
+                        continue
+                    for k in range(lo, hi):
+                        out[k] = max(out[k], merged[k - j])
         return out
+
+    def _shared(self, split: Split | None, j: int, n: int, fast: int
+                ) -> list[tuple[int, int, int]]:
+        """[(from, to, fast)]: the finishes k in [from, to) a chain from the j-th start bounds
+        with at most `fast` tasks in the faster mode. Under a split of the budget, the first
+        `first` finishers take at most `early` of them: so do those of them after the j-th
+        start. The others take at most `late`, and the tasks started after the first-th are
+        among them when the crew does one at a time (starts in the order of finishes): the
+        second hall's power-ons, by the one tech, get what the first hall's left."""
+        if split is None:
+            return [(j, n, fast)]
+        if j >= split.first:
+            single = self._one_at_a_time([self.plan.tasks[t] for t in self.groups[split.group]])
+            return [(j, n, min(fast, split.late) if single else fast)]
+        return [(j, split.first, min(fast, split.early)), (split.first, n, fast)]
 
     def _merged_chains(self, cal, windows, units, left: int, duration: int, slow: int,
                        fast: int) -> list[int] | None:

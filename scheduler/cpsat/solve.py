@@ -28,6 +28,7 @@ from ..paid_modes import spend_on_chain
 from ..plan import Plan
 from ..rank_search import rank_search
 from ..schedule import Schedule, SolveStatus, gpu_until, make_task, objective_value
+from ..target_cost import reach_floor
 from ..verify import verify
 from .model import RackplanModel
 
@@ -196,6 +197,9 @@ def _solve(plan: Plan, options: SolveOptions, progress: Progress | None, best: _
         # ends of the halls' loops take walks), and a pass of the bounds begins only while
         # one more fits before the reserve.
         floor = best.floor = joint_floor(plan, cals, proven, floor, value, min(
+            time.monotonic() + options.time_limit / 8, deadline - reserve - bounding))
+        # What the target costs the finish: another eighth at most.
+        floor = best.floor = reach_floor(plan, cals, proven, floor, value, bound_horizon, min(
             time.monotonic() + options.time_limit / 8, deadline - reserve - bounding))
         if plan.values_gpus_online and value > floor:
             # When the halls' cooling loops and energising finish: another tenth at most, a
