@@ -55,7 +55,7 @@ def reach_floor(plan: Plan, cals: Calendars, proven: Bounds, floor: int, best: i
     # A reach at `top` or later scores `best` or more whatever the finish.
     top = max(lo + 1, target.due + math.ceil((best - proven.finish) / target.penalty))
     finish_by: dict[int, int] = {}  # R -> a finish bound for schedules that reach by R
-    memo: dict[int, int] = {}  # x -> the reach bound with at most x faster modes first
+    memo: dict[tuple, int] = {}  # (step, K, x) -> the reach bound with at most x fast first
 
     def look(reach: int) -> bool:
         if deadline is not None and time.monotonic() > deadline:
@@ -87,7 +87,7 @@ def reach_floor(plan: Plan, cals: Calendars, proven: Bounds, floor: int, best: i
 
 def _finish_given(plan: Plan, cals: Calendars, flow: FlowBound, target, gpu_step: str,
                   m: int, reach: int, horizon: int, deadline: float | None,
-                  memo: dict[int, int]) -> int:
+                  memo: dict[tuple, int]) -> int:
     """A bound on the finish of the schedules that reach the target by `reach`."""
     dues = prefix_dues(plan, cals, flow, gpu_step, m, reach)
     floors = before_floors(plan, cals, flow, dues)
@@ -103,15 +103,16 @@ def _finish_given(plan: Plan, cals: Calendars, flow: FlowBound, target, gpu_step
 
 
 def _least_paid(plan: Plan, cals: Calendars, g: str, first: int, paid: int, tid: str,
-                reach: int, horizon: int, deadline: float | None, memo: dict[int, int]) -> int:
+                reach: int, horizon: int, deadline: float | None, memo: dict[tuple, int]) -> int:
     """The most x such that the first `first` of g with at most x - 1 faster modes reach the
     target later than `reach` (0 if none is shown): a binary search, each probe a pass of the
     bounds (kept in `memo` for the next reach)."""
 
     def later(x: int) -> bool:  # with at most x faster ones, the reach is past `reach`
-        if x not in memo:
-            memo[x] = bounds(plan, cals, horizon, split=Split(g, first, x, paid)).reach[tid]
-        return memo[x] > reach
+        key = (g, first, x)
+        if key not in memo:
+            memo[key] = bounds(plan, cals, horizon, split=Split(g, first, x, paid)).reach[tid]
+        return memo[key] > reach
 
     lo, hi = 0, paid  # the answer x - 1 is in [-1, paid]: later(x - 1) holds
     if not later(0):
