@@ -98,18 +98,26 @@ def _line_start(plan: Plan, cals: Calendars, tasks: list[str], end: list[int]) -
     modes = [m for t in tasks for m in plan.tasks[t].modes]
     shortest = min(m.duration for m in modes)
     calendars = [cals.get(c) for c in {plan.tasks[t].calendar for t in tasks}]
-    at_once = len(tasks)
-    for rid, res in plan.resources.items():
-        least = min(m.demands.get(rid, 0) for m in modes)
-        if least:
-            at_once = min(at_once, res.max_capacity // least)
+    most = at_once(plan, modes)
     out: list[int] = []
     for j in range(len(end)):
         if j:
             end[j] = min(end[j], end[j - 1])
-        if at_once and j >= at_once:
-            end[j] = min(end[j], out[j - at_once])
+        if most and j >= most:
+            end[j] = min(end[j], out[j - most])
         if shortest:  # work ends with a working slot: by the last one before end[j]
             end[j] = max(cal.latest_start(end[j], 1) + 1 for cal in calendars)
         out.append(max(cal.latest_start(end[j], shortest) for cal in calendars))
+    return out
+
+
+def at_once(plan: Plan, modes) -> int:
+    """The most tasks with these modes a crew every mode uses runs at once, at its largest
+    capacity (0: no such crew)."""
+    out = 0
+    for rid, res in plan.resources.items():
+        least = min(m.demands.get(rid, 0) for m in modes)
+        if least:
+            n = res.max_capacity // least
+            out = n if not out else min(out, n)
     return out

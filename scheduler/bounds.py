@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from .back_line import at_once
 from .calendar import Calendars
 from .crew_walk import Before, coupled_pair, pair_finishes, stored_pair
 from .heuristic import (
@@ -734,9 +735,7 @@ class FlowBound:
     def _one_at_a_time(self, tasks) -> bool:
         """Whether a crew every mode of these tasks uses never holds two of them at once (so
         they start in the order they finish)."""
-        return any(max(c for _, c in self.plan.resources[rid].steps)
-                   // min(m.demands[rid] for t in tasks for m in t.modes) <= 1
-                   for rid in self._crews(tasks))
+        return at_once(self.plan, [m for t in tasks for m in t.modes]) == 1
 
     def waits_for(self, g: str, tids: list[str], kinds=tuple(LinkType)
                   ) -> list[tuple[str, LinkType, list[int], int]]:

@@ -43,31 +43,40 @@ def joint_floor(plan: Plan, cals: Calendars, proven: Bounds, floor: int, best: i
     lo = proven.finish
     if top <= lo + 1:
         return floor
-    # Finish ranges [grid[i], grid[i+1] - 1], and [grid[-1], ...) where the plain reach holds.
-    grid = sorted({lo + (top - lo) * i // GRID for i in range(GRID + 1)})
     after = proven.flow.after  # what follows each task's finish, as the flow line has it
-    # Reach bounds for the schedules that end by each of these slots: they hold for every
+    # Reach bounds for the schedules that end by each slot looked at: they hold for every
     # earlier finish as well, so a range takes the largest found for its end or a later one.
     by_end: dict[int, dict[str, int]] = {}
-    for i in range(len(grid) - 1):
+
+    def look(end: int) -> bool:
         if deadline is not None and time.monotonic() > deadline:
-            break
-        by_end[grid[i + 1] - 1] = _reach_by(plan, cals, proven, after, grid[i + 1] - 1, deadline)
-    ranges = list(zip(grid, [g - 1 for g in grid[1:]] + [None]))
-    if len(by_end) == len(grid) - 1:  # every range looked at: split the least again
+            return False
+        by_end[end] = _reach_by(plan, cals, proven, after, end, deadline)
+        return True
+
+    return max(floor, least_over_ranges(lo, top, look, lambda a, b: _value(
+        plan, proven, by_end, a, b), best))
+
+
+def least_over_ranges(lo: int, top: int, look, value, best: int) -> int:
+    """The least value(a, b) over ranges [a, b] covering lo.. (the last [top, ...): b None),
+    at most `best`: GRID ranges, then the least split into GRID_REFINED, MOST_REFINED times.
+    look(end) computes what value needs for the ranges ending by `end` (False: out of time,
+    and nothing more is looked at); value may use only what was looked at for ends >= b."""
+    edges = sorted({lo + (top - lo) * i // GRID for i in range(GRID + 1)})
+    ranges = list(zip(edges, [e - 1 for e in edges[1:]] + [None]))
+    if all(look(b) for _, b in ranges[:-1]):  # every range looked at: split the least again
         for _ in range(MOST_REFINED):
-            lo, hi = min(ranges, key=lambda r: _value(plan, proven, by_end, *r))
-            if hi is None or hi <= lo:
+            a, b = min(ranges, key=lambda r: value(*r))
+            if b is None or b <= a:
                 break
-            edges = sorted({lo + (hi + 1 - lo) * i // GRID_REFINED
+            inner = sorted({a + (b + 1 - a) * i // GRID_REFINED
                             for i in range(GRID_REFINED + 1)})
-            if deadline is not None and time.monotonic() > deadline:
+            if not all(look(e - 1) for e in inner[1:-1]):
                 break
-            for b in edges[1:-1]:
-                by_end[b - 1] = _reach_by(plan, cals, proven, after, b - 1, deadline)
-            ranges.remove((lo, hi))
-            ranges.extend(zip(edges, [b - 1 for b in edges[1:]]))
-    return max(floor, min([best] + [_value(plan, proven, by_end, lo, hi) for lo, hi in ranges]))
+            ranges.remove((a, b))
+            ranges.extend(zip(inner, [e - 1 for e in inner[1:]]))
+    return min([best] + [value(a, b) for a, b in ranges])
 
 
 def _value(plan: Plan, proven: Bounds, by_end: dict[int, dict[str, int]], lo: int,

@@ -23,13 +23,11 @@ from __future__ import annotations
 import math
 import time
 
+from .back_line import at_once
 from .bounds import Bounds, FlowBound, Split, bounds
 from .calendar import Calendars
+from .joint_bound import least_over_ranges
 from .plan import LinkType, Plan
-
-GRID = 4  # reach ranges at first
-GRID_REFINED = 4  # narrower ranges the least range is split into
-MOST_REFINED = 4  # splits of the least range
 
 
 def reach_floor(plan: Plan, cals: Calendars, proven: Bounds, floor: int, best: int,
@@ -69,20 +67,7 @@ def reach_floor(plan: Plan, cals: Calendars, proven: Bounds, floor: int, best: i
         fin = max([proven.finish] + [f for r, f in finish_by.items() if b is not None and r >= b])
         return penalty(a) + fin
 
-    edges = sorted({lo + (top - lo) * i // GRID for i in range(GRID + 1)})
-    ranges = list(zip(edges, [e - 1 for e in edges[1:]] + [None]))
-    if not all(look(b) for _, b in ranges[:-1]):
-        return floor
-    for _ in range(MOST_REFINED):
-        a, b = min(ranges, key=lambda r: value(*r))
-        if b is None or b <= a:
-            break
-        inner = sorted({a + (b + 1 - a) * i // GRID_REFINED for i in range(GRID_REFINED + 1)})
-        if not all(look(e - 1) for e in inner[1:-1]):
-            break
-        ranges.remove((a, b))
-        ranges.extend(zip(inner, [e - 1 for e in inner[1:]]))
-    return max(floor, min([best] + [value(a, b) for a, b in ranges]))
+    return max(floor, least_over_ranges(lo, top, look, value, best))
 
 
 def _finish_given(plan: Plan, cals: Calendars, flow: FlowBound, target, gpu_step: str,
@@ -155,10 +140,10 @@ def prefix_dues(plan: Plan, cals: Calendars, flow: FlowBound, gpu_step: str, m: 
             if math.isinf(d) or not shortest:
                 return d
             return cal.latest_start(int(d), shortest)
-        at_once = _at_once(plan, tasks)
-        if at_once:
-            for k in range(len(due) - 1, at_once - 1, -1):
-                due[k - at_once] = min(due[k - at_once], latest(due[k]))
+        most = at_once(plan, [md for t in tasks for md in t.modes])
+        if most:
+            for k in range(len(due) - 1, most - 1, -1):
+                due[k - most] = min(due[k - most], latest(due[k]))
             for k in range(len(due) - 2, -1, -1):
                 due[k] = min(due[k], due[k + 1])
         starts = [latest(d) for d in due]
@@ -179,17 +164,6 @@ def prefix_dues(plan: Plan, cals: Calendars, flow: FlowBound, gpu_step: str, m: 
             due.pop()
         if due:
             out[g] = [int(d) for d in due]
-    return out
-
-
-def _at_once(plan: Plan, tasks) -> int:
-    """The most of these tasks a crew every mode uses can run at once (0: no such crew)."""
-    out = 0
-    for rid, res in plan.resources.items():
-        least = min(md.demands.get(rid, 0) for t in tasks for md in t.modes)
-        if least:
-            n = res.max_capacity // least
-            out = n if not out else min(out, n)
     return out
 
 
