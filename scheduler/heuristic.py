@@ -588,8 +588,32 @@ class ListScheduler:
             there = p.finish if link.type in (LinkType.FS, LinkType.FF) else p.start
             excess = here - (there + link.max_lag)
             if excess > 0:
+                if link.type in (LinkType.FS, LinkType.FF):
+                    return link.pred, self._start_to_finish(p, p.finish + excess)
                 return link.pred, p.start + excess
         return None
+
+    def _start_to_finish(self, p, target: int) -> int:
+        """The least start after p's at which it finishes (in its mode) at `target` or later.
+        Over a calendar that is often sooner than its start plus the shortfall: a connect that
+        must end by 20:00 for a gauge free at midnight starts at 15:00 and ends at 08:00, where
+        the shortfall put it at 18:00, after hours, and so at 07:00 next day, an hour later."""
+        task = self.plan.tasks[p.id]
+        cal, d = self.cals.get(task.calendar), task.modes[p.mode].duration
+        if d == 0:
+            return max(p.start + 1, target)
+
+        def late_enough(s: int) -> bool:
+            b = s if task.interruptible else cal.unbroken_start(s, d)
+            return b is None or cal.finish(b, d) >= target
+
+        lo, hi = p.start + 1, p.start + 1  # the finish never falls as the start moves on
+        while not late_enough(hi):
+            lo, hi = hi + 1, hi + 2 * (hi - p.start)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if late_enough(mid) else (mid + 1, hi)
+        return lo
 
 
 class _Waits:

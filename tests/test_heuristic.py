@@ -25,6 +25,42 @@ def test_max_lag_block_delays_the_fill_until_the_test_fits():
     assert (tasks["fill"].start, tasks["test"].start, tasks["test"].finish) == (2, 4, 5)
 
 
+OVERNIGHT_CONNECT = """
+[calendars.days]
+days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+shifts = ["07:00-16:00"]
+[resources.fitter]
+capacity = 1
+calendar = "days"
+[resources.gauge]
+capacity = 1
+[tasks.soak]
+duration = "24h"
+uses = { gauge = 1 }
+[tasks.connect]
+duration = "2h"
+uses = { fitter = 1 }
+[tasks.test]
+duration = "4h"
+uses = { gauge = 1 }
+after = [{ task = "connect", max_lag = "4h" }]
+"""
+
+
+def test_a_delayed_predecessor_may_finish_overnight():
+    """Tests the delay of a predecessor over its calendar. The gauge soaks 0-24 (Monday); the
+    connect (07:00-16:00 every day) would end at 9 and the test start at 24 > 9 + 4, so the
+    connect must end at 20 or later. Started at 15 it works 15-16 and 07-08 next day, ends at
+    32 and the test runs 32-36: the optimum (a connect ends by 16 or from 32 on, and one
+    ending by 16 leaves the test to start by 20, while the gauge soaks). Delaying the start by
+    the shortfall (24 - 13 = 11, to 18, after hours) began it at 31 and ended the test at 37."""
+    plan = make_plan(OVERNIGHT_CONNECT)
+    tasks = list_schedule(plan, rules=("tail",))
+    assert verify(plan, tasks) == []
+    assert (tasks["connect"].start, tasks["connect"].finish) == (15, 32)
+    assert (tasks["test"].start, tasks["test"].finish) == (32, 36)
+
+
 def test_heuristic_on_tutorial_is_feasible(root):
     plan = load_plan(root / "plans" / "tutorial.toml")
     tasks = list_schedule(plan)
