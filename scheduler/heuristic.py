@@ -607,9 +607,10 @@ class ListScheduler:
             b = s if task.interruptible else cal.unbroken_start(s, d)
             return b is None or cal.finish(b, d) >= target
 
-        lo, hi = p.start + 1, p.start + 1  # the finish never falls as the start moves on
+        # The finish never falls as the start moves on, and a start at `target` ends after it.
+        lo = hi = min(p.start + 1, target)
         while not late_enough(hi):
-            lo, hi = hi + 1, hi + 2 * (hi - p.start)
+            lo, hi = hi + 1, min(hi + 2 * (hi - p.start), target)
         while lo < hi:
             mid = (lo + hi) // 2
             lo, hi = (lo, mid) if late_enough(mid) else (mid + 1, hi)
