@@ -136,7 +136,7 @@ MAX_STATES = 100_000
 
 def bounds(plan: Plan, cals: Calendars, horizon: int | None = None,
            floors: dict[str, list[tuple[int, int]]] | None = None,
-           split: Split | None = None) -> Bounds:
+           split: Split | None = None, dues: dict[str, list[int]] | None = None) -> Bounds:
     """Lower bounds on the finish and the objective. Given a horizon (a finish some schedule
     reaches) the flow-line bound joins in, and its order statistics bound when GPUs can come
     online, so a gpu-hours objective or a soft GPU target is bounded as well as the finish.
@@ -153,7 +153,7 @@ def bounds(plan: Plan, cals: Calendars, horizon: int | None = None,
                + [arrivals_bound(plan, cals, sid, start) for sid in plan.storages])
     flow = None
     if horizon is not None and (horizon > best or plan.values_gpus_online):
-        flow = FlowBound(plan, cals, horizon, start, tail, ends, floors, split)
+        flow = FlowBound(plan, cals, horizon, start, tail, ends, floors, split, dues)
         best = max(best, flow.bound())
     lines, others = _online_order(plan, flow, finish)
     online = sorted(others + [pair for line in lines for pair in line.caps()])
@@ -602,9 +602,10 @@ class FlowBound:
     def __init__(self, plan: Plan, cals: Calendars, horizon: int, start: dict[str, int],
                  after: dict[str, int], ends: Ends | None = None,
                  floors: dict[str, list[tuple[int, int]]] | None = None,
-                 split: Split | None = None):
+                 split: Split | None = None, dues: dict[str, list[int]] | None = None):
         self.plan, self.cals, self.horizon = plan, cals, horizon
         self.split = split
+        self.dues = dues or {}  # step -> its k-th finish is by dues[k-1] (pair walks only)
         self.floors = {g: sorted(f) for g, f in (floors or {}).items()}
         self.es, self.after, self.ends = start, after, ends
         self.group_of: dict[str, str] = {}
@@ -1048,7 +1049,8 @@ class FlowBound:
                 len(self.groups[pair.first_group]) != len(tids):
             return []  # a predecessor without a test of its own would not wait for the gauge
         return pair_finishes(self.plan, self.cals, pair, self.S[pair.first_group],
-                             self.horizon, self.crew_before(pair.first_group, pair.crews[0]))
+                             self.horizon, self.crew_before(pair.first_group, pair.crews[0]),
+                             self.dues.get(g))
 
     def crew_before(self, first: str, crew) -> Before | None:
         """The tasks of its crew step `first` waits for (see _after_crew_work); `crew` is

@@ -14,8 +14,13 @@ per-rank dues (prefix_dues). Two things follow for the rest of the plan:
   them among the step's first K tasks (the flow line with fewer says later), so the others
   have at most P - x (bounds.Split): seed 550's one tech powers the second hall's racks on
   in 3 h, not 2.
+- the dues of a step that one crew tests within a maximum lag of another's work (the gauge
+  after the pipefitters' connects): the two crews' walk keeps only the ways that meet them
+  (scheduler/crew_walk.py), so the second hall's loop waits for the first hall's connects.
 For a reach in [R_i, R_i+1 - 1] the objective is at least the target's penalty at R_i plus the
 finish bound under those for R_i+1 - 1; the least range is split again while there is time.
+The finish bounds run past the schedule's finish, up to where the least penalty makes any
+schedule score the best found.
 """
 
 from __future__ import annotations
@@ -55,11 +60,17 @@ def reach_floor(plan: Plan, cals: Calendars, proven: Bounds, floor: int, best: i
     finish_by: dict[int, int] = {}  # R -> a finish bound for schedules that reach by R
     memo: dict[tuple, int] = {}  # (step, K, x) -> the reach bound with at most x fast first
 
+    # A finish past best less the least penalty scores `best` or more whatever the reach: the
+    # finish bounds may run to it, not only to the schedule's finish (seed 776 of
+    # bench/varied.py: an early reach keeps the second loop until after the first hall's
+    # connects, and the finish moves 48 h past the schedule's).
+    further = min(max(horizon, best - penalty(lo)), 2 * horizon)
+
     def look(reach: int) -> bool:
         if deadline is not None and time.monotonic() > deadline:
             return False
         finish_by[reach] = _finish_given(plan, cals, flow, target, gpu_step, m, reach,
-                                         horizon, deadline, memo)
+                                         further, deadline, memo)
         return True
 
     def value(a: int, b: int | None) -> int:
@@ -84,7 +95,7 @@ def _finish_given(plan: Plan, cals: Calendars, flow: FlowBound, target, gpu_step
                                 deadline, memo)
             split = Split(g, len(due), paid, max(0, paid - least))
             break
-    return bounds(plan, cals, horizon, floors or None, split).finish
+    return bounds(plan, cals, horizon, floors or None, split, dues).finish
 
 
 def _least_paid(plan: Plan, cals: Calendars, g: str, first: int, paid: int, tid: str,
