@@ -281,9 +281,10 @@ class _Walk:
         self.n = len(pair.second) if self.paired else len(first_starts)
         # due[t]: the tasks of the second step that must be done by slot t (the dues given).
         self.due = [0] * (horizon + 2)
-        for k, d in enumerate(sorted(dues or ())):
-            for t in range(max(0, d), horizon + 2):
-                self.due[t] = k + 1
+        for d in dues or ():
+            if d <= horizon + 1:
+                self.due[max(0, d)] += 1
+        self.due = list(itertools.accumulate(self.due))
 
     def too_big(self) -> bool:
         """Whether a crew holds more units than MOST_UNITS, with more than MOST_WORK slots of
