@@ -37,10 +37,10 @@ schedule does and starts it later (its k-th start still no sooner than S[k]).
 Dues: for the schedules that reach a soft target by R (scheduler/target_cost.py), the k-th
 test is done by a due; a state with fewer done than the dues ask by a slot has no schedule
 behind it and is dropped (one with more done dominates as before, and keeps them). The order
-statistics the walk gives then hold for those schedules only, and often all at once less:
-seed 776 of bench/varied.py's first hall must be tested by the Tuesday of its fourth week
-for the target, so its one pipefitter cannot lay the second loop before those connects, and
-the last test moves from 941 to 973.
+statistics the walk gives then hold only for those schedules, and no longer each from a
+schedule of its own: seed 776 of bench/varied.py's first hall must be tested by the Tuesday
+of its fourth week for the target, so its one pipefitter cannot lay the second loop before
+those connects, and the last test moves from 941 to 973.
 
 GPU-slots of a crew: the order statistics let each array come online as if it came first.
 On a plan whose pipefitters lay three halls' loops (nine night shifts each) and connect every
