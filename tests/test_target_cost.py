@@ -14,16 +14,39 @@ from rackplan.scheduler.target_cost import before_floors, prefix_dues, reach_flo
 
 
 def _halls(halls: int, racks: int, rise: str, fitters: int, loop: str, connect: str,
-           slow: str, overtime: int, gpus: int, by: str, penalty: int) -> str:
+           slow: str, overtime: int, gpus: int, by: str, penalty: int, techs: int = 1,
+           test: tuple[str, str] | None = None) -> str:
     """Halls behind a cooling loop each, laid by fitters (one, more from `rise`) who then
-    connect the racks; one tech powers them on (`slow`, or 1 h for an overtime hour);
-    diagnostics end an hour after; GPUs online at acceptance; a soft GPU target."""
+    connect the racks; techs power them on (`slow`, or 1 h for an overtime hour);
+    diagnostics end an hour after; GPUs online at acceptance; a soft GPU target. With `test`
+    (maximum lag, duration) each connect is tested on one gauge within the lag before the
+    power-on, and the racks are accepted at the power-on (no diagnostics)."""
+    gauge = """
+        [resources.gauge]
+        capacity = 1""" if test else ""
+    if test:
+        checks = f"""
+        [templates.rack.test]
+        after = [{{ task = "connect", max_lag = "{test[0]}" }}]
+        duration = "{test[1]}"
+        uses = {{ gauge = 1 }}"""
+        ends = """
+        [templates.rack.accept]
+        after = ["power-on"]"""
+    else:
+        checks = ""
+        ends = """
+        [templates.rack.diagnostics]
+        after = [{ task = "power-on", type = "FF", lag = "1h" }]
+        duration = "1h"
+        [templates.rack.accept]
+        after = ["diagnostics"]"""
     return f"""
         [resources.fitters]
         capacity = 1
-        changes = [{{ from = "{rise}", capacity = {fitters} }}]
+        changes = [{{ from = "{rise}", capacity = {fitters} }}]{gauge}
         [resources.techs]
-        capacity = 1
+        capacity = {techs}
         [budgets.overtime]
         total = {overtime}
         [[levels]]
@@ -41,16 +64,11 @@ def _halls(halls: int, racks: int, rise: str, fitters: int, loop: str, connect: 
         [templates.rack.connect]
         after = ["hall:loop"]
         duration = "{connect}"
-        uses = {{ fitters = 1 }}
+        uses = {{ fitters = 1 }}{checks}
         [templates.rack.power-on]
-        after = ["connect"]
+        after = ["{'test' if test else 'connect'}"]
         modes = [{{ duration = "{slow}", uses = {{ techs = 1 }} }},
-                 {{ duration = "1h", uses = {{ techs = 1 }}, spends = {{ overtime = 1 }} }}]
-        [templates.rack.diagnostics]
-        after = [{{ task = "power-on", type = "FF", lag = "1h" }}]
-        duration = "1h"
-        [templates.rack.accept]
-        after = ["diagnostics"]
+                 {{ duration = "1h", uses = {{ techs = 1 }}, spends = {{ overtime = 1 }} }}]{ends}
         duration = 0
         online = true
         [targets.half]
@@ -120,6 +138,13 @@ def test_overtime_for_the_target_leaves_the_other_racks_slow():
     assert _plain_optimum(plan, cals, 60, 30)[1] == 44
 
 
+DAYS = """
+        [calendars.days]
+        days = ["mon", "tue", "wed", "thu", "fri"]
+        shifts = ["08:00-12:00", "13:00-17:00"]
+    """
+
+
 def _random_budget_halls(rng) -> str:
     """Random halls as above: fitters (maybe on day shifts) that grow, a tech (maybe on day
     shifts) with an overtime budget, a soft target of some halls' GPUs."""
@@ -132,11 +157,7 @@ def _random_budget_halls(rng) -> str:
         if rng.random() < 0.4:
             text = text.replace(f"[resources.{crew}]\n", f'[resources.{crew}]\n'
                                 f'        calendar = "days"\n')
-    return """
-        [calendars.days]
-        days = ["mon", "tue", "wed", "thu", "fri"]
-        shifts = ["08:00-12:00", "13:00-17:00"]
-    """ + text
+    return DAYS + text
 
 
 @pytest.mark.parametrize("case", range(12))
@@ -154,61 +175,22 @@ def test_reach_floor_never_above_a_proven_optimum(case):
 
 def _random_tested_halls(rng) -> str:
     """Random halls whose racks' connects (by the fitters who lay the loops) are each tested
-    on one gauge within a maximum lag: the pair crew_walk.py follows; a tech with an overtime
-    budget powers them on; a soft target of some halls' GPUs."""
+    on one gauge within a maximum lag: the pair crew_walk.py follows; techs with an overtime
+    budget power them on; a soft target of some halls' GPUs."""
     halls, racks = rng.randint(2, 3), rng.randint(2, 3)
-    text = f"""
-        [calendars.days]
-        days = ["mon", "tue", "wed", "thu", "fri"]
-        shifts = ["08:00-12:00", "13:00-17:00"]
-        [resources.fitters]
-        capacity = 1
-        changes = [{{ from = "{rng.randint(4, 40)}h", capacity = {rng.randint(1, 3)} }}]
-        [resources.gauge]
-        capacity = 1
-        [resources.techs]
-        capacity = {rng.randint(1, 2)}
-        [budgets.overtime]
-        total = {rng.randint(0, halls * racks)}
-        [[levels]]
-        name = "hall"
-        count = {halls}
-        id = "hall-{{A}}"
-        [[levels]]
-        name = "rack"
-        count = {racks}
-        id = "rack-{{1}}"
-        gpus = 64
-        [templates.hall.loop]
-        duration = "{rng.randint(3, 14)}h"
-        uses = {{ fitters = 1 }}
-        [templates.rack.connect]
-        after = ["hall:loop"]
-        duration = "{rng.randint(1, 3)}h"
-        uses = {{ fitters = 1 }}
-        [templates.rack.test]
-        after = [{{ task = "connect", max_lag = "{rng.randint(0, 4)}h" }}]
-        duration = "{rng.randint(1, 4)}h"
-        uses = {{ gauge = 1 }}
-        [templates.rack.power-on]
-        after = ["test"]
-        modes = [{{ duration = "{rng.randint(2, 4)}h", uses = {{ techs = 1 }} }},
-                 {{ duration = "1h", uses = {{ techs = 1 }}, spends = {{ overtime = 1 }} }}]
-        [templates.rack.accept]
-        after = ["power-on"]
-        duration = 0
-        online = true
-        [targets.half]
-        gpus = {64 * racks * rng.randint(1, halls - 1)}
-        by = "{rng.randint(4, 30)}h"
-        hard = false
-        penalty = {rng.choice((1, 2, 5))}
-    """
+    rise, fitters = f"{rng.randint(4, 40)}h", rng.randint(1, 3)
+    techs, overtime = rng.randint(1, 2), rng.randint(0, halls * racks)
+    loop, connect = f"{rng.randint(3, 14)}h", f"{rng.randint(1, 3)}h"
+    test = (f"{rng.randint(0, 4)}h", f"{rng.randint(1, 4)}h")
+    slow = f"{rng.randint(2, 4)}h"
+    text = _halls(halls, racks, rise, fitters, loop, connect, slow, overtime,
+                  64 * racks * rng.randint(1, halls - 1), f"{rng.randint(4, 30)}h",
+                  rng.choice((1, 2, 5)), techs, test)
     for crew in ("fitters", "techs", "gauge"):
         if rng.random() < 0.4:
             text = text.replace(f"[resources.{crew}]\n", f'[resources.{crew}]\n'
                                 f'        calendar = "days"\n')
-    return text
+    return DAYS + text
 
 
 @pytest.mark.parametrize("case", [0, 2, 6, 15, 17, 18, 30, 73, 79, 107])
