@@ -14,7 +14,15 @@ from typing import Any
 
 from .back_line import at_once
 from .calendar import Calendars
-from .crew_walk import Before, coupled_pair, pair_finishes, stored_pair
+from .crew_walk import (
+    MOST_ALONE,
+    Before,
+    Pair,
+    coupled_pair,
+    crew_of,
+    pair_finishes,
+    stored_pair,
+)
 from .heuristic import (
     dependency_order,
     earliest_finishes,
@@ -790,6 +798,8 @@ class FlowBound:
                 finishes[k] = max(finishes[k], f)
             for k, f in enumerate(self._coupled(g, tids)):
                 finishes[k] = max(finishes[k], f)
+            for k, f in enumerate(self._walked_with_dues(g, tids)):
+                finishes[k] = max(finishes[k], f)
         # Finish-to-finish (and start-to-finish) links: diagnostics end after their power-on.
         self._raise(finishes, self._held(g, tids, (LinkType.FF, LinkType.SF)))
         return finishes
@@ -1051,6 +1061,22 @@ class FlowBound:
         return pair_finishes(self.plan, self.cals, pair, self.S[pair.first_group],
                              self.horizon, self.crew_before(pair.first_group, pair.crews[0]),
                              self.dues.get(g))
+
+    def _walked_with_dues(self, g: str, tids: list[str]) -> list[int]:
+        """F[k] for schedules that reach a soft target in time (self.dues), where g's crew
+        lays what they wait for first: the crew alone followed slot by slot with the dues
+        on g (scheduler/crew_walk.py). The pair walk with the tests' dues does this too, but
+        it may grow too long (seed 918 of bench/varied.py: three gauges on 4 h tests); the
+        crew alone keeps what couples the finish to the reach there, the second loop laid
+        before the second hall's connects and the third loop after them."""
+        due = self.dues.get(g)
+        crew = crew_of(self.plan, tids) if due else None
+        before = self.crew_before(g, crew) if crew else None
+        if before is None:
+            return []
+        alone = Pair(tuple(tids), (), g, None, (crew,))
+        return pair_finishes(self.plan, self.cals, alone, self.S[g], self.horizon, before, due,
+                             MOST_ALONE)
 
     def crew_before(self, first: str, crew) -> Before | None:
         """The tasks of its crew step `first` waits for (see _after_crew_work); `crew` is

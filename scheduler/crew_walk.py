@@ -40,7 +40,11 @@ behind it and is dropped (one with more done dominates as before, and keeps them
 statistics the walk gives then hold only for those schedules, and no longer each from a
 schedule of its own: seed 776 of bench/varied.py's first hall must be tested by the Tuesday
 of its fourth week for the target, so its one pipefitter cannot lay the second loop before
-those connects, and the last test moves from 941 to 973.
+those connects, and the last test moves from 941 to 973. A crew alone that lays what its
+tasks wait for is walked with its own dues the same way (scheduler/bounds.py): seed 918's two
+pipefitters on nights must connect the second hall's racks by the Wednesday night of the
+fifth week, so the third loop (80 h) waits for them, and the last connect moves from 908 to
+1078. Off shift such a walk skips the slot: nothing starts or ends.
 
 GPU-slots of a crew: the order statistics let each array come online as if it came first.
 On a plan whose pipefitters lay three halls' loops (nine night shifts each) and connect every
@@ -77,6 +81,10 @@ MOST_WORK = 12  # unless their work under way at once is at most this many slots
 # few tenths of a second: the walk that proves seed 285 of bench/varied.py takes 216
 # thousand, seed 223's 41 thousand; seed 103's would take 4.3 million, 4 s).
 MOST_WALKED = 250_000
+# The same for a crew alone with what it lays first, and dues (scheduler/bounds.py): off-shift
+# slots cost nothing there, and seed 918's walk, of three 80 h loops and 60 connects by two
+# pipefitters on nights, takes 450 thousand, 0.3 s.
+MOST_ALONE = 1_000_000
 MOST_PASSES = 20_000  # forward passes for the GPU tasks' online times
 # The same for a GPU-slots walk (once a solve, not each pass of the bounds): seed 253 of
 # bench/varied.py takes 3.3 million, 2 s.
@@ -155,6 +163,12 @@ def stored_pair(plan: Plan, tids: list[str], group_of: dict[str, str]) -> Pair |
     return Pair(tuple(preds), tuple(tids), groups.pop(), link, (first, second), most)
 
 
+def crew_of(plan: Plan, tids) -> tuple[str, int, int, str | None] | None:
+    """(crew, demand, duration, calendar) of tasks done by one crew in modes of any duration
+    (the least), or None."""
+    return _crew(plan, tids, exact=False)
+
+
 def _crew(plan: Plan, tids, exact: bool) -> tuple[str, int, int, str | None] | None:
     """(crew, demand, duration, calendar) every mode of these tasks has one crew: the least
     demand and duration over modes, or None. The predecessors' duration must be `exact` (one
@@ -187,7 +201,7 @@ class Before:
 
 def pair_finishes(plan: Plan, cals: Calendars, pair: Pair, first_starts: list[int],
                   horizon: int, before: Before | None = None,
-                  dues: list[int] | None = None) -> list[int]:
+                  dues: list[int] | None = None, most: int = MOST_WALKED) -> list[int]:
     """Lower bounds on the j-th finish of the second step (j = 1..n) over schedules ending by
     `horizon`, and, given `dues`, whose k-th finish of the second step is by dues[k-1] (the
     horizon where none is); [] when the crews hold too many units, the second never waits,
@@ -202,7 +216,7 @@ def pair_finishes(plan: Plan, cals: Calendars, pair: Pair, first_starts: list[in
         return []
     if key not in cals.memo:
         walk = _Walk(plan, cals, pair, first_starts, horizon, before, dues=dues)
-        cals.memo[key] = [] if walk.too_big() or walk.never_waits() else walk.run()[0]
+        cals.memo[key] = [] if walk.too_big() or walk.never_waits() else walk.run(most)[0]
         if not cals.memo[key] and not walk.too_big() and not walk.never_waits():
             cals.memo[long] = True
     return cals.memo[key]
@@ -323,6 +337,14 @@ class _Walk:
                     default=self.horizon)
         walked = 0  # states reached and compared
         for t in range(max(0, begin), self.horizon):
+            if not self.paired and not self.works_a[t]:
+                # Off shift a crew alone does nothing: each state stays as it is, unless it
+                # has fewer done than the dues ask by the next slot (a crew on nights is off
+                # 128 of a week's 168 h).
+                states = _meeting(states, self.due[t + 1])
+                if not states:
+                    break
+                continue
             nxt: dict[tuple, list] = {}
             for key, front in states.items():
                 for state in front:
@@ -420,6 +442,18 @@ class _Walk:
                 and (needed is None or needed[started + n] <= done_h):
             n += 1
         return n
+
+
+def _meeting(states: dict[tuple, list], due: int) -> dict[tuple, list]:
+    """The states with at least `due` tasks done (all of them when none are due)."""
+    if not due:
+        return states
+    out = {}
+    for key, front in states.items():
+        kept = [state for state in front if state[3] >= due]
+        if kept:
+            out[key] = kept
+    return out
 
 
 def _worked(left: tuple, works: bool) -> tuple:
