@@ -18,10 +18,12 @@ from .crew_walk import (
     MOST_ALONE,
     Before,
     Pair,
+    Tail,
     coupled_pair,
     crew_of,
     pair_finishes,
     stored_pair,
+    tail_finishes,
 )
 from .heuristic import (
     dependency_order,
@@ -800,6 +802,8 @@ class FlowBound:
                 finishes[k] = max(finishes[k], f)
             for k, f in enumerate(self._walked_with_dues(g, tids)):
                 finishes[k] = max(finishes[k], f)
+            for k, f in enumerate(self._after_pair(g, tids)):
+                finishes[k] = max(finishes[k], f)
         # Finish-to-finish (and start-to-finish) links: diagnostics end after their power-on.
         self._raise(finishes, self._held(g, tids, (LinkType.FF, LinkType.SF)))
         return finishes
@@ -1061,6 +1065,46 @@ class FlowBound:
         return pair_finishes(self.plan, self.cals, pair, self.S[pair.first_group],
                              self.horizon, self.crew_before(pair.first_group, pair.crews[0]),
                              self.dues.get(g))
+
+    def _after_pair(self, g: str, tids: list[str]) -> list[int]:
+        """F[k] where each of g's tasks starts after its own task of a pair's second step
+        (a power-on after its rack's leak test, tested within a lag of its cool-connect) on a
+        small crew: the three crews followed together (crew_walk.py, Tail). The
+        flow line takes the tests' order statistics from different schedules: seed 553 of
+        bench/varied.py has 18 tests by Friday 14:00 in one and a Friday's work for both techs
+        in another, but the schedules with the 18 leave one tech idle on Friday afternoon."""
+        crew = crew_of(self.plan, tids)
+        for h in self._each_follows(g, tids) if crew else ():
+            pair = coupled_pair(self.plan, self.groups[h], self.group_of)
+            if pair is None or pair.first_group not in self.S or \
+                    len(self.groups[pair.first_group]) != len(tids):
+                continue
+            slow, least, paid = self._paid(g, None)
+            tail = Tail(crew, slow, least, paid, tuple(self.S[g]))
+            return tail_finishes(self.plan, self.cals, pair, self.S[pair.first_group],
+                                 self.horizon, self.crew_before(pair.first_group,
+                                                                pair.crews[0]), tail)
+        return []
+
+    def _each_follows(self, g: str, tids: list[str]) -> list[str]:
+        """The steps h each of g's tasks follows one task of (finish to start, no maximum
+        lag, a different one each, as many as g has)."""
+        out = []
+        for lk in self.plan.tasks[tids[0]].links:
+            h = self.group_of.get(lk.pred)
+            if h is None or h == g or h in out or len(self.groups[h]) != len(tids):
+                continue
+            preds = set()
+            for t in tids:
+                found = [x for x in self.plan.tasks[t].links if self.group_of.get(x.pred) == h]
+                if len(found) != 1 or found[0].type != LinkType.FS or found[0].lag < 0 or \
+                        found[0].max_lag is not None:
+                    break
+                preds.add(found[0].pred)
+            else:
+                if len(preds) == len(tids):
+                    out.append(h)
+        return out
 
     def _walked_with_dues(self, g: str, tids: list[str]) -> list[int]:
         """F[k] for schedules that reach a soft target in time (self.dues), where g's crew

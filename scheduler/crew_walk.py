@@ -46,6 +46,13 @@ pipefitters on nights must connect the second hall's racks by the Wednesday nigh
 fifth week, so the third loop (80 h) waits for them, and the last connect moves from 908 to
 1078. Off shift such a walk skips the slot: nothing starts or ends.
 
+A tail: a step whose tasks each follow their own test, on a crew of its own (the racks'
+power-ons by two techs on day shifts, some in less time on an overtime budget), is followed
+in the same walk (Tail, tail_finishes): a state also has the power-ons under way and, in its
+front, how many are done and paid for. Seed 553 of bench/varied.py has 18 tests by Friday
+14:00 in one schedule and work for both techs all Friday in another; in the schedules with
+the 18 one tech waits on Friday afternoon, and the last power-on ends Tuesday 11:00, not 09:00.
+
 GPU-slots of a crew: the order statistics let each array come online as if it came first.
 On a plan whose pipefitters lay three halls' loops (nine night shifts each) and connect every
 rack after its hall's loop, the 13th array counts the third loop as done early while the
@@ -85,6 +92,9 @@ MOST_WALKED = 250_000
 # slots cost nothing there, and seed 918's walk, of three 80 h loops and 60 connects by two
 # pipefitters on nights, takes 450 thousand, 0.3 s.
 MOST_ALONE = 1_000_000
+# The same for a pair with a tail (Tail): seed 553's, a pipefitter, a gauge and two techs on
+# day shifts, takes 545 thousand, 1.1 s.
+MOST_TAIL = 1_000_000
 MOST_PASSES = 20_000  # forward passes for the GPU tasks' online times
 # The same for a GPU-slots walk (once a solve, not each pass of the bounds): seed 253 of
 # bench/varied.py takes 3.3 million, 2 s.
@@ -218,6 +228,38 @@ def pair_finishes(plan: Plan, cals: Calendars, pair: Pair, first_starts: list[in
         walk = _Walk(plan, cals, pair, first_starts, horizon, before, dues=dues)
         cals.memo[key] = [] if walk.too_big() or walk.never_waits() else walk.run(most)[0]
         if not cals.memo[key] and not walk.too_big() and not walk.never_waits():
+            cals.memo[long] = True
+    return cals.memo[key]
+
+
+@dataclass(frozen=True)
+class Tail:
+    """A step whose tasks each start after their own task of a pair's second step (finish to
+    start) on one crew: the racks' power-ons after their leak tests. The walk gives the crew
+    units of its own even where the pair's first step uses it too (a relaxation). A task takes
+    `slow` working slots of its calendar, or `fast` for at most `paid` of them (what the
+    budgets pay for); the k-th starts no sooner than starts[k-1]."""
+
+    crew: tuple[str, int, int, str | None]
+    slow: int
+    fast: int
+    paid: int
+    starts: tuple[int, ...]
+
+
+def tail_finishes(plan: Plan, cals: Calendars, pair: Pair, first_starts: list[int],
+                  horizon: int, before: Before | None, tail: Tail) -> list[int]:
+    """Lower bounds on the j-th finish of the tail's tasks (j = 1..n), the pair and the tail's
+    crew followed together; [] when a crew holds too many units or the walk grows too long."""
+    key = ("tail", pair, tuple(first_starts), _before_key(before), horizon,
+           tuple(plan.resources[c[0]].steps for c in pair.crews + (tail.crew,)), tail)
+    long = ("too long", pair.crews, pair.link, len(pair.second), tail.crew)
+    if long in cals.memo:
+        return []  # as for the pair: the next pass would grow as long
+    if key not in cals.memo:
+        walk = _TailWalk(plan, cals, pair, first_starts, horizon, before, tail)
+        cals.memo[key] = [] if walk.too_big() else walk.run(MOST_TAIL)[0]
+        if not cals.memo[key] and not walk.too_big():
             cals.memo[long] = True
     return cals.memo[key]
 
@@ -454,6 +496,109 @@ def _meeting(states: dict[tuple, list], due: int) -> dict[tuple, list]:
         if kept:
             out[key] = kept
     return out
+
+
+class _TailWalk(_Walk):
+    """The pair's walk with the tail's crew in it: a state also has the tail's tasks under way
+    (their work left, in the key) and, in the front, how many are done and how many took the
+    faster mode. The tail's crew starts a task whenever a unit is free, a task of the second
+    step is done and not yet taken, and the order statistics allow (tasks of one kind: waiting
+    never makes one finish sooner, unless the crew shrinks later), in either mode while the
+    budget lasts. A state dominates
+    another with the same under way if it has as many done in each step and no more paid."""
+
+    def __init__(self, plan, cals, pair, first_starts, horizon, before, tail: Tail):
+        super().__init__(plan, cals, pair, first_starts, horizon, before)
+        rc, self.need_c, _, cal_c = tail.crew
+        self.cap_c = _capacity(plan, cals, rc, horizon)
+        self.works_c = _works(cals, cal_c, horizon)
+        self.tail = tail
+        # lowest_c[t]: the least capacity from slot t on.
+        self.lowest_c = list(itertools.accumulate(reversed(self.cap_c + [10 ** 9]), min))[::-1]
+
+    def too_big(self) -> bool:
+        return super().too_big() or max(self.cap_c, default=0) // self.need_c > MOST_UNITS
+
+    def run(self, most: int = MOST_WALKED, deadline: float | None = None
+            ) -> tuple[list[int], int | None]:
+        """(the first slot each count of the tail's tasks done is reached, the horizon where
+        none is; 0), or ([], None) past `most` states."""
+        n = len(self.tail.starts)
+        first = [self.horizon] * (self.n + 1)
+        self.first_c = [self.horizon] * (n + 1)
+        states: dict[tuple, list] = {(0, (), (), 0, 0, 0, 0, ()): [((), (), (), 0, 0, 0, 0)]}
+        before = self.before
+        begin = min(self.first_starts + (before.starts if before else []),
+                    default=self.horizon)
+        walked = 0
+        for t in range(max(0, begin), self.horizon):
+            nxt: dict[tuple, list] = {}
+            for key, front in states.items():
+                for state in front:
+                    walked += self.step(t, key, state, nxt, first)
+            states = nxt
+            walked += sum(len(f) for f in states.values())
+            self.walked = walked
+            if walked > most or (deadline is not None and time.monotonic() > deadline):
+                return [], None
+            if self.first_c[n] < self.horizon or not states:
+                break
+        return self.first_c[1:], 0
+
+    def step(self, t, key, state, nxt, first) -> int:
+        run_c, (done_c, paid) = key[7], state[5:]
+        moves = self._tail_moves(t, run_c, done_c, paid, state[3] - done_c - len(run_c))
+        if moves is None:
+            return 0
+        pair: dict[tuple, list] = {}
+        looked = super().step(t, key[:7], state[:5], pair, first)
+        for k, front in pair.items():
+            for upstream in front:
+                for run, spent, done in moves:
+                    for j in range(done_c + 1, done + 1):
+                        self.first_c[j] = min(self.first_c[j], t + 1)
+                    looked += _keep_tail(nxt.setdefault(k + (run,), []),
+                                         upstream + (done, spent))
+        return looked
+
+    def _tail_moves(self, t, run_c, done_c, paid, waiting):
+        """[(work left of the tail's tasks under way, paid, done)] after slot t, given the
+        second step's tasks done by t and not yet taken; None if the crew shrank under them."""
+        tail = self.tail
+        if not self.works_c[t]:
+            return [(run_c, paid, done_c)]
+        if self.need_c * len(run_c) > self.cap_c[t]:
+            return None
+        started, allowed = done_c + len(run_c), 0
+        while started + allowed < len(tail.starts) and tail.starts[started + allowed] <= t:
+            allowed += 1
+        most = min(self.cap_c[t] // self.need_c - len(run_c), waiting, allowed)
+        # Waiting is no help unless the crew shrinks later: a task paused overnight holds a
+        # unit when it resumes, so one begun before the fall may leave none for it.
+        least = most if self.lowest_c[t + 1] >= self.cap_c[t] else 0
+        moves = []
+        for k in range(least, most + 1):
+            for fast in range(min(k, tail.paid - paid) + 1):
+                run = _worked(run_c + (tail.fast,) * fast + (tail.slow,) * (k - fast), True)
+                moves.append((tuple(sorted(x for x in run if x)), paid + fast,
+                              done_c + run.count(0)))
+        return moves
+
+
+def _keep_tail(front: list, new: tuple) -> int:
+    """_keep with the tail's tasks done (more is better) and paid (fewer is better)."""
+    hs, bs, ws, got, _, done, paid = new
+    kept = []
+    for old in front:
+        oh, ob, ow, og, _, od, op = old
+        if og >= got and od >= done and op <= paid and _no_worse(oh, ob, ow, hs, bs, ws):
+            return len(kept) + 1
+        if not (got >= og and done >= od and paid <= op and _no_worse(hs, bs, ws, oh, ob, ow)):
+            kept.append(old)
+    looked = len(front)
+    kept.append(new)
+    front[:] = kept
+    return looked
 
 
 def _worked(left: tuple, works: bool) -> tuple:

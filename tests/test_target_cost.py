@@ -174,21 +174,22 @@ def test_reach_floor_never_above_a_proven_optimum(case):
     assert floor <= reach_floor(plan, cals, proven, floor, worse, horizon) <= value
 
 
-def _random_tested_halls(rng) -> str:
+def _random_tested_halls(rng, techs_by_day: bool = False) -> str:
     """Random halls whose racks' connects (by the fitters who lay the loops) are each tested
     on one gauge within a maximum lag: the pair crew_walk.py follows; techs with an overtime
-    budget power them on; a soft target of some halls' GPUs."""
+    budget power them on; a soft target of some halls' GPUs. `techs_by_day`: the techs work
+    day shifts, in 2-5 h."""
     halls, racks = rng.randint(2, 3), rng.randint(2, 3)
     rise, fitters = f"{rng.randint(4, 40)}h", rng.randint(1, 3)
     techs, overtime = rng.randint(1, 2), rng.randint(0, halls * racks)
     loop, connect = f"{rng.randint(3, 14)}h", f"{rng.randint(1, 3)}h"
     test = (f"{rng.randint(0, 4)}h", f"{rng.randint(1, 4)}h")
-    slow = f"{rng.randint(2, 4)}h"
+    slow = f"{rng.randint(2, 5 if techs_by_day else 4)}h"
     text = _halls(halls, racks, rise, fitters, loop, connect, slow, overtime,
                   64 * racks * rng.randint(1, halls - 1), f"{rng.randint(4, 30)}h",
                   rng.choice((1, 2, 5)), techs, test)
     for crew in ("fitters", "techs", "gauge"):
-        if rng.random() < 0.4:
+        if rng.random() < 0.4 or (crew == "techs" and techs_by_day):
             text = text.replace(f"[resources.{crew}]\n", f'[resources.{crew}]\n'
                                 f'        calendar = "days"\n')
     return DAYS + text
@@ -274,3 +275,22 @@ def test_the_targets_connects_keep_the_third_loop_waiting(monkeypatch):
     monkeypatch.setattr(FlowBound, "_walked_with_dues", lambda self, g, tids: [])
     cals, listed, horizon, proven = _proven(plan)
     assert reach_floor(plan, cals, proven, floor, worse, horizon) == 148
+
+
+def test_the_techs_follow_the_fitters_and_the_gauge_in_one_walk(monkeypatch):
+    """Tests the pair walk with its tail (random case 0 of the tested halls with techs on day
+    shifts: three halls of three racks behind 7 h loops, one fitter for 6 h, then two, each
+    2 h connect tested on the one gauge within 2 h, two techs on day shifts powering them on
+    in 3 h, or 1 h for six of them). The flow line has the techs begin each order statistic
+    from the tests of a schedule of its own; followed with the fitters and the gauge, the
+    power-ons end later, and the floor is 62, CP-SAT's optimum, where without the tail it
+    was 61."""
+    plan = make_plan(_random_tested_halls(random.Random(0), techs_by_day=True))
+    cals, listed, horizon, proven = _proven(plan)
+    floor = proven.objective(plan, 0)
+    worse = objective_value(plan, listed, 0) + 40
+    assert reach_floor(plan, cals, proven, floor, worse, horizon) == 62
+    assert _plain_optimum(plan, cals, 2 * horizon + 60, 60)[1] == 62
+    monkeypatch.setattr(FlowBound, "_after_pair", lambda self, g, tids: [])
+    cals, listed, horizon, proven = _proven(plan)
+    assert reach_floor(plan, cals, proven, proven.objective(plan, 0), worse, horizon) == 61
