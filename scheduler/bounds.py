@@ -1073,6 +1073,8 @@ class FlowBound:
         flow line takes the tests' order statistics from different schedules: seed 553 of
         bench/varied.py has 18 tests by Friday 14:00 in one and a Friday's work for both techs
         in another, but the schedules with the 18 leave one tech idle on Friday afternoon."""
+        if self.split is not None or self.floors or self.dues:
+            return []  # the plain passes only: the split and reach floors take many
         crew = crew_of(self.plan, tids)
         for h in self._each_follows(g, tids) if crew else ():
             pair = coupled_pair(self.plan, self.groups[h], self.group_of)

@@ -95,6 +95,9 @@ MOST_ALONE = 1_000_000
 # The same for a pair with a tail (Tail): seed 553's, a pipefitter, a gauge and two techs on
 # day shifts, takes 545 thousand, 1.1 s.
 MOST_TAIL = 1_000_000
+# Tail walks a solve takes at most (a second each): the joint bound's passes over plans with
+# less crew would each walk again, and seed 529's GPU-hours floor lost most of its passes.
+MOST_TAILS = 4
 MOST_PASSES = 20_000  # forward passes for the GPU tasks' online times
 # The same for a GPU-slots walk (once a solve, not each pass of the bounds): seed 253 of
 # bench/varied.py takes 3.3 million, 2 s.
@@ -257,6 +260,10 @@ def tail_finishes(plan: Plan, cals: Calendars, pair: Pair, first_starts: list[in
     if long in cals.memo:
         return []  # as for the pair: the next pass would grow as long
     if key not in cals.memo:
+        walks = cals.memo.get("tail walks", 0)
+        if walks >= MOST_TAILS:
+            return []
+        cals.memo["tail walks"] = walks + 1
         walk = _TailWalk(plan, cals, pair, first_starts, horizon, before, tail)
         cals.memo[key] = [] if walk.too_big() else walk.run(MOST_TAIL)[0]
         if not cals.memo[key] and not walk.too_big():
