@@ -1080,12 +1080,17 @@ class FlowBound:
             pair = coupled_pair(self.plan, self.groups[h], self.group_of)
             if pair is None or pair.first_group not in self.S or \
                     len(self.groups[pair.first_group]) != len(tids):
+                # A crew alone, if it lays what its tasks wait for (the electricians who
+                # energise the halls, then power the racks): the chains see it otherwise.
+                alone = crew_of(self.plan, self.groups[h])
+                pair = Pair(tuple(self.groups[h]), (), h, None, (alone,)) if alone else None
+            before = pair and self.crew_before(pair.first_group, pair.crews[0])
+            if pair is None or (not pair.second and before is None):
                 continue
             slow, least, paid = self._paid(g, None)
             tail = Tail(crew, slow, least, paid, tuple(self.S[g]))
             return tail_finishes(self.plan, self.cals, pair, self.S[pair.first_group],
-                                 self.horizon, self.crew_before(pair.first_group,
-                                                                pair.crews[0]), tail)
+                                 self.horizon, before, tail)
         return []
 
     def _each_follows(self, g: str, tids: list[str]) -> list[str]:
