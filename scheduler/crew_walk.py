@@ -99,9 +99,10 @@ MOST_ALONE = 1_000_000
 # The same for a pair with a tail (Tail): seed 553's, a pipefitter, a gauge and two techs on
 # day shifts, takes 545 thousand, 1.1 s.
 MOST_TAIL = 1_000_000
-# Tail walks a solve takes at most (a second each): the joint bound's passes over plans with
-# less crew would each walk again, and seed 529's GPU-hours floor lost most of its passes.
-MOST_TAILS = 4
+# Tail walks a solve takes at most (a second each; a step may follow a pair and a crew alone,
+# two walks): the joint bound's passes over plans with less crew would each walk again, and
+# seed 529's GPU-hours floor lost most of its passes.
+MOST_TAILS = 6
 MOST_PASSES = 20_000  # forward passes for the GPU tasks' online times
 # The same for a GPU-slots walk (once a solve, not each pass of the bounds): seed 253 of
 # bench/varied.py takes 3.3 million, 2 s.
@@ -390,13 +391,13 @@ class _Walk:
         # of each `before` task under way, of each second-step task under way, the finishes
         # of those done whose tests may start, tasks done, score): less work left, later
         # finishes (later deadlines), more done and more score are better.
-        states: dict[tuple, list] = {(0, (), (), 0, 0, 0, 0): [((), (), (), 0, 0)]}
+        states = self._initial()
         before = self.before
         begin = min(self.first_starts + (before.starts if before else []),
                     default=self.horizon)
         walked = 0  # states reached and compared
         for t in range(max(0, begin), self.horizon):
-            if not self.paired and not self.works_a[t]:
+            if self._off(t):
                 # Off shift a crew alone does nothing: each state stays as it is, unless it
                 # has fewer done than the dues ask by the next slot (a crew on nights is off
                 # 128 of a week's 168 h).
@@ -413,8 +414,22 @@ class _Walk:
             self.walked = walked
             if walked > most or (deadline is not None and time.monotonic() > deadline):
                 return [], None
-            if (first[self.n] < self.horizon and self.score is None) or not states:
+            if self._complete(first) or not states:
                 break
+        return self._answer(states, first)
+
+    def _initial(self) -> dict[tuple, list]:
+        return {(0, (), (), 0, 0, 0, 0): [((), (), (), 0, 0)]}
+
+    def _off(self, t: int) -> bool:
+        """Whether nothing can start or end at slot t (a crew alone off shift)."""
+        return not self.paired and not self.works_a[t]
+
+    def _complete(self, first: list[int]) -> bool:
+        return first[self.n] < self.horizon and self.score is None
+
+    def _answer(self, states: dict[tuple, list], first: list[int]
+                ) -> tuple[list[int], int | None]:
         best = max((state[4] for front in states.values() for state in front), default=0)
         return first[1:], best
 
@@ -536,30 +551,20 @@ class _TailWalk(_Walk):
     def too_big(self) -> bool:
         return super().too_big() or max(self.cap_c, default=0) // self.need_c > MOST_UNITS
 
-    def run(self, most: int = MOST_WALKED, deadline: float | None = None
-            ) -> tuple[list[int], int | None]:
+    def _initial(self) -> dict[tuple, list]:
+        self.first_c = [self.horizon] * (len(self.tail.starts) + 1)
+        return {(0, (), (), 0, 0, 0, 0, ()): [((), (), (), 0, 0, 0, 0)]}
+
+    def _off(self, t: int) -> bool:
+        return False  # the tail's crew may work when the first is off
+
+    def _complete(self, first: list[int]) -> bool:
+        return self.first_c[-1] < self.horizon
+
+    def _answer(self, states: dict[tuple, list], first: list[int]
+                ) -> tuple[list[int], int | None]:
         """(the first slot each count of the tail's tasks done is reached, the horizon where
-        none is; 0), or ([], None) past `most` states."""
-        n = len(self.tail.starts)
-        first = [self.horizon] * (self.n + 1)
-        self.first_c = [self.horizon] * (n + 1)
-        states: dict[tuple, list] = {(0, (), (), 0, 0, 0, 0, ()): [((), (), (), 0, 0, 0, 0)]}
-        before = self.before
-        begin = min(self.first_starts + (before.starts if before else []),
-                    default=self.horizon)
-        walked = 0
-        for t in range(max(0, begin), self.horizon):
-            nxt: dict[tuple, list] = {}
-            for key, front in states.items():
-                for state in front:
-                    walked += self.step(t, key, state, nxt, first)
-            states = nxt
-            walked += sum(len(f) for f in states.values())
-            self.walked = walked
-            if walked > most or (deadline is not None and time.monotonic() > deadline):
-                return [], None
-            if self.first_c[n] < self.horizon or not states:
-                break
+        none is; 0)."""
         return self.first_c[1:], 0
 
     def step(self, t, key, state, nxt, first) -> int:

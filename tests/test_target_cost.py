@@ -259,6 +259,19 @@ def test_reach_floor_with_gauged_racks_never_above_a_proven_optimum(case):
     assert floor <= reach_floor(plan, cals, proven, floor, worse, horizon) <= value
 
 
+def _floors(plan, monkeypatch, walk: str) -> tuple[int, int, int]:
+    """(the reach floor given a far worse schedule, CP-SAT's proven optimum of the plain model,
+    the reach floor without FlowBound's `walk`)."""
+    cals, listed, horizon, proven = _proven(plan)
+    worse = objective_value(plan, listed, 0) + 40
+    floor = reach_floor(plan, cals, proven, proven.objective(plan, 0), worse, horizon)
+    optimum = _plain_optimum(plan, cals, 2 * horizon + 60, 60)[1]
+    monkeypatch.setattr(FlowBound, walk, lambda self, g, tids: [])
+    cals, listed, horizon, proven = _proven(plan)
+    return floor, optimum, reach_floor(plan, cals, proven, proven.objective(plan, 0), worse,
+                                       horizon)
+
+
 def test_the_targets_connects_keep_the_third_loop_waiting(monkeypatch):
     """Tests the walk of the fitters alone with the connects' dues (random case 52 above:
     three halls of two racks behind 4 h loops; one fitter on day shifts until 36 h, then two;
@@ -269,14 +282,7 @@ def test_the_targets_connects_keep_the_third_loop_waiting(monkeypatch):
     the floor is 159, CP-SAT's optimum, where without the walk it was 149 (148 without the
     techs walked with the fitters as well)."""
     plan = make_plan(_random_gauged_halls(random.Random(52)))
-    cals, listed, horizon, proven = _proven(plan)
-    floor = proven.objective(plan, 0)
-    worse = objective_value(plan, listed, 0) + 40
-    assert reach_floor(plan, cals, proven, floor, worse, horizon) == 159
-    assert _plain_optimum(plan, cals, 2 * horizon + 60, 60)[1] == 159
-    monkeypatch.setattr(FlowBound, "_walked_with_dues", lambda self, g, tids: [])
-    cals, listed, horizon, proven = _proven(plan)
-    assert reach_floor(plan, cals, proven, floor, worse, horizon) == 149
+    assert _floors(plan, monkeypatch, "_walked_with_dues") == (159, 159, 149)
 
 
 def test_the_techs_follow_the_fitters_and_the_gauge_in_one_walk(monkeypatch):
@@ -288,14 +294,7 @@ def test_the_techs_follow_the_fitters_and_the_gauge_in_one_walk(monkeypatch):
     power-ons end later, and the floor is 62, CP-SAT's optimum, where without the tail it
     was 61."""
     plan = make_plan(_random_tested_halls(random.Random(0), techs_by_day=True))
-    cals, listed, horizon, proven = _proven(plan)
-    floor = proven.objective(plan, 0)
-    worse = objective_value(plan, listed, 0) + 40
-    assert reach_floor(plan, cals, proven, floor, worse, horizon) == 62
-    assert _plain_optimum(plan, cals, 2 * horizon + 60, 60)[1] == 62
-    monkeypatch.setattr(FlowBound, "_after_pair", lambda self, g, tids: [])
-    cals, listed, horizon, proven = _proven(plan)
-    assert reach_floor(plan, cals, proven, proven.objective(plan, 0), worse, horizon) == 61
+    assert _floors(plan, monkeypatch, "_after_pair") == (62, 62, 61)
 
 
 def test_the_techs_follow_the_fitter_that_lays_the_loops(monkeypatch):
@@ -305,10 +304,4 @@ def test_the_techs_follow_the_fitter_that_lays_the_loops(monkeypatch):
     order statistics, each from a schedule of its own, allow. The floor is 52, CP-SAT's
     optimum, where without the tail it was 40."""
     plan = make_plan(_random_budget_halls(random.Random(99)))
-    cals, listed, horizon, proven = _proven(plan)
-    worse = objective_value(plan, listed, 0) + 40
-    assert reach_floor(plan, cals, proven, proven.objective(plan, 0), worse, horizon) == 52
-    assert _plain_optimum(plan, cals, 2 * horizon + 60, 60)[1] == 52
-    monkeypatch.setattr(FlowBound, "_after_pair", lambda self, g, tids: [])
-    cals, listed, horizon, proven = _proven(plan)
-    assert reach_floor(plan, cals, proven, proven.objective(plan, 0), worse, horizon) == 40
+    assert _floors(plan, monkeypatch, "_after_pair") == (52, 52, 40)
