@@ -17,8 +17,8 @@ from .calendar import Calendars
 from .crew_walk import (
     MOST_ALONE,
     Before,
-    Pair,
     Tail,
+    alone,
     coupled_pair,
     crew_of,
     pair_finishes,
@@ -1077,7 +1077,7 @@ class FlowBound:
             return []  # the plain passes only: the split and reach floors take many
         crew = crew_of(self.plan, tids)
         walks = []
-        for h in self._each_follows(g, tids) if crew else ():
+        for h in self._each_follows(g) if crew else ():
             pair = coupled_pair(self.plan, self.groups[h], self.group_of)
             if pair is not None and pair.first_group in self.S and \
                     len(self.groups[pair.first_group]) == len(tids):
@@ -1085,39 +1085,27 @@ class FlowBound:
                 continue
             # A crew alone, if it lays what its tasks wait for (the electricians who energise
             # the halls, then power the racks): the chains see it otherwise.
-            alone = crew_of(self.plan, self.groups[h])
-            pair = Pair(tuple(self.groups[h]), (), h, None, (alone,)) if alone else None
-            before = pair and self.crew_before(h, alone)
+            crew_h = crew_of(self.plan, self.groups[h])
+            before = self.crew_before(h, crew_h) if crew_h else None
             if before is not None:
-                walks.append((pair, before))
+                walks.append((alone(h, self.groups[h], crew_h), before))
         slow, least, paid = self._paid(g, None) if walks else (0, 0, 0)
         out: list[int] = []
         for pair, before in walks:  # seed 553 needs the pair's, seed 862 the crew alone's
             got = tail_finishes(self.plan, self.cals, pair, self.S[pair.first_group],
                                 self.horizon, before, Tail(crew, slow, least, paid,
                                                            tuple(self.S[g])))
-            out = got if not out else [max(a, b) for a, b in zip(out, got)] if got else out
+            out = [max(a, b) for a, b in itertools.zip_longest(out, got, fillvalue=0)]
         return out
 
-    def _each_follows(self, g: str, tids: list[str]) -> list[str]:
-        """The steps h each of g's tasks follows one task of (finish to start, no maximum
-        lag, a different one each, as many as g has)."""
-        out = []
-        for lk in self.plan.tasks[tids[0]].links:
-            h = self.group_of.get(lk.pred)
-            if h is None or h == g or h in out or len(self.groups[h]) != len(tids):
-                continue
-            preds = set()
-            for t in tids:
-                found = [x for x in self.plan.tasks[t].links if self.group_of.get(x.pred) == h]
-                if len(found) != 1 or found[0].type != LinkType.FS or found[0].lag < 0 or \
-                        found[0].max_lag is not None:
-                    break
-                preds.add(found[0].pred)
-            else:
-                if len(preds) == len(tids):
-                    out.append(h)
-        return out
+    def _each_follows(self, g: str) -> list[str]:
+        """The steps h each of g's tasks follows one task of, a different one each, as many as
+        g has, by its one link from h (finish to start, no negative lag, no maximum lag)."""
+        def only(t: str, h: str) -> bool:
+            links = [lk for lk in self.plan.tasks[t].links if self.group_of.get(lk.pred) == h]
+            return len(links) == 1 and links[0].max_lag is None
+        return [h for h, lag, _ in self._one_to_ones(g)
+                if lag >= 0 and all(only(t, h) for t in self.groups[g])]
 
     def _walked_with_dues(self, g: str, tids: list[str]) -> list[int]:
         """F[k] for schedules that reach a soft target in time (self.dues), where g's crew
@@ -1131,9 +1119,8 @@ class FlowBound:
         before = self.crew_before(g, crew) if crew else None
         if before is None:
             return []
-        alone = Pair(tuple(tids), (), g, None, (crew,))
-        return pair_finishes(self.plan, self.cals, alone, self.S[g], self.horizon, before, due,
-                             MOST_ALONE)
+        return pair_finishes(self.plan, self.cals, alone(g, tids, crew), self.S[g], self.horizon,
+                             before, due, MOST_ALONE)
 
     def crew_before(self, first: str, crew) -> Before | None:
         """The tasks of its crew step `first` waits for (see _after_crew_work); `crew` is
@@ -1382,13 +1369,16 @@ class FlowBound:
 
     def _one_to_one(self, g: str) -> tuple[str, int, dict[str, str]] | None:
         """A group h every task of g waits for through exactly one task of its own."""
+        return next(self._one_to_ones(g), None)
+
+    def _one_to_ones(self, g: str):
+        """Each such group: (h, the least lag, task of g -> its task of h)."""
         tids = self.groups[g]
         for h, sets in self._fs_preds(g).items():
             if len(sets) == len(tids) == len(self.groups[h]) and \
                     all(len(ps) == 1 for ps in sets.values()) and \
                     len({ps[0] for ps in sets.values()}) == len(tids):
-                return h, self._lag(g, h), {t: ps[0] for t, ps in sets.items()}
-        return None
+                yield h, self._lag(g, h), {t: ps[0] for t, ps in sets.items()}
 
     def _gathered(self, g: str) -> tuple[str, int, dict[str, list[str]]] | None:
         """A group h every task of g waits for through its own (disjoint) set of h's tasks."""

@@ -181,6 +181,11 @@ def stored_pair(plan: Plan, tids: list[str], group_of: dict[str, str]) -> Pair |
     return Pair(tuple(preds), tuple(tids), groups.pop(), link, (first, second), most)
 
 
+def alone(g: str, tids, crew) -> Pair:
+    """Step g's tasks as a walk of their one crew, with no second step."""
+    return Pair(tuple(tids), (), g, None, (crew,))
+
+
 def crew_of(plan: Plan, tids) -> tuple[str, int, int, str | None] | None:
     """(crew, demand, duration, calendar) of tasks done by one crew in modes of any duration
     (the least), or None."""
@@ -710,7 +715,7 @@ def _gpu_walk(plan: Plan, cals: Calendars, flow, g: str, until: int) -> _Walk | 
         crew = _crew(plan, tids, exact=False)
         if crew is None or g not in flow.S:
             return None
-        pair = Pair(tuple(tids), (), g, None, (crew,))
+        pair = alone(g, tids, crew)
         first, starts = g, flow.S[g]
     before = flow.crew_before(first, pair.crews[0])
     if before is None:
@@ -794,7 +799,7 @@ def _walked_step(plan: Plan, flow, g: str) -> tuple[Pair, Before] | None:
         before = flow.crew_before(pair.first_group, pair.crews[0])
     else:
         crew = _crew(plan, tids, exact=False)
-        pair = crew and Pair(tuple(tids), (), g, None, (crew,))
+        pair = crew and alone(g, tids, crew)
         before = pair and flow.crew_before(g, crew)
     if pair is None or before is None or before.waits is None:
         return None
