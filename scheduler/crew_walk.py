@@ -309,22 +309,26 @@ class Score:
         return self.gpus[k] * max(0, self.until - max(online, self.floors[k]))
 
 
-def _keep(front: list, new: tuple) -> int:
+def _keep(front: list, new: tuple, dominates=None) -> int:
     """Add a state to a front (of the same numbers of tasks under way and waiting, the same
-    units counted) unless one there is as good in every respect, dropping those it beats;
-    the states looked at."""
-    hs, bs, ws, got, score = new
+    units counted) unless one there is as good in every respect (`dominates`, by default
+    _dominates), dropping those it beats; the states looked at."""
+    dominates = dominates or _dominates
     kept = []
     for old in front:
-        oh, ob, ow, og, os_ = old
-        if og >= got and os_ >= score and _no_worse(oh, ob, ow, hs, bs, ws):
+        if dominates(old, new):
             return len(kept) + 1
-        if not (got >= og and score >= os_ and _no_worse(hs, bs, ws, oh, ob, ow)):
+        if not dominates(new, old):
             kept.append(old)
     looked = len(front)
     kept.append(new)
     front[:] = kept
     return looked
+
+
+def _dominates(a: tuple, b: tuple) -> bool:
+    """State a is as good as b: as many units counted, as much score, no worse work."""
+    return a[3] >= b[3] and a[4] >= b[4] and _no_worse(a[0], a[1], a[2], b[0], b[1], b[2])
 
 
 def _no_worse(hs, bs, ws, oh, ob, ow) -> bool:
@@ -584,8 +588,8 @@ class _TailWalk(_Walk):
                 for run, spent, done in moves:
                     for j in range(done_c + 1, done + 1):
                         self.first_c[j] = min(self.first_c[j], t + 1)
-                    looked += _keep_tail(nxt.setdefault(k + (run,), []),
-                                         upstream + (done, spent))
+                    looked += _keep(nxt.setdefault(k + (run,), []), upstream + (done, spent),
+                                    _dominates_tail)
         return looked
 
     def _tail_moves(self, t, run_c, done_c, paid, waiting):
@@ -612,20 +616,11 @@ class _TailWalk(_Walk):
         return moves
 
 
-def _keep_tail(front: list, new: tuple) -> int:
-    """_keep with the tail's tasks done (more is better) and paid (fewer is better)."""
-    hs, bs, ws, got, _, done, paid = new
-    kept = []
-    for old in front:
-        oh, ob, ow, og, _, od, op = old
-        if og >= got and od >= done and op <= paid and _no_worse(oh, ob, ow, hs, bs, ws):
-            return len(kept) + 1
-        if not (got >= og and done >= od and paid <= op and _no_worse(hs, bs, ws, oh, ob, ow)):
-            kept.append(old)
-    looked = len(front)
-    kept.append(new)
-    front[:] = kept
-    return looked
+def _dominates_tail(a: tuple, b: tuple) -> bool:
+    """_dominates for a tail walk's states: as many of the tail's tasks done, no more paid
+    (the score is not kept there)."""
+    return a[3] >= b[3] and a[5] >= b[5] and a[6] <= b[6] and \
+        _no_worse(a[0], a[1], a[2], b[0], b[1], b[2])
 
 
 def _worked(left: tuple, works: bool) -> tuple:
